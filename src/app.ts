@@ -1,0 +1,104 @@
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { authenticate } from './auth/authenticate.js';
+import { clientAddress } from './auth/client-address.js';
+import { presentedApiKey } from './auth/headers.js';
+import type { Config } from './config.js';
+import type { DatabaseHandle } from './db/client.js';
+import type { RequestContext } from './graphql/context.js';
+import { isDatabaseUnavailable, maskError, useErrorTypes } from './graphql/error-shaping.js';
+import { requestError } from './graphql/errors.js';
+import { buildSchema } from './graphql/index.js';
+import { GRAPHIQL_DEFAULT_DOCUMENT } from './http/graphiql.js';
+import { useHealthRoutes } from './http/health.plugin.js';
+import type { Logger } from './lib/logger.js';
+import { LastUsedTracker } from './modules/api-keys/last-used.js';
+import { useRequestAudit } from './modules/audit/request-audit.plugin.js';
+import { RequestAuditLog } from './modules/audit/request-audit-log.js';
+
+export type AppDependencies = {
+  database: DatabaseHandle;
+  logger: Logger;
+  /** Injected so tests can move time (expiry, grace periods) without waiting. */
+  now?: () => Date;
+};
+
+export type App = {
+  yoga: YogaServerInstance<Record<string, unknown>, RequestContext>;
+  auditLog: RequestAuditLog;
+  lastUsed: LastUsedTracker;
+  /** Writes buffered audit records and last-used times; the database stays open. */
+  flush(): Promise<void>;
+  /** Stops timers and flushes; call after the HTTP server stopped accepting. */
+  stop(): Promise<void>;
+};
+
+type ServerContext = { req?: { socket?: { remoteAddress?: string } } };
+
+export function createApp(config: Config, deps: AppDependencies): App {
+  const { database, logger } = deps;
+  const now = deps.now ?? (() => new Date());
+  const auditLog = new RequestAuditLog(
+    database.db,
+    { flushIntervalMs: config.auditFlushIntervalMs, maxBuffered: config.auditMaxBuffered },
+    logger,
+  );
+  const lastUsed = new LastUsedTracker(database.db, config.lastUsedWriteIntervalMs, logger);
+  const contexts = new WeakMap<Request, RequestContext>();
+
+  async function buildContext({ request, ...serverContext }: { request: Request } & ServerContext): Promise<RequestContext> {
+    const presented = presentedApiKey(request.headers);
+    const at = now();
+    const principal = await authenticate(database.db, presented, at).catch((error: unknown) => {
+      if (isDatabaseUnavailable(error)) throw requestError('SERVICE_UNAVAILABLE', 'The database is unreachable; try again shortly.');
+      throw error;
+    });
+    const claimedOrganization = request.headers.get('x-organization-id');
+    if (claimedOrganization && claimedOrganization !== principal.organizationId) {
+      throw requestError('FORBIDDEN', 'X-Organization-Id does not match the organization of this API key.');
+    }
+    const ip = clientAddress(request, serverContext, config.trustProxy);
+    lastUsed.touch(principal.keyId, ip, at);
+    const context: RequestContext = {
+      db: database.db,
+      principal,
+      client: { ip, userAgent: request.headers.get('user-agent') },
+      logger,
+      now,
+    };
+    contexts.set(request, context);
+    return context;
+  }
+
+  const yoga = createYoga<Record<string, unknown>, RequestContext>({
+    schema: buildSchema(),
+    context: buildContext as never,
+    graphqlEndpoint: '/graphql',
+    healthCheckEndpoint: '/.internal/yoga-health',
+    landingPage: false,
+    logging: logger,
+    maskedErrors: { maskError: maskError(logger) },
+    graphiql: {
+      title: 'Tessera GraphiQL',
+      defaultQuery: GRAPHIQL_DEFAULT_DOCUMENT,
+      headers: JSON.stringify({ Authorization: 'Bearer ' }, null, 2),
+      shouldPersistHeaders: false,
+    },
+    plugins: [useHealthRoutes(database.ping), useRequestAudit(auditLog, contexts), useErrorTypes()],
+  });
+
+  auditLog.start();
+  lastUsed.start();
+
+  const flush = async () => {
+    await Promise.all([auditLog.flush(), lastUsed.flush()]);
+  };
+  return {
+    yoga,
+    auditLog,
+    lastUsed,
+    flush,
+    stop: async () => {
+      await Promise.all([auditLog.stop(), lastUsed.stop()]);
+    },
+  };
+}

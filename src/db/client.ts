@@ -1,0 +1,75 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import * as schema from './schema/index.js';
+
+export type Schema = typeof schema;
+/** The one database type services see, whichever driver is underneath. */
+export type Database = PgDatabase<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+export type Transaction = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+/** Services accept either, so callers decide the transaction boundary. */
+export type Executor = Database | Transaction;
+
+export type DatabaseHandle = {
+  db: Database;
+  kind: 'pglite' | 'postgres';
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  /** Runs raw SQL; used by migrations and by tests that inspect storage. */
+  query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+};
+
+export type DatabaseLocation =
+  | { kind: 'postgres'; url: string }
+  | { kind: 'pglite-memory' }
+  | { kind: 'pglite-dir'; path: string };
+
+export function parseDatabaseUrl(url: string): DatabaseLocation {
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return { kind: 'postgres', url };
+  if (url === 'memory://') return { kind: 'pglite-memory' };
+  if (url.startsWith('file://')) return { kind: 'pglite-dir', path: url.slice('file://'.length) };
+  throw new Error(`expected postgres://…, postgresql://…, memory:// or file://PATH, got "${url.split(':')[0]}:…"`);
+}
+
+export async function openDatabase(url: string): Promise<DatabaseHandle> {
+  const location = parseDatabaseUrl(url);
+  if (location.kind === 'postgres') return openPostgres(location.url);
+  return openPglite(location.kind === 'pglite-dir' ? location.path : undefined);
+}
+
+async function openPostgres(url: string): Promise<DatabaseHandle> {
+  const sql = postgres(url, { max: 10, onnotice: () => {}, connect_timeout: 5 });
+  const db = drizzlePostgres(sql, { schema }) as unknown as Database;
+  return {
+    db,
+    kind: 'postgres',
+    ping: async () => {
+      await sql`select 1`;
+    },
+    close: () => sql.end({ timeout: 5 }),
+    query: async <T>(text: string) => (await sql.unsafe(text)) as unknown as T[],
+  };
+}
+
+async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const client = new PGlite(dataDir);
+  await client.waitReady;
+  const db = drizzlePglite(client, { schema }) as unknown as Database;
+  return {
+    db,
+    kind: 'pglite',
+    ping: async () => {
+      await client.query('select 1');
+    },
+    close: () => client.close(),
+    query: async <T>(text: string) => {
+      const results = await client.exec(text);
+      return (results.at(-1)?.rows ?? []) as T[];
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import { index, pgEnum, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { createdAt, environmentEnum, timestamptz } from './common.js';
+import { members, organizations } from './organizations.js';
+
+export const apiKeyTypeEnum = pgEnum('api_key_type', ['SECRET', 'PUBLIC']);
+
+/**
+ * API keys. The secret itself is never stored: only its SHA-256 (to find the
+ * key) and a preview (to recognise it).
+ */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    environment: environmentEnum('environment').notNull(),
+    ownerMemberId: text('owner_member_id')
+      .notNull()
+      .references(() => members.id),
+    name: text('name').notNull(),
+    type: apiKeyTypeEnum('type').notNull(),
+    hash: text('hash').notNull(),
+    preview: text('preview').notNull(),
+    scopes: text('scopes').array().notNull(),
+    allowedOrigins: text('allowed_origins').array().notNull().default([]),
+    createdAt: createdAt(),
+    createdByKeyId: text('created_by_key_id'),
+    expiresAt: timestamptz('expires_at'),
+    revokedAt: timestamptz('revoked_at'),
+    rolledFromKeyId: text('rolled_from_key_id'),
+    lastUsedAt: timestamptz('last_used_at'),
+    lastUsedIp: text('last_used_ip'),
+  },
+  (t) => [
+    uniqueIndex('api_keys_hash_idx').on(t.hash),
+    index('api_keys_organization_idx').on(t.organizationId, t.environment, t.createdAt),
+  ],
+);

@@ -1,0 +1,46 @@
+import SchemaBuilder from '@pothos/core';
+import DirectivesPlugin from '@pothos/plugin-directives';
+import ScopeAuthPlugin, { AuthScopeFailureType, type AuthFailure } from '@pothos/plugin-scope-auth';
+import type { RequestContext } from './context.js';
+import { fieldError } from './errors.js';
+import { isSatisfied, type ScopeRequirement } from './scopes.js';
+
+/** The single builder. It defines no types: the modules do. */
+export const builder = new SchemaBuilder<{
+  Context: RequestContext;
+  AuthScopes: { scopes: ScopeRequirement; authenticated: boolean };
+  DefaultFieldNullability: false;
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    JSON: { Input: unknown; Output: unknown };
+  };
+  Directives: {
+    requiresScopes: { locations: 'FIELD_DEFINITION'; args: { scopes: ScopeRequirement } };
+    authenticated: { locations: 'FIELD_DEFINITION'; args: Record<string, never> };
+  };
+}>({
+  plugins: [ScopeAuthPlugin, DirectivesPlugin],
+  defaultFieldNullability: false,
+  directives: { useGraphQLToolsUnorderedDirectives: true },
+  scopeAuth: {
+    authScopes: (context) => ({
+      scopes: (requirement) => isSatisfied(requirement, context.principal.scopes),
+      authenticated: true,
+    }),
+    unauthorizedError: (_parent, _context, info, result) =>
+      fieldError('FORBIDDEN', `This key lacks the scopes ${info.parentType.name}.${info.fieldName} requires.`, {
+        requiredScopes: requiredScopesOf(result.failure),
+      }),
+  },
+});
+
+/** Digs the declared requirement out of scope-auth's failure report. */
+function requiredScopesOf(failure: AuthFailure): ScopeRequirement {
+  if (failure.kind === AuthScopeFailureType.AuthScope && failure.scope === 'scopes') {
+    return failure.parameter as ScopeRequirement;
+  }
+  if (failure.kind === AuthScopeFailureType.AnyAuthScopes || failure.kind === AuthScopeFailureType.AllAuthScopes) {
+    return failure.failures.flatMap(requiredScopesOf);
+  }
+  return [];
+}

@@ -1,0 +1,63 @@
+import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Logger } from '../lib/logger.js';
+import { ERROR_CODES, errorTypeFor } from './errors.js';
+
+/** Connection failures from postgres.js, node sockets and a closed PGlite. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  const message = (error as { message?: unknown })?.message;
+  return (
+    code === 'ECONNREFUSED' ||
+    code === 'ECONNRESET' ||
+    code === 'ETIMEDOUT' ||
+    code === 'CONNECT_TIMEOUT' ||
+    code === 'CONNECTION_CLOSED' ||
+    code === 'CONNECTION_ENDED' ||
+    code === 'CONNECTION_DESTROYED' ||
+    code === '57P01' ||
+    (typeof message === 'string' && /PGlite is closed/i.test(message))
+  );
+}
+
+/**
+ * Errors we raise on purpose pass through; anything else is logged in full
+ * and answered with a generic message, so no internals (or secrets) leak.
+ */
+export function maskError(logger: Logger) {
+  return (error: unknown): Error => {
+    const original = error instanceof GraphQLError ? error.originalError : error;
+    if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) return error;
+    const located = error instanceof GraphQLError ? error : undefined;
+    if (isDatabaseUnavailable(original)) {
+      logger.error({ err: original }, 'database unavailable');
+      return new GraphQLError('The database is unreachable; try again shortly.', {
+        nodes: located?.nodes,
+        path: located?.path,
+        extensions: { code: 'SERVICE_UNAVAILABLE', type: 'api_error', http: { status: ERROR_CODES.SERVICE_UNAVAILABLE.status } },
+      });
+    }
+    logger.error({ err: original }, 'unexpected error');
+    return new GraphQLError('Something went wrong on our side. It has been logged.', {
+      nodes: located?.nodes,
+      path: located?.path,
+      extensions: { code: 'INTERNAL_SERVER_ERROR', type: 'api_error' },
+    });
+  };
+}
+
+/** Gives errors from Yoga and graphql-js the same `code` and `type` ours carry. */
+export function useErrorTypes(): Plugin {
+  return {
+    onResultProcess({ result }) {
+      for (const single of Array.isArray(result) ? result : [result]) {
+        if (!single || Symbol.asyncIterator in single) continue;
+        for (const error of single.errors ?? []) {
+          const extensions = error.extensions as Record<string, unknown>;
+          if (typeof extensions.code !== 'string') extensions.code = 'BAD_REQUEST';
+          if (typeof extensions.type !== 'string') extensions.type = errorTypeFor(extensions.code as string);
+        }
+      }
+    },
+  };
+}

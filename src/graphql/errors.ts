@@ -1,0 +1,63 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * Every error the API returns, by code: its HTTP status when it fails the whole
+ * request, and its Stripe-style type. One table, read by the constructors below,
+ * the error-shaping plugin and the README.
+ */
+export const ERROR_CODES = {
+  UNAUTHORIZED: { status: 401, type: 'authentication_error', when: 'no key, or no `Bearer` prefix' },
+  INVALID_API_KEY: {
+    status: 401,
+    type: 'authentication_error',
+    when: 'malformed, bad checksum, unknown, revoked or expired key',
+  },
+  FORBIDDEN: {
+    status: 403,
+    type: 'permission_error',
+    when: 'missing scope (field level, HTTP 200), organization mismatch',
+  },
+  BAD_USER_INPUT: { status: 400, type: 'invalid_request_error', when: 'invalid arguments, naming the field' },
+  NOT_FOUND: { status: 200, type: 'invalid_request_error', when: "missing or other tenant's resource" },
+  BAD_REQUEST: { status: 400, type: 'invalid_request_error', when: 'malformed request (headers, body, GraphQL syntax)' },
+  SERVICE_UNAVAILABLE: { status: 503, type: 'api_error', when: 'database unreachable' },
+  INTERNAL_SERVER_ERROR: { status: 500, type: 'api_error', when: 'unexpected failure (details are logged, not returned)' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Codes Yoga and graphql-js produce themselves, mapped onto our table. */
+const FOREIGN_CODES: Record<string, ErrorCode> = {
+  GRAPHQL_PARSE_FAILED: 'BAD_REQUEST',
+  GRAPHQL_VALIDATION_FAILED: 'BAD_REQUEST',
+  BAD_REQUEST: 'BAD_REQUEST',
+  PERSISTED_QUERY_NOT_FOUND: 'BAD_REQUEST',
+};
+
+export function errorTypeFor(code: string | undefined): string {
+  const known = code && (ERROR_CODES as Record<string, { type: string }>)[code];
+  if (known) return known.type;
+  const mapped = code ? FOREIGN_CODES[code] : undefined;
+  return mapped ? ERROR_CODES[mapped].type : 'invalid_request_error';
+}
+
+/** Fails the whole request: Yoga answers with this HTTP status and no data. */
+export function requestError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  const { status, type } = ERROR_CODES[code];
+  return new GraphQLError(message, { extensions: { code, type, ...extensions, http: { status } } });
+}
+
+/**
+ * Fails one field: the response stays HTTP 200 and the other fields keep their
+ * data, so these must never carry `extensions.http`.
+ */
+export function fieldError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, type: ERROR_CODES[code].type, ...extensions } });
+}
+
+export const notFound = (what: string, id: string) => fieldError('NOT_FOUND', `No ${what} with id "${id}".`);
+
+/** Invalid input: names the offending argument so clients can point at it. */
+export function badUserInput(field: string, message: string): GraphQLError {
+  return requestError('BAD_USER_INPUT', `${field}: ${message}`, { field });
+}

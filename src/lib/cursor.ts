@@ -1,0 +1,29 @@
+import { badUserInput } from '../graphql/errors.js';
+
+/**
+ * Opaque keyset cursors: a row's sort time and id. Keyset (not offset)
+ * pagination stays correct while rows are being added.
+ */
+export type Cursor = { at: Date; id: string };
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(`${cursor.at.toISOString()}|${cursor.id}`).toString('base64url');
+}
+
+export function decodeCursor(value: string, argument: string): Cursor {
+  const [iso, id] = Buffer.from(value, 'base64url').toString('utf8').split('|');
+  const at = new Date(iso ?? '');
+  if (!id || Number.isNaN(at.getTime())) throw badUserInput(argument, 'is not a cursor this API returned.');
+  return { at, id };
+}
+
+export const MAX_PAGE_SIZE = 200;
+export const DEFAULT_PAGE_SIZE = 50;
+
+export function pageSize(first: number | null | undefined): number {
+  if (first === null || first === undefined) return DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+    throw badUserInput('first', `must be between 1 and ${MAX_PAGE_SIZE}.`);
+  }
+  return first;
+}

@@ -1,0 +1,25 @@
+import pino, { type Logger } from 'pino';
+
+/**
+ * Structured JSON logs. Anything that could carry a key is redacted at the
+ * source, so a stray `logger.info({ headers })` cannot leak a secret.
+ */
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    redact: {
+      paths: [
+        'headers.authorization',
+        'headers["x-api-key"]',
+        'req.headers.authorization',
+        'req.headers["x-api-key"]',
+        'secret',
+        '*.secret',
+        'apiKey.secret',
+      ],
+      censor: '[redacted]',
+    },
+  });
+}
+
+export type { Logger };

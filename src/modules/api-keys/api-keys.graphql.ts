@@ -1,0 +1,153 @@
+import type { RequestContext } from '../../graphql/context.js';
+import { builder } from '../../graphql/builder.js';
+import { requires } from '../../graphql/scopes.js';
+import { MemberRef } from '../organizations/organizations.graphql.js';
+import { findMember } from '../organizations/organizations.service.js';
+import {
+  apiKeyStatus,
+  createApiKey,
+  findApiKey,
+  listApiKeys,
+  revokeApiKey,
+  rollApiKey,
+  updateApiKey,
+  type ApiKey,
+  type CreatedApiKey,
+} from './api-keys.service.js';
+import { EXPIRY_DAYS, MAX_ROLL_GRACE_SECONDS } from './policy.js';
+
+const ApiKeyTypeEnum = builder.enumType('ApiKeyType', {
+  values: {
+    SECRET: { description: 'sk_ keys, for servers. Any scope.' },
+    PUBLIC: { description: 'pk_ keys, for browsers. Only availability:read, event-types:read, bookings:create, bookings:read-own.' },
+  } as const,
+});
+
+const ApiKeyEnvironmentEnum = builder.enumType('ApiKeyEnvironment', {
+  values: {
+    LIVE: { description: 'Sees and changes live data only.' },
+    TEST: { description: 'Sees and changes test data only.' },
+  } as const,
+});
+
+const ApiKeyStatusEnum = builder.enumType('ApiKeyStatus', { values: ['ACTIVE', 'EXPIRED', 'REVOKED'] as const });
+
+const ExpiresInEnum = builder.enumType('ApiKeyExpiresIn', {
+  values: Object.fromEntries(
+    Object.entries(EXPIRY_DAYS).map(([name, days]) => [name, { description: days ? `${days} days` : 'Never expires' }]),
+  ) as Record<keyof typeof EXPIRY_DAYS, { description: string }>,
+});
+
+export const ApiKeyRef = builder.objectRef<ApiKey>('ApiKey').implement({
+  description: 'An API key. The secret itself is shown once, at creation or roll, and never stored.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    type: t.expose('type', { type: ApiKeyTypeEnum }),
+    environment: t.expose('environment', { type: ApiKeyEnvironmentEnum }),
+    preview: t.exposeString('preview', { description: 'First 12 and last 4 characters of the secret.' }),
+    scopes: t.exposeStringList('scopes', { description: 'Scopes as granted (groups and * unexpanded).' }),
+    allowedOrigins: t.exposeStringList('allowedOrigins'),
+    status: t.field({ type: ApiKeyStatusEnum, resolve: (key, _args, { now }) => apiKeyStatus(key, now()) }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    createdBy: t.field({
+      type: MemberRef,
+      description: 'The member who owns the key; the key never does more than their role allows.',
+      resolve: async (key, _args, { db }) => (await findMember(db, key.ownerMemberId))!,
+    }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
+    lastUsedAt: t.expose('lastUsedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'Updated at most once a minute per key.',
+    }),
+    lastUsedIp: t.exposeString('lastUsedIp', { nullable: true }),
+    revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
+  }),
+});
+
+const ApiKeyWithSecretRef = builder.objectRef<CreatedApiKey>('ApiKeyWithSecret').implement({
+  description: 'A new key and its secret. Store the secret now: it cannot be shown again.',
+  fields: (t) => ({
+    apiKey: t.field({ type: ApiKeyRef, resolve: (created) => created.apiKey }),
+    secret: t.exposeString('secret'),
+  }),
+});
+
+const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    type: t.field({ type: ApiKeyTypeEnum, required: true }),
+    environment: t.field({ type: ApiKeyEnvironmentEnum, required: true }),
+    scopes: t.stringList({ required: true, description: 'Scopes, groups (bookings:write) or * (secret keys only).' }),
+    expiresIn: t.field({ type: ExpiresInEnum, required: true }),
+    allowedOrigins: t.stringList({
+      required: false,
+      description: 'Public keys only: scheme://host[:port] or https://*.example.com. Required for pk_live_ keys.',
+    }),
+  }),
+});
+
+const UpdateApiKeyInput = builder.inputType('UpdateApiKeyInput', {
+  fields: (t) => ({
+    name: t.string({ required: false }),
+    scopes: t.stringList({ required: false }),
+    allowedOrigins: t.stringList({ required: false }),
+  }),
+});
+
+const actorOf = (context: RequestContext) => ({
+  principal: context.principal,
+  ip: context.client.ip,
+  userAgent: context.client.userAgent,
+});
+
+builder.queryField('apiKeys', (t) =>
+  t.field({
+    ...requires('keys:read'),
+    type: [ApiKeyRef],
+    description: "The organization's keys (a test key sees test keys only).",
+    args: { includeRevoked: t.arg.boolean({ defaultValue: false }) },
+    resolve: (_root, args, { db, principal }) => listApiKeys(db, principal, args.includeRevoked ?? false),
+  }),
+);
+
+builder.mutationFields((t) => ({
+  createApiKey: t.field({
+    ...requires('keys:manage'),
+    type: ApiKeyWithSecretRef,
+    description: 'Creates a key owned by the calling key\'s member, with at most the calling key\'s scopes.',
+    args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
+    resolve: (_root, { input }, context) =>
+      createApiKey(
+        context.db,
+        actorOf(context),
+        { ...input, allowedOrigins: input.allowedOrigins ?? [] },
+        context.now(),
+      ),
+  }),
+  updateApiKey: t.field({
+    ...requires('keys:manage'),
+    type: ApiKeyRef,
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateApiKeyInput, required: true }) },
+    resolve: (_root, { id, input }, context) => updateApiKey(context.db, actorOf(context), String(id), input, context.now()),
+  }),
+  revokeApiKey: t.field({
+    ...requires('keys:manage'),
+    type: ApiKeyRef,
+    description: 'Refused from the very next request on.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, context) => {
+      const key = await findApiKey(context.db, context.principal, String(id));
+      return revokeApiKey(context.db, actorOf(context), key, context.now());
+    },
+  }),
+  rollApiKey: t.field({
+    ...requires('keys:manage'),
+    type: ApiKeyWithSecretRef,
+    description: `Issues a new secret with the same settings. The old secret ends now, or after expireOldKeyInSeconds (at most ${MAX_ROLL_GRACE_SECONDS}).`,
+    args: { id: t.arg.id({ required: true }), expireOldKeyInSeconds: t.arg.int({ defaultValue: 0 }) },
+    resolve: (_root, { id, expireOldKeyInSeconds }, context) =>
+      rollApiKey(context.db, actorOf(context), String(id), expireOldKeyInSeconds ?? 0, context.now()),
+  }),
+}));

@@ -1,0 +1,58 @@
+import { builder } from '../../graphql/builder.js';
+import { connectionOf } from '../../graphql/connection.js';
+import { requires } from '../../graphql/scopes.js';
+import { pageSize } from '../../lib/cursor.js';
+import { auditCursor, listAuditEvents, type AuditEvent } from './audit.service.js';
+
+const AuditOutcomeEnum = builder.enumType('AuditOutcome', {
+  values: {
+    ok: { value: 'ok', description: 'Everything asked for was answered.' },
+    denied: { value: 'denied', description: 'At least one field was refused for missing scopes.' },
+    error: { value: 'error', description: 'The request failed with another error.' },
+  } as const,
+});
+
+const AuditEventRef = builder.objectRef<AuditEvent>('AuditEvent').implement({
+  description: 'A request made with a key, or a change to a key.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    apiKeyId: t.exposeID('apiKeyId', { nullable: true, description: 'Null for changes made at the CLI.' }),
+    action: t.exposeString('action', {
+      description: 'graphql.query / graphql.mutation for requests; api_key.created, .updated, .revoked, .rolled for key changes.',
+    }),
+    operationName: t.exposeString('operationName', { nullable: true }),
+    rootFields: t.exposeStringList('rootFields'),
+    outcome: t.expose('outcome', { type: AuditOutcomeEnum }),
+    targetId: t.exposeID('targetId', { nullable: true }),
+    details: t.expose('details', { type: 'JSON', nullable: true }),
+    environment: t.exposeString('environment'),
+    ip: t.exposeString('ip', { nullable: true }),
+    userAgent: t.exposeString('userAgent', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+const AuditEventConnection = connectionOf('AuditEvent', AuditEventRef);
+
+builder.queryField('auditEvents', (t) =>
+  t.field({
+    ...requires('audit:read'),
+    type: AuditEventConnection,
+    description: 'Newest first. Request records appear within about a second (they are written in batches).',
+    args: {
+      apiKeyId: t.arg.id({ required: false }),
+      action: t.arg.string({ required: false }),
+      first: t.arg.int({ required: false }),
+      after: t.arg.string({ required: false }),
+    },
+    resolve: async (_root, args, { db, principal }) => {
+      const { events, hasNextPage } = await listAuditEvents(
+        db,
+        principal,
+        { apiKeyId: args.apiKeyId ? String(args.apiKeyId) : null, action: args.action },
+        { first: pageSize(args.first), after: args.after },
+      );
+      return { nodes: events, hasNextPage, cursorOf: auditCursor };
+    },
+  }),
+);

@@ -1,0 +1,80 @@
+import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
+import type { Principal } from '../../auth/principal.js';
+import type { Executor } from '../../db/client.js';
+import { auditEvents } from '../../db/schema/index.js';
+import { newId } from '../../lib/random.js';
+import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import type { ApiKeyEnvironment } from '../../auth/key-format.js';
+
+export type AuditEvent = typeof auditEvents.$inferSelect;
+export type NewAuditEvent = typeof auditEvents.$inferInsert;
+
+export type KeyChangeAction = 'api_key.created' | 'api_key.updated' | 'api_key.revoked' | 'api_key.rolled';
+
+/** Who made a key change: a key over the API, or an operator at the CLI. */
+export type Actor = { principal: Principal; ip?: string | null; userAgent?: string | null } | { cli: string };
+
+/** Written inside the caller's transaction, so the change and its record land together. */
+export async function recordKeyChange(
+  tx: Executor,
+  actor: Actor,
+  change: {
+    action: KeyChangeAction;
+    organizationId: string;
+    environment: ApiKeyEnvironment;
+    targetId: string;
+    details?: Record<string, unknown>;
+  },
+  now: Date,
+): Promise<void> {
+  const byKey = 'principal' in actor;
+  await tx.insert(auditEvents).values({
+    id: newId('evt'),
+    organizationId: change.organizationId,
+    environment: change.environment,
+    apiKeyId: byKey ? actor.principal.keyId : null,
+    action: change.action,
+    outcome: 'ok',
+    targetId: change.targetId,
+    details: { ...change.details, ...(byKey ? {} : { via: actor.cli }) },
+    ip: byKey ? (actor.ip ?? null) : null,
+    userAgent: byKey ? (actor.userAgent ?? null) : null,
+    createdAt: now,
+  });
+}
+
+export type AuditFilter = { apiKeyId?: string | null; action?: string | null };
+
+/**
+ * Newest first. Test keys read the test world's records; live keys read both,
+ * since a live admin answers for the whole organization.
+ */
+export async function listAuditEvents(
+  db: Executor,
+  viewer: Principal,
+  filter: AuditFilter,
+  page: { first: number; after?: string | null },
+): Promise<{ events: AuditEvent[]; hasNextPage: boolean }> {
+  const conditions: (SQL | undefined)[] = [eq(auditEvents.organizationId, viewer.organizationId)];
+  if (viewer.environment === 'TEST') conditions.push(eq(auditEvents.environment, 'TEST'));
+  if (filter.apiKeyId) conditions.push(eq(auditEvents.apiKeyId, filter.apiKeyId));
+  if (filter.action) conditions.push(eq(auditEvents.action, filter.action));
+  if (page.after) {
+    const cursor = decodeCursor(page.after, 'after');
+    conditions.push(
+      or(
+        lt(auditEvents.createdAt, cursor.at),
+        and(eq(auditEvents.createdAt, cursor.at), lt(auditEvents.id, cursor.id)),
+      ),
+    );
+  }
+  const rows = await db
+    .select()
+    .from(auditEvents)
+    .where(and(...conditions))
+    .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))
+    .limit(page.first + 1);
+  return { events: rows.slice(0, page.first), hasNextPage: rows.length > page.first };
+}
+
+export const auditCursor = (event: AuditEvent) => encodeCursor({ at: event.createdAt, id: event.id });

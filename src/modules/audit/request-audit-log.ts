@@ -1,0 +1,76 @@
+import type { Database } from '../../db/client.js';
+import { auditEvents } from '../../db/schema/index.js';
+import type { Logger } from '../../lib/logger.js';
+import type { NewAuditEvent } from './audit.service.js';
+
+const BATCH_SIZE = 200;
+
+/**
+ * Request audit records, written in batches off the request path. Memory is
+ * bounded: past `maxBuffered` new records are dropped (and counted, and
+ * logged) rather than letting a dead database take the process down. A clean
+ * stop writes everything still buffered.
+ */
+export class RequestAuditLog {
+  private buffer: NewAuditEvent[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  dropped = 0;
+  written = 0;
+
+  constructor(
+    private readonly db: Database,
+    private readonly options: { flushIntervalMs: number; maxBuffered: number },
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.flush(), this.options.flushIntervalMs);
+    this.timer.unref();
+  }
+
+  record(event: NewAuditEvent): void {
+    if (this.buffer.length >= this.options.maxBuffered) {
+      this.dropped++;
+      if (this.dropped === 1 || this.dropped % 1000 === 0) {
+        this.logger.error({ dropped: this.dropped }, 'audit buffer full; dropping request records');
+      }
+      return;
+    }
+    this.buffer.push(event);
+    if (this.buffer.length >= BATCH_SIZE) void this.flush();
+  }
+
+  get buffered(): number {
+    return this.buffer.length;
+  }
+
+  /** Writes what is buffered; concurrent callers share one flush. */
+  flush(): Promise<void> {
+    this.flushing ??= this.writeAll().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  private async writeAll(): Promise<void> {
+    while (this.buffer.length > 0) {
+      const batch = this.buffer.splice(0, BATCH_SIZE);
+      try {
+        await this.db.insert(auditEvents).values(batch);
+        this.written += batch.length;
+      } catch (error) {
+        // Keep the batch for the next attempt; order within the log is by createdAt anyway.
+        this.buffer.unshift(...batch);
+        this.logger.error({ err: error, buffered: this.buffer.length }, 'could not write audit records; will retry');
+        return;
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+    if (this.buffer.length > 0) await this.flush();
+  }
+}

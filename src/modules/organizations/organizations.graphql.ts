@@ -1,0 +1,61 @@
+import { builder } from '../../graphql/builder.js';
+import { authenticated } from '../../graphql/scopes.js';
+import { findOrganization, type Member, type Organization } from './organizations.service.js';
+import { ApiKeyRef } from '../api-keys/api-keys.graphql.js';
+import { findApiKey } from '../api-keys/api-keys.service.js';
+
+export const OrganizationRef = builder.objectRef<Organization>('Organization').implement({
+  description: 'The tenant: every resource belongs to exactly one organization.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+export const MemberRoleEnum = builder.enumType('MemberRole', {
+  description: "A member's role bounds what every key they own can do.",
+  values: {
+    ADMIN: { description: 'Everything.' },
+    MEMBER: { description: 'Everything except keys:read, keys:manage, webhooks:manage and audit:read.' },
+  } as const,
+});
+
+export const MemberRef = builder.objectRef<Member>('Member').implement({
+  description: 'A person in an organization. Keys act on behalf of the member who owns them.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    email: t.exposeString('email'),
+    name: t.exposeString('name', { nullable: true }),
+    role: t.expose('role', { type: MemberRoleEnum }),
+    active: t.exposeBoolean('active'),
+  }),
+});
+
+type Viewer = Record<string, never>;
+const ViewerRef = builder.objectRef<Viewer>('Viewer').implement({
+  description: 'The key making this request, and what it may do.',
+  fields: (t) => ({
+    apiKey: t.field({
+      type: ApiKeyRef,
+      resolve: (_viewer, _args, { db, principal }) => findApiKey(db, principal, principal.keyId),
+    }),
+    organization: t.field({
+      type: OrganizationRef,
+      resolve: (_viewer, _args, { db, principal }) => findOrganization(db, principal.organizationId),
+    }),
+    scopes: t.stringList({
+      description: "Effective scopes: the key's scopes with groups expanded, within its owner's role.",
+      resolve: (_viewer, _args, { principal }) => [...principal.scopes].sort(),
+    }),
+  }),
+});
+
+builder.queryField('viewer', (t) =>
+  t.field({
+    ...authenticated(),
+    type: ViewerRef,
+    description: 'Who is calling. Open to every valid key.',
+    resolve: () => ({}),
+  }),
+);

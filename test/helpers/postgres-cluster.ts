@@ -1,0 +1,194 @@
+/**
+ * globalSetup of the `postgres` test project: starts a throw-away PostgreSQL
+ * cluster for the run and provides its admin URL as `postgresAdminUrl`.
+ *
+ * The cluster lives in a temp dir, listens on 127.0.0.1 at a free port with
+ * trust auth and fsync off, and is stopped and deleted on teardown. initdb
+ * refuses to run as root, so as root the server runs as the `postgres` user.
+ *
+ * Without server binaries the tier is skipped (tests see `null`), except
+ * under CI=true, where a skipped tier would hide a broken run, so it fails.
+ *
+ * TESSERA_PG_BIN_DIR=/some/bin restricts the search to that one directory;
+ * `TESSERA_PG_BIN_DIR=/nonexistent` simulates a machine without PostgreSQL.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    postgresAdminUrl: string | null;
+  }
+}
+
+const LOG_PREFIX = '[postgres tier]';
+const SERVER_USER = 'postgres';
+
+export default async function setup(project: TestProject): Promise<() => void> {
+  const binDir = findServerBinDir();
+  if (!binDir) {
+    const reason = 'PostgreSQL server binaries (initdb, pg_ctl) not found — install Debian\'s postgresql-15';
+    if (process.env.CI === 'true') throw new Error(`${LOG_PREFIX} cannot run under CI: ${reason}`);
+    console.log(`${LOG_PREFIX} SKIPPED: ${reason}`);
+    project.provide('postgresAdminUrl', null);
+    return () => {};
+  }
+
+  const cluster = await startCluster(binDir);
+  const stopOnExit = () => cluster.stop();
+  process.once('exit', stopOnExit);
+  console.log(`${LOG_PREFIX} running against PostgreSQL ${cluster.version} at 127.0.0.1:${cluster.port} (${binDir})`);
+  project.provide('postgresAdminUrl', `postgres://${SERVER_USER}@127.0.0.1:${cluster.port}/postgres`);
+
+  return () => {
+    process.off('exit', stopOnExit);
+    cluster.stop();
+  };
+}
+
+function findServerBinDir(): string | null {
+  const override = process.env.TESSERA_PG_BIN_DIR;
+  const candidates = override
+    ? [override]
+    : [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), ...debianServerBinDirs()];
+  return candidates.find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl'))) ?? null;
+}
+
+/** /usr/lib/postgresql/<major>/bin, newest major first. */
+function debianServerBinDirs(): string[] {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .filter((name) => /^\d+$/.test(name))
+    .sort((a, b) => Number(b) - Number(a))
+    .map((major) => join(root, major, 'bin'));
+}
+
+interface Cluster {
+  port: number;
+  version: string;
+  stop(): void;
+}
+
+async function startCluster(binDir: string): Promise<Cluster> {
+  const baseDir = mkdtempSync(join(tmpdir(), 'tessera-pg-'));
+  const dataDir = join(baseDir, 'data');
+  const logFile = join(baseDir, 'server.log');
+  const pgCtl = join(binDir, 'pg_ctl');
+
+  let stopServer: (() => void) | null = null;
+  const stop = () => {
+    stopServer?.();
+    stopServer = null;
+    rmSync(baseDir, { recursive: true, force: true });
+  };
+
+  try {
+    const serverUser = serverUserFor(baseDir);
+    run(serverUser.command(join(binDir, 'initdb'), [
+      '-D', dataDir, '-U', SERVER_USER, '--auth=trust', '--encoding=UTF8', '--no-locale', '--no-sync',
+    ]));
+    // Set before starting: a start that timed out may still leave a server running.
+    stopServer = () => {
+      const [file, args] = serverUser.command(pgCtl, ['stop', '-D', dataDir, '-m', 'immediate', '-s']);
+      spawnSync(file, args, { cwd: '/', stdio: 'ignore' });
+    };
+    const port = await startOnFreePort({ serverUser, pgCtl, dataDir, baseDir, logFile });
+    const version = run([pgCtl, ['--version']]).replace(/^pg_ctl \(PostgreSQL\) /, '').trim();
+    return { port, version, stop };
+  } catch (error) {
+    stop();
+    throw error;
+  }
+}
+
+interface StartOptions {
+  serverUser: ServerUser;
+  pgCtl: string;
+  dataDir: string;
+  baseDir: string;
+  logFile: string;
+}
+
+/** A free port can be taken between probing and binding, so retry a few times. */
+async function startOnFreePort(options: StartOptions): Promise<number> {
+  const { serverUser, pgCtl, dataDir, baseDir, logFile } = options;
+  const settingsFile = join(dataDir, 'postgresql.auto.conf');
+  const attempts = 3;
+  for (let attempt = 1; ; attempt++) {
+    const port = await findFreePort();
+    writeFileSync(settingsFile, serverSettings(port, baseDir));
+    serverUser.own(settingsFile);
+    try {
+      run(serverUser.command(pgCtl, ['start', '-D', dataDir, '-l', logFile, '-w', '-t', '30', '-s']));
+      return port;
+    } catch (error) {
+      if (attempt >= attempts) {
+        appendLogTail(error, logFile);
+        throw error;
+      }
+    }
+  }
+}
+
+function serverSettings(port: number, socketDir: string): string {
+  return [
+    `port = ${port}`,
+    `listen_addresses = '127.0.0.1'`,
+    `unix_socket_directories = '${socketDir}'`,
+    'fsync = off',
+    'synchronous_commit = off',
+    'full_page_writes = off',
+    'max_connections = 200',
+    '',
+  ].join('\n');
+}
+
+interface ServerUser {
+  command(file: string, args: string[]): [string, string[]];
+  own(path: string): void;
+}
+
+/** As root, commands run as the `postgres` user, who must own the cluster's files. */
+function serverUserFor(baseDir: string): ServerUser {
+  if (process.getuid?.() !== 0) return { command: (file, args) => [file, args], own: () => {} };
+  // initdb refuses root, so the cluster belongs to the `postgres` user (created by Debian's postgresql packages).
+  const uid = Number(run(['id', ['-u', SERVER_USER]]).trim());
+  const gid = Number(run(['id', ['-g', SERVER_USER]]).trim());
+  const own = (path: string) => chownSync(path, uid, gid);
+  own(baseDir);
+  return { command: (file, args) => ['runuser', ['-u', SERVER_USER, '--', file, ...args]], own };
+}
+
+function run([file, args]: [string, string[]]): string {
+  try {
+    // cwd '/': the server user may not be allowed into the caller's directory.
+    return execFileSync(file, args, { cwd: '/', encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr?.trim();
+    throw new Error(`${LOG_PREFIX} ${file} ${args.join(' ')} failed${stderr ? `:\n${stderr}` : ''}`, { cause: error });
+  }
+}
+
+function appendLogTail(error: unknown, logFile: string): void {
+  if (!(error instanceof Error) || !existsSync(logFile)) return;
+  const tail = spawnSync('tail', ['-n', '20', logFile], { encoding: 'utf8' }).stdout;
+  error.message += `\n--- ${logFile} ---\n${tail}`;
+}
+
+function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,66 @@
+/**
+ * One isolated, migrated, empty database per test file, on the tier the
+ * vitest project selects: PGlite in memory (`pglite`) or a fresh database in
+ * the run's throw-away PostgreSQL cluster (`postgres`, see postgres-cluster.ts).
+ *
+ *   describe.skipIf(postgresTierSkipped)(`bookings (${testTier()})`, () => {
+ *     let database: DatabaseHandle;
+ *     beforeAll(async () => { database = await createTestDatabase(); });
+ *     afterAll(() => database.close());
+ *   });
+ */
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { inject } from 'vitest';
+import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
+import { migrateDatabase } from '../../src/db/migrate.js';
+
+export type TestTier = 'pglite' | 'postgres';
+
+export function testTier(): TestTier {
+  return process.env.TEST_DATABASE === 'postgres' ? 'postgres' : 'pglite';
+}
+
+/** True in the postgres project when no PostgreSQL server was available (outside CI). */
+export const postgresTierSkipped: boolean = testTier() === 'postgres' && !inject('postgresAdminUrl');
+
+export async function createTestDatabase(): Promise<DatabaseHandle> {
+  const handle = testTier() === 'postgres' ? await createPostgresDatabase() : await openDatabase('memory://');
+  try {
+    await migrateDatabase(handle);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  return handle;
+}
+
+async function createPostgresDatabase(): Promise<DatabaseHandle> {
+  const adminUrl = inject('postgresAdminUrl');
+  if (!adminUrl) {
+    throw new Error('The postgres tier is skipped (no PostgreSQL server); guard the suite with describe.skipIf(postgresTierSkipped).');
+  }
+  const name = `tessera_test_${randomBytes(6).toString('hex')}`;
+  await withAdmin(adminUrl, (sql) => sql`create database ${sql(name)}`);
+
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const handle = await openDatabase(url.toString());
+  const closeHandle = handle.close.bind(handle);
+  // Assigned rather than spread, so a handle that is a class instance keeps its methods.
+  return Object.assign(handle, {
+    async close() {
+      await closeHandle();
+      await withAdmin(adminUrl, (sql) => sql`drop database if exists ${sql(name)} with (force)`);
+    },
+  });
+}
+
+async function withAdmin<T>(adminUrl: string, work: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    return await work(sql);
+  } finally {
+    await sql.end();
+  }
+}
