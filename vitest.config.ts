@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import SummaryReporter from './test/helpers/summary-reporter.js';
 
@@ -6,6 +7,11 @@ const integrationTests = ['test/integration/**/*.test.ts'];
 const integrationTimeouts = { testTimeout: 30_000, hookTimeout: 30_000 };
 
 export default defineConfig({
+  resolve: {
+    // graphql ships CJS and ESM builds; Vite and Node would otherwise load both
+    // and graphql-js refuses objects from "another realm". One copy everywhere.
+    alias: { graphql: fileURLToPath(new URL('./node_modules/graphql/index.js', import.meta.url)) },
+  },
   test: {
     // A process per test file: each PGlite WASM heap and connection pool dies with its file.
     pool: 'forks',

@@ -94,10 +94,34 @@ CREATE TABLE "bookings" (
 	"cancellation_reason" text
 );
 --> statement-breakpoint
+CREATE TABLE "event_type_hosts" (
+	"event_type_id" text NOT NULL,
+	"team_member_id" text NOT NULL,
+	"organization_id" text NOT NULL,
+	"environment" "environment" NOT NULL,
+	CONSTRAINT "event_type_hosts_event_type_id_team_member_id_pk" PRIMARY KEY("event_type_id","team_member_id")
+);
+--> statement-breakpoint
+CREATE TABLE "team_members" (
+	"id" text PRIMARY KEY NOT NULL,
+	"organization_id" text NOT NULL,
+	"environment" "environment" NOT NULL,
+	"name" text NOT NULL,
+	"email" text NOT NULL,
+	"time_zone" text NOT NULL,
+	"capacity" integer DEFAULT 1 NOT NULL,
+	"working_hours" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"active" boolean DEFAULT true NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "members" ADD CONSTRAINT "members_organization_id_organizations_id_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_organization_id_organizations_id_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_owner_member_id_members_id_fk" FOREIGN KEY ("owner_member_id") REFERENCES "public"."members"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "bookings" ADD CONSTRAINT "bookings_event_type_id_event_types_id_fk" FOREIGN KEY ("event_type_id") REFERENCES "public"."event_types"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "event_type_hosts" ADD CONSTRAINT "event_type_hosts_event_type_id_event_types_id_fk" FOREIGN KEY ("event_type_id") REFERENCES "public"."event_types"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "event_type_hosts" ADD CONSTRAINT "event_type_hosts_team_member_id_team_members_id_fk" FOREIGN KEY ("team_member_id") REFERENCES "public"."team_members"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "members_organization_email_idx" ON "members" USING btree ("organization_id","email");--> statement-breakpoint
 CREATE UNIQUE INDEX "api_keys_hash_idx" ON "api_keys" USING btree ("hash");--> statement-breakpoint
 CREATE INDEX "api_keys_organization_idx" ON "api_keys" USING btree ("organization_id","environment","created_at");--> statement-breakpoint
@@ -107,4 +131,7 @@ CREATE INDEX "audit_events_action_idx" ON "audit_events" USING btree ("organizat
 CREATE INDEX "event_types_tenant_idx" ON "event_types" USING btree ("organization_id","environment","created_at","id");--> statement-breakpoint
 CREATE UNIQUE INDEX "event_types_slug_idx" ON "event_types" USING btree ("organization_id","environment","slug") WHERE deleted_at is null;--> statement-breakpoint
 CREATE INDEX "bookings_tenant_idx" ON "bookings" USING btree ("organization_id","environment","start_at","id");--> statement-breakpoint
-CREATE INDEX "bookings_created_by_key_idx" ON "bookings" USING btree ("organization_id","environment","created_by_key_id");
+CREATE INDEX "bookings_created_by_key_idx" ON "bookings" USING btree ("organization_id","environment","created_by_key_id");--> statement-breakpoint
+CREATE INDEX "event_type_hosts_member_idx" ON "event_type_hosts" USING btree ("team_member_id");--> statement-breakpoint
+CREATE INDEX "team_members_tenant_idx" ON "team_members" USING btree ("organization_id","environment","created_at","id");--> statement-breakpoint
+CREATE UNIQUE INDEX "team_members_email_idx" ON "team_members" USING btree ("organization_id","environment","email");

@@ -1,0 +1,148 @@
+/**
+ * Break-glass and scripting: `npm run cli -- <command>`. Uses the same
+ * DATABASE_URL rules as the server. (Embedded PGlite allows one process at a
+ * time: stop the server before using the CLI on its data folder.)
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { DatabaseHandle } from './db/client.js';
+import { findKeyById, listOrganizationKeys, revokeApiKey, apiKeyStatus } from './modules/api-keys/api-keys.service.js';
+import { bootstrapOrganization } from './modules/organizations/bootstrap.js';
+import { addMember, findMember, findOrganization, updateMember } from './modules/organizations/organizations.service.js';
+import { openRuntime } from './runtime.js';
+
+async function withDatabase<T>(work: (database: DatabaseHandle) => Promise<T>): Promise<T> {
+  const { database } = await openRuntime();
+  try {
+    return await work(database);
+  } finally {
+    await database.close();
+  }
+}
+
+function fail(message: string): never {
+  console.error(`error: ${message}`);
+  process.exit(1);
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+const environmentOption = new Option('--environment <environment>', 'live or test')
+  .choices(['live', 'test'])
+  .default('test');
+
+const program = new Command('tessera').description('Tessera operator commands').showHelpAfterError();
+
+program
+  .command('bootstrap')
+  .description('Create an organization, its admin and a full-access secret key (printed once)')
+  .requiredOption('--org <name>', 'organization name')
+  .requiredOption('--admin-email <email>', "the admin's email")
+  .addOption(environmentOption)
+  .option('--json', 'print exactly one JSON object')
+  .action(async (options: { org: string; adminEmail: string; environment: 'live' | 'test'; json?: boolean }) => {
+    const result = await withDatabase((database) =>
+      bootstrapOrganization(
+        database.db,
+        { organizationName: options.org, adminEmail: options.adminEmail, environment: options.environment === 'live' ? 'LIVE' : 'TEST' },
+        new Date(),
+        'cli',
+      ),
+    ).catch((error: unknown) => fail(messageOf(error)));
+    if (options.json) {
+      process.stdout.write(
+        `${JSON.stringify({
+          organizationId: result.organization.id,
+          memberId: result.member.id,
+          apiKey: { id: result.apiKey.id, secret: result.secret },
+        })}\n`,
+      );
+      return;
+    }
+    console.log(`Organization ${result.organization.id} (${result.organization.name})`);
+    console.log(`Admin member ${result.member.id} <${result.member.email}>`);
+    console.log(`API key ${result.apiKey.id}, full access. Store this secret now; it is not shown again:`);
+    console.log(`  ${result.secret}`);
+  });
+
+program
+  .command('keys:list')
+  .description("List an organization's keys (previews only; secrets are never stored)")
+  .requiredOption('--org <id>', 'organization id')
+  .option('--json', 'print JSON')
+  .action(async (options: { org: string; json?: boolean }) => {
+    const keys = await withDatabase(async (database) => {
+      await findOrganization(database.db, options.org);
+      return listOrganizationKeys(database.db, options.org);
+    }).catch((error: unknown) => fail(messageOf(error)));
+    const now = new Date();
+    const rows = keys.map((key) => ({
+      id: key.id,
+      name: key.name,
+      preview: key.preview,
+      type: key.type,
+      environment: key.environment,
+      status: apiKeyStatus(key, now),
+      scopes: key.scopes.join(' '),
+      expiresAt: key.expiresAt?.toISOString() ?? 'never',
+      lastUsedAt: key.lastUsedAt?.toISOString() ?? 'never',
+    }));
+    if (options.json) console.log(JSON.stringify(rows));
+    else console.table(rows);
+  });
+
+program
+  .command('keys:revoke')
+  .description('Revoke a key; it is refused from the next request on')
+  .argument('<id>', 'key id (key_…)')
+  .action(async (id: string) => {
+    await withDatabase(async (database) => {
+      const key = await findKeyById(database.db, id);
+      if (!key) fail(`no API key with id "${id}"`);
+      const revoked = await revokeApiKey(database.db, { cli: 'cli' }, key, new Date());
+      console.log(`Revoked ${revoked.id} (${revoked.preview}) at ${revoked.revokedAt?.toISOString()}`);
+    }).catch((error: unknown) => fail(messageOf(error)));
+  });
+
+const role = (value: string) => {
+  const upper = value.toUpperCase();
+  if (upper !== 'ADMIN' && upper !== 'MEMBER') throw new InvalidArgumentError('use admin or member');
+  return upper as 'ADMIN' | 'MEMBER';
+};
+
+program
+  .command('members:add')
+  .description('Add a member to an organization')
+  .requiredOption('--org <id>', 'organization id')
+  .requiredOption('--email <email>', 'email')
+  .option('--name <name>', 'name')
+  .requiredOption('--role <role>', 'admin or member', role)
+  .action(async (options: { org: string; email: string; name?: string; role: 'ADMIN' | 'MEMBER' }) => {
+    const member = await withDatabase(async (database) => {
+      await findOrganization(database.db, options.org);
+      return addMember(database.db, options.org, { email: options.email, name: options.name, role: options.role }, new Date());
+    }).catch((error: unknown) => fail(messageOf(error)));
+    console.log(`Member ${member.id} <${member.email}> (${member.role})`);
+  });
+
+program
+  .command('members:update')
+  .description("Change a member's role or deactivate them; their keys follow on the next request")
+  .argument('<id>', 'member id (mem_…)')
+  .option('--role <role>', 'admin or member', role)
+  .option('--deactivate', 'deactivate the member')
+  .option('--activate', 'reactivate the member')
+  .action(async (id: string, options: { role?: 'ADMIN' | 'MEMBER'; deactivate?: boolean; activate?: boolean }) => {
+    if (options.deactivate && options.activate) fail('choose --activate or --deactivate, not both');
+    const change = {
+      ...(options.role ? { role: options.role } : {}),
+      ...(options.deactivate ? { active: false } : options.activate ? { active: true } : {}),
+    };
+    if (Object.keys(change).length === 0) fail('nothing to change: pass --role, --activate or --deactivate');
+    const member = await withDatabase(async (database) => {
+      if (!(await findMember(database.db, id))) fail(`no member with id "${id}"`);
+      return updateMember(database.db, id, change);
+    }).catch((error: unknown) => fail(messageOf(error)));
+    console.log(`Member ${member.id}: role ${member.role}, ${member.active ? 'active' : 'deactivated'}`);
+  });
+
+await program.parseAsync();
