@@ -18,6 +18,11 @@ export const ERROR_CODES = {
     when: 'missing scope (field level, HTTP 200), organization mismatch',
   },
   BAD_USER_INPUT: { status: 400, type: 'invalid_request_error', when: 'invalid arguments, naming the field' },
+  SLOT_UNAVAILABLE: {
+    status: 409,
+    type: 'invalid_request_error',
+    when: 'the requested booking time is not (or no longer) free: read availability and pick another',
+  },
   NOT_FOUND: { status: 200, type: 'invalid_request_error', when: "missing or other tenant's resource" },
   BAD_REQUEST: { status: 400, type: 'invalid_request_error', when: 'malformed request (headers, body, GraphQL syntax)' },
   SERVICE_UNAVAILABLE: { status: 503, type: 'api_error', when: 'database unreachable' },

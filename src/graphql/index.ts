@@ -6,6 +6,7 @@ import '../modules/api-keys/api-keys.graphql.js';
 import '../modules/audit/audit.graphql.js';
 import '../modules/event-types/event-types.graphql.js';
 import '../modules/bookings/bookings.graphql.js';
+import '../modules/bookings/booking-mutations.graphql.js';
 import { directiveDefinitions } from './directives.js';
 
 let schema: GraphQLSchema | undefined;

@@ -1,4 +1,5 @@
-import { index, jsonb, pgEnum, pgTable, text } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { index, jsonb, pgEnum, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { createdAt, tenantColumns, timestamptz } from './common.js';
 import { eventTypes } from './event-types.js';
 
@@ -29,7 +30,45 @@ export const bookings = pgTable(
     cancellationReason: text('cancellation_reason'),
   },
   (t) => [
+    // Each list filter has an index that also serves the (start_at, id) keyset order.
     index('bookings_tenant_idx').on(t.organizationId, t.environment, t.startAt, t.id),
-    index('bookings_created_by_key_idx').on(t.organizationId, t.environment, t.createdByKeyId),
+    index('bookings_created_by_key_idx').on(t.organizationId, t.environment, t.createdByKeyId, t.startAt, t.id),
+    index('bookings_status_idx').on(t.organizationId, t.environment, t.status, t.startAt, t.id),
+    index('bookings_event_type_idx').on(t.organizationId, t.environment, t.eventTypeId, t.startAt, t.id),
+    // Also serves the overlap count taken under the host's lock when booking.
+    index('bookings_host_idx').on(t.organizationId, t.environment, t.hostId, t.startAt, t.id),
+    // A retried request with the same key and idempotency key finds the first booking, even under a race.
+    uniqueIndex('bookings_idempotency_idx')
+      .on(t.createdByKeyId, t.idempotencyKey)
+      .where(sql`idempotency_key is not null`),
   ],
+);
+
+export const bookingEventTypeEnum = pgEnum('booking_event_type', [
+  'CREATED',
+  'UPDATED',
+  'CANCELLED',
+  'RESCHEDULED',
+  'CONFIRMED',
+  'COMPLETED',
+  'NO_SHOW',
+]);
+
+/** A booking's history: one row per change, with the key that made it. Append-only. */
+export const bookingEvents = pgTable(
+  'booking_events',
+  {
+    id: text('id').primaryKey(),
+    bookingId: text('booking_id')
+      .notNull()
+      .references(() => bookings.id),
+    ...tenantColumns(),
+    type: bookingEventTypeEnum('type').notNull(),
+    fromStatus: bookingStatusEnum('from_status'),
+    toStatus: bookingStatusEnum('to_status').notNull(),
+    actingKeyId: text('acting_key_id').notNull(),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [index('booking_events_booking_idx').on(t.bookingId, t.createdAt, t.id)],
 );

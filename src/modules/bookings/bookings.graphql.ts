@@ -1,53 +1,146 @@
 import { builder } from '../../graphql/builder.js';
 import { connectionOf } from '../../graphql/connection.js';
+import type { RequestContext } from '../../graphql/context.js';
 import { requires } from '../../graphql/scopes.js';
 import { pageSize } from '../../lib/cursor.js';
 import { EventTypeRef } from '../event-types/event-types.graphql.js';
-import { findEventType } from '../event-types/event-types.service.js';
-import { tenantOf } from '../../auth/principal.js';
-import { bookingCursor, findBooking, listBookings, type Booking } from './bookings.service.js';
+import { TeamMemberRef } from '../team/team.graphql.js';
+import { bookingLoaders, type KeyReference } from './booking-loaders.js';
+import { bookingCursor, findBooking, listBookings, type Booking, type BookingEvent } from './bookings.service.js';
 
-const BookingStatusEnum = builder.enumType('BookingStatus', {
-  values: ['PENDING', 'CONFIRMED', 'CANCELLED', 'COMPLETED', 'NO_SHOW'] as const,
+export const BookingStatusEnum = builder.enumType('BookingStatus', {
+  values: {
+    PENDING: { description: 'Requested, holding the host’s time; awaiting confirmation.' },
+    CONFIRMED: { description: 'Confirmed; holding the host’s time.' },
+    CANCELLED: { description: 'Cancelled; the time is free again. Final.' },
+    COMPLETED: { description: 'Took place. Final.' },
+    NO_SHOW: { description: 'The attendee did not come. Final.' },
+  } as const,
+});
+
+const BookingEventTypeEnum = builder.enumType('BookingEventType', {
+  values: ['CREATED', 'UPDATED', 'CANCELLED', 'RESCHEDULED', 'CONFIRMED', 'COMPLETED', 'NO_SHOW'] as const,
 });
 
 const AttendeeRef = builder.objectRef<Booking>('Attendee').implement({
+  description: 'The person who booked.',
   fields: (t) => ({
     name: t.exposeString('attendeeName'),
     email: t.exposeString('attendeeEmail'),
-    timeZone: t.exposeString('attendeeTimeZone', { nullable: true }),
+    timeZone: t.exposeString('attendeeTimeZone', { nullable: true, description: 'IANA name, e.g. "Europe/Berlin".' }),
+  }),
+});
+
+const ApiKeyReferenceRef = builder.objectRef<KeyReference>('ApiKeyReference').implement({
+  description: 'Which API key did something: enough to recognise it. The full ApiKey needs keys:read.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    preview: t.exposeString('preview', { description: 'First 12 and last 4 characters of the secret.' }),
+  }),
+});
+
+/** Loads a row the database guarantees (a foreign key or an id written with the booking). */
+async function required<T>(load: Promise<T | undefined>, what: string): Promise<T> {
+  const row = await load;
+  if (row === undefined) throw new Error(`booking points at a missing ${what}`);
+  return row;
+}
+
+const keyReference = (context: RequestContext, id: string) =>
+  required(bookingLoaders(context).keyReference.load(id), 'API key');
+
+const BookingEventRef = builder.objectRef<BookingEvent>('BookingEvent').implement({
+  description: 'One change in a booking’s history.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    type: t.expose('type', { type: BookingEventTypeEnum }),
+    fromStatus: t.expose('fromStatus', { type: BookingStatusEnum, nullable: true, description: 'Null for CREATED.' }),
+    toStatus: t.expose('toStatus', { type: BookingStatusEnum }),
+    actingKey: t.field({
+      type: ApiKeyReferenceRef,
+      description: 'The key that made the change.',
+      resolve: (event, _args, context) => keyReference(context, event.actingKeyId),
+    }),
+    details: t.expose('details', {
+      type: 'JSON',
+      description: 'CANCELLED: { reason }; RESCHEDULED: { previousStartAt, previousEndAt }; UPDATED: { changed }.',
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });
 
 export const BookingRef = builder.objectRef<Booking>('Booking').implement({
+  description: 'A meeting an attendee booked with a host.',
   fields: (t) => ({
     id: t.exposeID('id'),
     eventType: t.field({
       type: EventTypeRef,
-      resolve: (booking, _args, { db, principal }) => findEventType(db, tenantOf(principal), booking.eventTypeId),
+      description: 'Also when the event type was deleted since.',
+      resolve: (booking, _args, context) =>
+        required(bookingLoaders(context).eventType.load(booking.eventTypeId), 'event type'),
+    }),
+    host: t.field({
+      type: TeamMemberRef,
+      nullable: true,
+      resolve: async (booking, _args, context) =>
+        booking.hostId ? ((await bookingLoaders(context).teamMember.load(booking.hostId)) ?? null) : null,
     }),
     status: t.expose('status', { type: BookingStatusEnum }),
     startAt: t.expose('startAt', { type: 'DateTime' }),
     endAt: t.expose('endAt', { type: 'DateTime' }),
     attendee: t.field({ type: AttendeeRef, resolve: (booking) => booking }),
+    customFieldValues: t.expose('customFieldValues', {
+      type: 'JSON',
+      description: 'Answers to the event type’s custom fields, by field key.',
+    }),
     notes: t.exposeString('notes', { nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
     cancelledAt: t.expose('cancelledAt', { type: 'DateTime', nullable: true }),
     cancellationReason: t.exposeString('cancellationReason', { nullable: true }),
+    createdByKey: t.field({
+      type: ApiKeyReferenceRef,
+      resolve: (booking, _args, context) => keyReference(context, booking.createdByKeyId),
+    }),
+    history: t.field({
+      type: [BookingEventRef],
+      description: 'Every change, oldest first, with the key that made it.',
+      resolve: (booking, _args, context) => bookingLoaders(context).history.load(booking.id),
+    }),
   }),
 });
 
 const BookingConnection = connectionOf('Booking', BookingRef);
 
+const BookingFilterInput = builder.inputType('BookingFilter', {
+  fields: (t) => ({
+    status: t.field({ type: [BookingStatusEnum], required: false, description: 'Any of these statuses.' }),
+    eventTypeId: t.id({ required: false }),
+    hostId: t.id({ required: false }),
+    from: t.field({ type: 'DateTime', required: false, description: 'Bookings starting at or after this time.' }),
+    to: t.field({ type: 'DateTime', required: false, description: 'Bookings starting before this time.' }),
+  }),
+});
+
 builder.queryFields((t) => ({
   bookings: t.field({
     ...requires('bookings:read', 'bookings:read-own'),
     type: BookingConnection,
-    description: "With bookings:read, the organization's bookings; with only bookings:read-own, those created with this key.",
-    args: { first: t.arg.int({ required: false }), after: t.arg.string({ required: false }) },
+    description:
+      "With bookings:read, the organization's bookings; with only bookings:read-own, those created with this key. In start time order.",
+    args: {
+      filter: t.arg({ type: BookingFilterInput, required: false }),
+      first: t.arg.int({ required: false, description: 'Page size: default 50, at most 200.' }),
+      after: t.arg.string({ required: false }),
+    },
     resolve: async (_root, args, { db, principal }) => {
-      const page = await listBookings(db, principal, { first: pageSize(args.first), after: args.after });
+      const filter = args.filter ?? {};
+      const page = await listBookings(
+        db,
+        principal,
+        { ...filter, eventTypeId: filter.eventTypeId?.toString(), hostId: filter.hostId?.toString() },
+        { first: pageSize(args.first), after: args.after },
+      );
       return { nodes: page.bookings, hasNextPage: page.hasNextPage, cursorOf: bookingCursor };
     },
   }),
@@ -55,6 +148,7 @@ builder.queryFields((t) => ({
     ...requires('bookings:read', 'bookings:read-own'),
     type: BookingRef,
     nullable: true,
+    description: 'NOT_FOUND for bookings this key may not see.',
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, { db, principal }) => findBooking(db, principal, String(id)),
   }),

@@ -1,29 +1,57 @@
-import { and, asc, eq, gt, or, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, lt, or, type SQL } from 'drizzle-orm';
 import type { Principal } from '../../auth/principal.js';
 import { tenantOf } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
-import { bookings } from '../../db/schema/index.js';
+import { bookingEvents, bookings } from '../../db/schema/index.js';
 import { inTenant } from '../../db/tenant.js';
 import { notFound } from '../../graphql/errors.js';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import { newId } from '../../lib/random.js';
+import type { Booking } from './booking-payload.js';
+import type { BookingEventType, BookingStatus } from './booking-states.js';
 
-export type Booking = typeof bookings.$inferSelect;
+export type { Booking } from './booking-payload.js';
+export type BookingEvent = typeof bookingEvents.$inferSelect;
 
 /**
- * The bookings a caller may read: the whole tenant's with bookings:read, only
- * those created with the same key with bookings:read-own.
+ * The bookings a caller may see and act on: the whole tenant's with
+ * bookings:read; otherwise only those created with the same key. Mutations
+ * use the same rule, so a key that may only read its own bookings cannot
+ * cancel or move anyone else's (they answer NOT_FOUND, as if absent).
  */
-function visibleTo(viewer: Principal): SQL {
+export function visibleTo(viewer: Principal): SQL {
   const tenant = inTenant(bookings, tenantOf(viewer));
   return viewer.scopes.has('bookings:read') ? tenant : and(tenant, eq(bookings.createdByKeyId, viewer.keyId))!;
 }
 
+export type BookingFilter = {
+  status?: readonly BookingStatus[] | null;
+  eventTypeId?: string | null;
+  hostId?: string | null;
+  /** Bookings starting at or after this time. */
+  from?: Date | null;
+  /** Bookings starting before this time. */
+  to?: Date | null;
+};
+
+function filterConditions(filter: BookingFilter): (SQL | undefined)[] {
+  return [
+    filter.status?.length ? inArray(bookings.status, [...filter.status]) : undefined,
+    filter.eventTypeId ? eq(bookings.eventTypeId, filter.eventTypeId) : undefined,
+    filter.hostId ? eq(bookings.hostId, filter.hostId) : undefined,
+    filter.from ? gte(bookings.startAt, filter.from) : undefined,
+    filter.to ? lt(bookings.startAt, filter.to) : undefined,
+  ];
+}
+
+/** Bookings in start-time order, a keyset page at a time. */
 export async function listBookings(
   db: Executor,
   viewer: Principal,
+  filter: BookingFilter,
   page: { first: number; after?: string | null },
 ): Promise<{ bookings: Booking[]; hasNextPage: boolean }> {
-  const conditions: (SQL | undefined)[] = [visibleTo(viewer)];
+  const conditions = [visibleTo(viewer), ...filterConditions(filter)];
   if (page.after) {
     const cursor = decodeCursor(page.after, 'after');
     conditions.push(or(gt(bookings.startAt, cursor.at), and(eq(bookings.startAt, cursor.at), gt(bookings.id, cursor.id))));
@@ -37,14 +65,45 @@ export async function listBookings(
   return { bookings: rows.slice(0, page.first), hasNextPage: rows.length > page.first };
 }
 
-export async function findBooking(db: Executor, viewer: Principal, id: string): Promise<Booking> {
-  const [booking] = await db
+/**
+ * One booking the caller may see. `forUpdate` locks the row so concurrent
+ * changes to the same booking apply one after the other.
+ */
+export async function findBooking(db: Executor, viewer: Principal, id: string, forUpdate = false): Promise<Booking> {
+  const query = db
     .select()
     .from(bookings)
     .where(and(visibleTo(viewer), eq(bookings.id, id)))
     .limit(1);
+  const [booking] = forUpdate ? await query.for('update') : await query;
   if (!booking) throw notFound('booking', id);
   return booking;
 }
 
 export const bookingCursor = (booking: Booking) => encodeCursor({ at: booking.startAt, id: booking.id });
+
+/** Appends one entry to a booking's history. */
+export async function recordBookingEvent(
+  db: Executor,
+  entry: {
+    booking: Booking;
+    type: BookingEventType;
+    fromStatus: BookingStatus | null;
+    actingKeyId: string;
+    details?: Record<string, unknown>;
+    at: Date;
+  },
+): Promise<void> {
+  await db.insert(bookingEvents).values({
+    id: newId('bkev'),
+    bookingId: entry.booking.id,
+    organizationId: entry.booking.organizationId,
+    environment: entry.booking.environment,
+    type: entry.type,
+    fromStatus: entry.fromStatus,
+    toStatus: entry.booking.status,
+    actingKeyId: entry.actingKeyId,
+    details: entry.details ?? {},
+    createdAt: entry.at,
+  });
+}

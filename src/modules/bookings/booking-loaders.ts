@@ -1,0 +1,65 @@
+/**
+ * Per-request batching for the objects a booking points at, so a page of 200
+ * bookings with host, event type, creator key and history costs one query per
+ * kind of object instead of one per booking.
+ */
+import DataLoader from 'dataloader';
+import { and, asc, eq, inArray } from 'drizzle-orm';
+import { tenantOf } from '../../auth/principal.js';
+import { apiKeys, bookingEvents, eventTypes, teamMembers } from '../../db/schema/index.js';
+import { inTenant } from '../../db/tenant.js';
+import type { RequestContext } from '../../graphql/context.js';
+import type { BookingEvent } from './bookings.service.js';
+
+export type KeyReference = { id: string; preview: string };
+
+function byId<T extends { id: string }>(ids: readonly string[], rows: T[]): (T | undefined)[] {
+  const found = new Map(rows.map((row) => [row.id, row]));
+  return ids.map((id) => found.get(id));
+}
+
+function createLoaders({ db, principal }: RequestContext) {
+  const tenant = tenantOf(principal);
+  return {
+    // Deleted event types included: existing bookings keep pointing at them.
+    eventType: new DataLoader(async (ids: readonly string[]) =>
+      byId(ids, await db.select().from(eventTypes).where(and(inTenant(eventTypes, tenant), inArray(eventTypes.id, [...ids])))),
+    ),
+    teamMember: new DataLoader(async (ids: readonly string[]) =>
+      byId(ids, await db.select().from(teamMembers).where(and(inTenant(teamMembers, tenant), inArray(teamMembers.id, [...ids])))),
+    ),
+    keyReference: new DataLoader(async (ids: readonly string[]) =>
+      byId<KeyReference>(
+        ids,
+        await db
+          .select({ id: apiKeys.id, preview: apiKeys.preview })
+          .from(apiKeys)
+          .where(and(eq(apiKeys.organizationId, tenant.organizationId), inArray(apiKeys.id, [...ids]))),
+      ),
+    ),
+    history: new DataLoader(async (bookingIds: readonly string[]) => {
+      const rows = await db
+        .select()
+        .from(bookingEvents)
+        .where(and(inTenant(bookingEvents, tenant), inArray(bookingEvents.bookingId, [...bookingIds])))
+        .orderBy(asc(bookingEvents.createdAt), asc(bookingEvents.id));
+      const grouped = new Map<string, BookingEvent[]>(bookingIds.map((id) => [id, []]));
+      for (const row of rows) grouped.get(row.bookingId)?.push(row);
+      return bookingIds.map((id) => grouped.get(id)!);
+    }),
+  };
+}
+
+export type BookingLoaders = ReturnType<typeof createLoaders>;
+
+const perRequest = new WeakMap<RequestContext, BookingLoaders>();
+
+/** The loaders of this request; created on first use, gone with the request. */
+export function bookingLoaders(context: RequestContext): BookingLoaders {
+  let loaders = perRequest.get(context);
+  if (!loaders) {
+    loaders = createLoaders(context);
+    perRequest.set(context, loaders);
+  }
+  return loaders;
+}

@@ -1,0 +1,126 @@
+import { builder } from '../../graphql/builder.js';
+import type { RequestContext } from '../../graphql/context.js';
+import { requires } from '../../graphql/scopes.js';
+import { changeBookingStatus, createBooking, rescheduleBooking, updateBooking } from './booking-changes.js';
+import { bookingLoaders } from './booking-loaders.js';
+import type { Booking } from './booking-payload.js';
+import { BookingRef } from './bookings.graphql.js';
+
+const AttendeeInput = builder.inputType('AttendeeInput', {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    email: t.string({ required: true }),
+    timeZone: t.string({ required: false, description: 'IANA name, e.g. "Europe/Berlin".' }),
+  }),
+});
+
+const CreateBookingInput = builder.inputType('CreateBookingInput', {
+  fields: (t) => ({
+    eventTypeId: t.id({ required: true }),
+    startAt: t.field({ type: 'DateTime', required: true, description: 'A slot start returned by `availability`.' }),
+    attendee: t.field({ type: AttendeeInput, required: true }),
+    customFieldValues: t.field({
+      type: 'JSON',
+      required: false,
+      description: 'Answers to the event type’s custom fields, by field key.',
+    }),
+    hostId: t.id({ required: false, description: 'Book this host; otherwise the least busy free host is chosen.' }),
+    idempotencyKey: t.string({
+      required: false,
+      description: 'Retrying with the same key (from the same API key) returns the first booking instead of a second.',
+    }),
+  }),
+});
+
+const AttendeeUpdateInput = builder.inputType('AttendeeUpdateInput', {
+  fields: (t) => ({
+    name: t.string({ required: false }),
+    email: t.string({ required: false }),
+    timeZone: t.string({ required: false, description: 'null clears it.' }),
+  }),
+});
+
+const UpdateBookingInput = builder.inputType('UpdateBookingInput', {
+  fields: (t) => ({
+    attendee: t.field({ type: AttendeeUpdateInput, required: false, description: 'Fields left out stay as they are.' }),
+    notes: t.string({ required: false, description: 'null clears the notes.' }),
+  }),
+});
+
+/**
+ * A booking changed by this request: its history, if already loaded by an
+ * earlier mutation of the same request, must be read again.
+ */
+function changed(context: RequestContext, booking: Booking): Booking {
+  bookingLoaders(context).history.clear(booking.id);
+  return booking;
+}
+
+const ON_OTHERS =
+  'Without bookings:read, only bookings created with this key; others answer NOT_FOUND. An illegal transition is BAD_USER_INPUT naming the current status.';
+
+builder.mutationFields((t) => ({
+  createBooking: t.field({
+    ...requires('bookings:create'),
+    type: BookingRef,
+    description: 'Books a free slot; the booking starts PENDING. SLOT_UNAVAILABLE when the time is not (or no longer) free.',
+    args: { input: t.arg({ type: CreateBookingInput, required: true }) },
+    resolve: async (_root, { input }, context) => {
+      const booking = await createBooking(
+        context.db,
+        context.principal,
+        { ...input, eventTypeId: String(input.eventTypeId), hostId: input.hostId?.toString() },
+        context.now(),
+      );
+      return changed(context, booking);
+    },
+  }),
+  updateBooking: t.field({
+    ...requires('bookings:update'),
+    type: BookingRef,
+    description: `Changes attendee details and notes. ${ON_OTHERS}`,
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateBookingInput, required: true }) },
+    resolve: async (_root, { id, input }, context) =>
+      changed(context, await updateBooking(context.db, context.principal, String(id), input, context.now())),
+  }),
+  cancelBooking: t.field({
+    ...requires('bookings:cancel'),
+    type: BookingRef,
+    description: `Cancels a PENDING or CONFIRMED booking, freeing the host’s time. ${ON_OTHERS}`,
+    args: { id: t.arg.id({ required: true }), reason: t.arg.string({ required: false }) },
+    resolve: async (_root, { id, reason }, context) =>
+      changed(context, await changeBookingStatus(context.db, context.principal, String(id), 'cancel', context.now(), reason)),
+  }),
+  rescheduleBooking: t.field({
+    ...requires('bookings:reschedule'),
+    type: BookingRef,
+    description: `Moves a PENDING or CONFIRMED booking to a future time when its host is free then. ${ON_OTHERS}`,
+    args: { id: t.arg.id({ required: true }), startAt: t.arg({ type: 'DateTime', required: true }) },
+    resolve: async (_root, { id, startAt }, context) =>
+      changed(context, await rescheduleBooking(context.db, context.principal, String(id), startAt, context.now())),
+  }),
+  confirmBooking: t.field({
+    ...requires('bookings:transition'),
+    type: BookingRef,
+    description: `PENDING to CONFIRMED. ${ON_OTHERS}`,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, context) =>
+      changed(context, await changeBookingStatus(context.db, context.principal, String(id), 'confirm', context.now())),
+  }),
+  completeBooking: t.field({
+    ...requires('bookings:transition'),
+    type: BookingRef,
+    description: `CONFIRMED to COMPLETED, once the start time has passed. ${ON_OTHERS}`,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, context) =>
+      changed(context, await changeBookingStatus(context.db, context.principal, String(id), 'complete', context.now())),
+  }),
+  markBookingNoShow: t.field({
+    ...requires('bookings:transition'),
+    type: BookingRef,
+    description: `CONFIRMED to NO_SHOW, once the start time has passed. ${ON_OTHERS}`,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, context) =>
+      changed(context, await changeBookingStatus(context.db, context.principal, String(id), 'noShow', context.now())),
+  }),
+}));
