@@ -1,5 +1,6 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { authenticate } from './auth/authenticate.js';
+import { assertOriginPermitted } from './auth/origin-policy.js';
 import { clientAddress } from './auth/client-address.js';
 import { presentedApiKey } from './auth/headers.js';
 import type { Config } from './config.js';
@@ -8,6 +9,8 @@ import type { RequestContext } from './graphql/context.js';
 import { isDatabaseUnavailable, maskError, useErrorTypes } from './graphql/error-shaping.js';
 import { requestError } from './graphql/errors.js';
 import { buildSchema } from './graphql/index.js';
+import { createBrowserAccess, type BrowserAccess } from './http/browser-access.js';
+import { renderLocalGraphiQL } from './http/graphiql-assets.js';
 import { GRAPHIQL_DEFAULT_DOCUMENT } from './http/graphiql.js';
 import { useHealthRoutes } from './http/health.plugin.js';
 import type { Logger } from './lib/logger.js';
@@ -26,6 +29,7 @@ export type App = {
   yoga: YogaServerInstance<Record<string, unknown>, RequestContext>;
   auditLog: RequestAuditLog;
   lastUsed: LastUsedTracker;
+  browser: BrowserAccess;
   /** Writes buffered audit records and last-used times; the database stays open. */
   flush(): Promise<void>;
   /** Stops timers and flushes; call after the HTTP server stopped accepting. */
@@ -44,6 +48,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
   );
   const lastUsed = new LastUsedTracker(database.db, config.lastUsedWriteIntervalMs, logger);
   const contexts = new WeakMap<Request, RequestContext>();
+  const browser = createBrowserAccess(database.db, logger, now);
 
   async function buildContext({ request, ...serverContext }: { request: Request } & ServerContext): Promise<RequestContext> {
     const presented = presentedApiKey(request.headers);
@@ -52,6 +57,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
       if (isDatabaseUnavailable(error)) throw requestError('SERVICE_UNAVAILABLE', 'The database is unreachable; try again shortly.');
       throw error;
     });
+    assertOriginPermitted(principal, request, config.trustProxy);
     const claimedOrganization = request.headers.get('x-organization-id');
     if (claimedOrganization && claimedOrganization !== principal.organizationId) {
       throw requestError('FORBIDDEN', 'X-Organization-Id does not match the organization of this API key.');
@@ -77,17 +83,20 @@ export function createApp(config: Config, deps: AppDependencies): App {
     landingPage: false,
     logging: logger,
     maskedErrors: { maskError: maskError(logger) },
+    cors: false, // answered per origin by browser.plugins
+    renderGraphiQL: renderLocalGraphiQL,
     graphiql: {
       title: 'Tessera GraphiQL',
       defaultQuery: GRAPHIQL_DEFAULT_DOCUMENT,
       headers: JSON.stringify({ Authorization: 'Bearer ' }, null, 2),
       shouldPersistHeaders: false,
     },
-    plugins: [useHealthRoutes(database.ping), useRequestAudit(auditLog, contexts), useErrorTypes()],
+    plugins: [...browser.plugins, useHealthRoutes(database.ping), useRequestAudit(auditLog, contexts), useErrorTypes()],
   });
 
   auditLog.start();
   lastUsed.start();
+  browser.start();
 
   const flush = async () => {
     await Promise.all([auditLog.flush(), lastUsed.flush()]);
@@ -96,8 +105,10 @@ export function createApp(config: Config, deps: AppDependencies): App {
     yoga,
     auditLog,
     lastUsed,
+    browser,
     flush,
     stop: async () => {
+      browser.stop();
       await Promise.all([auditLog.stop(), lastUsed.stop()]);
     },
   };

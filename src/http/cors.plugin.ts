@@ -1,0 +1,51 @@
+import type { Plugin } from 'graphql-yoga';
+
+/** What browser scripts may send: the key, its legacy header, JSON, and Yoga's CSRF header for GET. */
+export const CORS_ALLOWED_HEADERS = ['Authorization', 'X-API-Key', 'Content-Type', 'X-Organization-Id', 'X-GraphQL-Yoga-CSRF'];
+
+/** What browser scripts may read: the rate-limit budget and when to retry. */
+export const CORS_EXPOSED_HEADERS = [
+  'X-RateLimit-Limit',
+  'X-RateLimit-Remaining',
+  'X-RateLimit-Reset',
+  'RateLimit',
+  'RateLimit-Policy',
+  'Retry-After',
+];
+
+const PREFLIGHT_MAX_AGE_SECONDS = 600;
+
+export type OriginGate = { allows(origin: string): Promise<boolean> };
+
+/**
+ * CORS answered per request origin: an origin some key of the service allows
+ * is echoed back, any other gets no CORS headers and the browser stops there.
+ * Preflights end here, before authentication, and read only the in-memory
+ * gate, so they cost no database query. Credentials (cookies) are never
+ * allowed: keys travel in headers the page sets itself.
+ */
+export function useBrowserCors(gate: OriginGate): Plugin {
+  return {
+    async onRequest({ request, endResponse }) {
+      if (request.method !== 'OPTIONS') return;
+      const origin = request.headers.get('origin');
+      const headers = new Headers({ 'Content-Length': '0', Vary: 'Origin' });
+      if (origin !== null && (await gate.allows(origin))) {
+        headers.set('Access-Control-Allow-Origin', origin);
+        headers.set('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
+        headers.set('Access-Control-Allow-Headers', CORS_ALLOWED_HEADERS.join(', '));
+        headers.set('Access-Control-Max-Age', String(PREFLIGHT_MAX_AGE_SECONDS));
+      }
+      endResponse(new Response(null, { status: 204, headers }));
+    },
+    async onResponse({ request, response }) {
+      if (request.method === 'OPTIONS') return;
+      const origin = request.headers.get('origin');
+      // Responses differ by Origin (headers and, for pk_live_ keys, the answer itself).
+      response.headers.append('Vary', 'Origin');
+      if (origin === null || !(await gate.allows(origin))) return;
+      response.headers.set('Access-Control-Allow-Origin', origin);
+      response.headers.set('Access-Control-Expose-Headers', CORS_EXPOSED_HEADERS.join(', '));
+    },
+  };
+}

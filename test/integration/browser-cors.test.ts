@@ -1,0 +1,168 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { TestHarness, type TestOrganization } from '../helpers/harness.js';
+import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+
+const SHOP = 'https://shop.example.com';
+const STRANGER = 'https://stranger.example.net';
+const PUBLIC_SCOPES = ['event-types:read', 'availability:read', 'bookings:create', 'bookings:read-own'];
+
+function preflight(harness: TestHarness, origin: string) {
+  return harness.app.yoga.fetch('http://tessera.test/graphql', {
+    method: 'OPTIONS',
+    headers: {
+      origin,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'authorization, content-type',
+    },
+  });
+}
+
+const CREATE_PUBLIC_LIVE_KEY = `mutation($origins: [String!]!) {
+  createApiKey(input: { name: "widget", type: PUBLIC, environment: LIVE, scopes: ["bookings:create"], allowedOrigins: $origins, expiresIn: NEVER }) {
+    apiKey { id }
+  }
+}`;
+
+describe.skipIf(postgresTierSkipped)(`CORS while only pk_live_ keys exist (${testTier()})`, () => {
+  let harness: TestHarness;
+  let org: TestOrganization;
+  let live: string;
+
+  beforeAll(async () => {
+    harness = await TestHarness.start();
+    org = await harness.organization('LIVE');
+    live = (await harness.makeKey({ organization: org, scopes: PUBLIC_SCOPES, type: 'PUBLIC', environment: 'LIVE', allowedOrigins: [SHOP] }))
+      .secret;
+    // makeKey writes to the database directly; the API refreshes on its own mutations only.
+    await harness.app.browser.origins.refresh();
+  });
+  afterAll(() => harness.stop());
+
+  it('answers a preflight from an origin some key allows by echoing it', async () => {
+    const response = await preflight(harness, SHOP);
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBe(SHOP);
+    expect(response.headers.get('vary')).toContain('Origin');
+    const allowed = response.headers.get('access-control-allow-headers')!.toLowerCase();
+    for (const header of ['authorization', 'x-api-key', 'content-type']) expect(allowed).toContain(header);
+    expect(response.headers.get('access-control-allow-methods')).toContain('POST');
+    // Keys travel in headers; cookies must never authorize a cross-site call.
+    expect(response.headers.get('access-control-allow-credentials')).toBeNull();
+  });
+
+  it('gives a preflight from an origin no key allows no CORS headers', async () => {
+    const response = await preflight(harness, STRANGER);
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('answers preflights without querying the database', async () => {
+    await preflight(harness, SHOP); // the registry is loaded once at start; this makes sure of it
+    const select = vi.spyOn(harness.db, 'select');
+    try {
+      for (const origin of [SHOP, STRANGER, 'null']) await preflight(harness, origin);
+      expect(select).not.toHaveBeenCalled();
+    } finally {
+      select.mockRestore();
+    }
+  });
+
+  it('lets browser scripts read the rate-limit headers of an actual response', async () => {
+    const response = await harness.request('{ viewer { scopes } }', { key: live, headers: { origin: SHOP } });
+    expect(response.headers.get('access-control-allow-origin')).toBe(SHOP);
+    const exposed = response.headers.get('access-control-expose-headers')!;
+    for (const header of ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'RateLimit', 'RateLimit-Policy', 'Retry-After']) {
+      expect(exposed).toContain(header);
+    }
+  });
+
+  it('lets the page read why a known origin was refused', async () => {
+    const other = await harness.makeKey({ organization: org, scopes: PUBLIC_SCOPES, type: 'PUBLIC', environment: 'LIVE', allowedOrigins: [STRANGER] });
+    expect(other.secret).toBeTruthy();
+    await harness.app.browser.origins.refresh();
+    // The stranger's origin is known (another key allows it), but not to this key.
+    const response = await harness.request('{ viewer { scopes } }', { key: live, headers: { origin: STRANGER } });
+    expect(response.status).toBe(403);
+    expect(response.headers.get('access-control-allow-origin')).toBe(STRANGER);
+  });
+
+  it('echoes an origin as soon as createApiKey allows it, and stops once the key is revoked', async () => {
+    const fresh = 'https://fresh.example.com';
+    expect((await preflight(harness, fresh)).headers.get('access-control-allow-origin')).toBeNull();
+    const created = await harness.request(CREATE_PUBLIC_LIVE_KEY, { key: org.adminKey, variables: { origins: [fresh] } });
+    expect(created.body.errors).toBeUndefined();
+    expect((await preflight(harness, fresh)).headers.get('access-control-allow-origin')).toBe(fresh);
+
+    const id = created.body.data!.createApiKey.apiKey.id;
+    await harness.request('mutation($id: ID!) { revokeApiKey(id: $id) { id } }', { key: org.adminKey, variables: { id } });
+    expect((await preflight(harness, fresh)).headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe.skipIf(postgresTierSkipped)(`CORS once a pk_test_ key exists (${testTier()})`, () => {
+  let harness: TestHarness;
+
+  beforeAll(async () => {
+    harness = await TestHarness.start();
+    const org = await harness.organization();
+    await harness.makeKey({ organization: org, scopes: PUBLIC_SCOPES, type: 'PUBLIC', environment: 'TEST' });
+    await harness.app.browser.origins.refresh();
+  });
+  afterAll(() => harness.stop());
+
+  it('echoes any origin, since a pk_test_ key accepts any origin and the key decides on the actual request', async () => {
+    const response = await preflight(harness, 'http://localhost:5173');
+    expect(response.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+  });
+});
+
+describe.skipIf(postgresTierSkipped)(`CSRF prevention and GraphiQL (${testTier()})`, () => {
+  let harness: TestHarness;
+  let org: TestOrganization;
+
+  beforeAll(async () => {
+    harness = await TestHarness.start();
+    org = await harness.organization();
+  });
+  afterAll(() => harness.stop());
+
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    harness.app.yoga.fetch(`http://tessera.test${path}`, { headers });
+
+  it('refuses a GET query without the CSRF header, and serves it with one', async () => {
+    const path = `/graphql?query=${encodeURIComponent('{ viewer { scopes } }')}`;
+    const auth = { authorization: `Bearer ${org.adminKey}` };
+    expect((await get(path, auth)).status).toBe(403);
+    expect((await get(path, { ...auth, 'x-graphql-yoga-csrf': '1' })).status).toBe(200);
+  });
+
+  it('refuses a form-like POST that a browser would send without a preflight', async () => {
+    const response = await harness.app.yoga.fetch('http://tessera.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', authorization: `Bearer ${org.adminKey}` },
+      body: JSON.stringify({ query: '{ viewer { scopes } }' }),
+    });
+    expect(response.status).toBe(403);
+  });
+
+  it('opens GraphiQL with the Authorization header template and the admin document, all from our own origin', async () => {
+    const response = await get('/graphql', { accept: 'text/html' });
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(html).toContain('/graphiql/assets/yoga-graphiql.umd.js');
+    const options = JSON.parse(/renderYogaGraphiQL\([^,]+, (\{.*\})\);/.exec(html)![1]!);
+    expect(JSON.parse(options.headers)).toEqual({ Authorization: 'Bearer ' });
+    expect(options.defaultQuery).toContain('viewer');
+    expect(options.defaultQuery).toContain('createApiKey');
+  });
+
+  it('serves the GraphiQL assets it references, and nothing else from that folder', async () => {
+    const html = await (await get('/graphql', { accept: 'text/html' })).text();
+    const paths = [...html.matchAll(/\/graphiql\/assets\/[\w./-]+/g)].map(([path]) => path);
+    expect(paths.length).toBeGreaterThanOrEqual(5);
+    for (const path of paths) expect((await get(path)).status, path).toBe(200);
+    expect((await get('/graphiql/assets/../package.json')).status).not.toBe(200);
+    expect((await get('/graphiql/assets/README.md')).status).toBe(404);
+  });
+});
