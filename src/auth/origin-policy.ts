@@ -31,7 +31,8 @@ function isOwnOrigin(origin: string, request: Request, trustProxy: boolean): boo
  * - `pk_live_`: only from a page on one of the key's allowed origins;
  * - `pk_test_`: from anywhere, for local development;
  * - secret keys: from servers (no Origin) or from the API's own pages (GraphiQL).
- * Refusals fail the whole request with 403 and no data.
+ * Refusals fail the whole request with 403 and no data; `extensions.reason`
+ * tells clients (like the booking widget) which rule refused them.
  */
 export function assertOriginPermitted(principal: Principal, request: Request, trustProxy: boolean): void {
   const origin = request.headers.get('origin');
@@ -42,6 +43,7 @@ export function assertOriginPermitted(principal: Principal, request: Request, tr
         'FORBIDDEN',
         'This pk_live_ key works only from web pages on its allowed origins, and this request carried no Origin header. ' +
           'Call from a browser page on an allowed origin, or use a secret key from a server.',
+        { reason: 'ORIGIN_MISSING' },
       );
     }
     if (!originAllowed(origin, principal.allowedOrigins)) {
@@ -49,7 +51,7 @@ export function assertOriginPermitted(principal: Principal, request: Request, tr
         'FORBIDDEN',
         `Origin ${shown(origin)} is not allowed for this pk_live_ key. ` +
           "Add it to the key's allowedOrigins (updateApiKey), or use the key only on the sites it was made for.",
-        { origin: origin.slice(0, MAX_ECHOED_ORIGIN) },
+        { reason: 'ORIGIN_NOT_ALLOWED', origin: origin.slice(0, MAX_ECHOED_ORIGIN) },
       );
     }
     return;
@@ -59,7 +61,7 @@ export function assertOriginPermitted(principal: Principal, request: Request, tr
       'FORBIDDEN',
       `Secret keys are for servers and must never be put in a web page (this request came from origin ${shown(origin)}). ` +
         'Use a public key (pk_live_ with allowed origins, or pk_test_) in browsers, and revoke this secret key if it was exposed.',
-      { origin: origin.slice(0, MAX_ECHOED_ORIGIN) },
+      { reason: 'SECRET_KEY_IN_BROWSER', origin: origin.slice(0, MAX_ECHOED_ORIGIN) },
     );
   }
 }

@@ -47,6 +47,7 @@ describe.skipIf(postgresTierSkipped)(`where each kind of key may be used from ($
     expect(error!.extensions.code).toBe('FORBIDDEN');
     expect(error!.message).toContain('"https://copycat.example.net"');
     expect(error!.extensions.origin).toBe('https://copycat.example.net');
+    expect(error!.extensions.reason).toBe('ORIGIN_NOT_ALLOWED');
   });
 
   it('refuses a pk_live_ key when the origin only differs by scheme or port', async () => {
@@ -60,6 +61,7 @@ describe.skipIf(postgresTierSkipped)(`where each kind of key may be used from ($
     const response = await harness.request(VIEWER, { key: live });
     expect(response.status).toBe(403);
     expect(response.body.errors![0]!.message).toMatch(/no Origin header/);
+    expect(response.body.errors![0]!.extensions.reason).toBe('ORIGIN_MISSING');
   });
 
   it('serves a pk_test_ key from any origin, and without one', async () => {
@@ -82,6 +84,7 @@ describe.skipIf(postgresTierSkipped)(`where each kind of key may be used from ($
       expect(response.body.data).toBeUndefined();
       expect(response.body.errors![0]!.extensions.code).toBe('FORBIDDEN');
       expect(response.body.errors![0]!.message).toMatch(/Use a public key/);
+      expect(response.body.errors![0]!.extensions.reason).toBe('SECRET_KEY_IN_BROWSER');
     }
   });
 

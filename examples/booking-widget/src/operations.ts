@@ -1,0 +1,81 @@
+import { graphql, type WidgetConfig } from './api.js';
+
+/** The four operations a public key needs; each asks for only what the page shows. */
+
+export type EventType = { id: string; title: string; description: string | null; durationMinutes: number };
+export type Slot = { start: string; localStart: string };
+export type Booking = {
+  id: string;
+  status: string;
+  startAt: string;
+  eventType: { title: string };
+  attendee: { name: string; email: string };
+};
+
+const BOOKING_FIELDS = 'id status startAt eventType { title } attendee { name email }';
+
+export async function listEventTypes(config: WidgetConfig): Promise<EventType[]> {
+  const data = await graphql<{ eventTypes: { nodes: EventType[] } }>(
+    config,
+    'query WidgetEventTypes { eventTypes(first: 50) { nodes { id title description durationMinutes } } }',
+  );
+  return data.eventTypes.nodes;
+}
+
+/** Free slots starting on one calendar day of the visitor, with times in their zone. */
+export async function slotsOnDay(config: WidgetConfig, eventTypeId: string, day: string, timeZone: string): Promise<Slot[]> {
+  const [year, month, date] = day.split('-').map(Number) as [number, number, number];
+  // The browser runs in the visitor's zone, so these are the visitor's midnights.
+  const from = new Date(year, month - 1, date);
+  const to = new Date(year, month - 1, date + 1);
+  const data = await graphql<{ availability: Slot[] }>(
+    config,
+    `query WidgetAvailability($eventTypeId: ID!, $from: DateTime!, $to: DateTime!, $timeZone: String!) {
+      availability(eventTypeId: $eventTypeId, from: $from, to: $to, timeZone: $timeZone) { start localStart }
+    }`,
+    { eventTypeId, from: from.toISOString(), to: to.toISOString(), timeZone },
+  );
+  return data.availability;
+}
+
+export type BookingRequest = {
+  eventTypeId: string;
+  startAt: string;
+  name: string;
+  email: string;
+  timeZone: string;
+  /** One per attempt: a double click or a retried request books once. */
+  idempotencyKey: string;
+};
+
+export async function book(config: WidgetConfig, request: BookingRequest): Promise<Booking> {
+  const data = await graphql<{ createBooking: Booking }>(
+    config,
+    `mutation WidgetBook($input: CreateBookingInput!) { createBooking(input: $input) { ${BOOKING_FIELDS} } }`,
+    {
+      input: {
+        eventTypeId: request.eventTypeId,
+        startAt: request.startAt,
+        attendee: { name: request.name, email: request.email, timeZone: request.timeZone },
+        idempotencyKey: request.idempotencyKey,
+      },
+    },
+  );
+  return data.createBooking;
+}
+
+/**
+ * The bookings this visitor made from this page, by the ids the page kept.
+ * `bookings:read-own` would list every booking made with the key, other
+ * visitors' too; a page must show a visitor only their own.
+ */
+export async function bookingsByIds(config: WidgetConfig, ids: readonly string[]): Promise<Booking[]> {
+  if (ids.length === 0) return [];
+  const variables = Object.fromEntries(ids.map((id, i) => [`id${i}`, id]));
+  const declarations = ids.map((_, i) => `$id${i}: ID!`).join(', ');
+  const fields = ids.map((_, i) => `b${i}: booking(id: $id${i}) { ${BOOKING_FIELDS} }`).join('\n');
+  const data = await graphql<Record<string, Booking | null>>(config, `query WidgetMyBookings(${declarations}) { ${fields} }`, variables, {
+    tolerate: (code) => code === 'NOT_FOUND',
+  });
+  return ids.map((_, i) => data[`b${i}`]).filter((booking): booking is Booking => booking != null);
+}
