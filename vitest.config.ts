@@ -43,6 +43,17 @@ export default defineConfig({
           ...integrationTimeouts,
         },
       },
+      {
+        extends: true,
+        test: {
+          // Real Chromium against real HTTP servers on 127.0.0.1; skipped (loudly) without Chromium.
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          globalSetup: ['test/browser/chromium-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });

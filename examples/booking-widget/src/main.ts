@@ -67,6 +67,7 @@ function mount(root: HTMLElement): void {
       ...eventTypes.map((candidate) =>
         choice(candidate.title, candidate.id === eventType?.id, () => {
           eventType = candidate;
+          clearMessage();
           renderEventTypes(eventTypes);
           void loadSlots();
         }),
@@ -84,6 +85,7 @@ function mount(root: HTMLElement): void {
         choice(candidate.localStart.slice(11, 16), candidate.start === slot?.start, () => {
           slot = candidate;
           idempotencyKey = crypto.randomUUID();
+          clearMessage();
           renderSlots(slots);
         }),
       ),
@@ -96,7 +98,6 @@ function mount(root: HTMLElement): void {
     replaceChildren(slotList, h('p', {}, 'Looking for free times…'));
     try {
       renderSlots(await slotsOnDay(config, eventType.id, dayInput.value, visitorTimeZone));
-      clearMessage();
     } catch (error) {
       replaceChildren(slotList);
       showError(error);
@@ -145,7 +146,10 @@ function mount(root: HTMLElement): void {
     }
   }
 
-  dayInput.addEventListener('change', () => void loadSlots());
+  dayInput.addEventListener('change', () => {
+    clearMessage();
+    void loadSlots();
+  });
   replaceChildren(
     root,
     h('h1', {}, 'Book a meeting'),

@@ -1,0 +1,142 @@
+import { DateTime } from 'luxon';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startWidgetServer, type WidgetServer } from '../../examples/booking-widget/widget-server.js';
+import { browserTierSkipped, launchChromium, screenshots } from './helpers/chromium.js';
+import { createPublicKey, seedBookable, startApi, type ApiStack } from './helpers/stack.js';
+import { WidgetPage } from './helpers/widget-page.js';
+
+/** Visitors are in New York, the host works 08:00–18:00 UTC: every time shown must be converted. */
+const VISITOR_ZONE = 'America/New_York';
+const bookingDay = () => DateTime.now().setZone(VISITOR_ZONE).plus({ days: 3 }).toISODate()!;
+/** The host's first free time that day (08:00 UTC), as the visitor's clock reads it. */
+const firstFreeTime = (day: string) =>
+  DateTime.fromISO(`${day}T12:00`, { zone: VISITOR_ZONE }).setZone('UTC').set({ hour: 8, minute: 0 }).setZone(VISITOR_ZONE).toFormat('HH:mm');
+
+let browser: Browser;
+let context: BrowserContext;
+let widget: WidgetPage;
+const widgets: WidgetServer[] = [];
+
+function serveWidget(api: ApiStack, publicKey: string): Promise<WidgetServer> {
+  return startWidgetServer({ port: 0, host: '127.0.0.1', apiUrl: api.graphqlUrl, publicKey }).then((server) => {
+    widgets.push(server);
+    return server;
+  });
+}
+
+describe.skipIf(browserTierSkipped)('the booking widget in Chromium', () => {
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await Promise.all(widgets.map((server) => server.close()));
+    await browser?.close();
+  });
+  beforeEach(async () => {
+    context = await browser.newContext({ timezoneId: VISITOR_ZONE, locale: 'en-US', viewport: { width: 900, height: 1000 } });
+    widget = new WidgetPage(await context.newPage());
+  });
+  afterEach(() => context.close());
+
+  describe('with a pk_test_ key', () => {
+    let api: ApiStack;
+    beforeAll(async () => {
+      api = await startApi();
+    });
+    afterAll(() => api.close());
+
+    it('lists event types, shows times in the visitor zone, books, and the booking is in the database', async () => {
+      const shot = screenshots('1-pk-test-booking');
+      const org = await api.organization('TEST');
+      await seedBookable(api, org.adminKey);
+      const key = await createPublicKey(api, org.adminKey, 'TEST');
+      const site = await serveWidget(api, key.secret);
+      expect(site.origin).not.toBe(api.origin);
+
+      await widget.open(site.url);
+      await widget.chooseEventType('Intro call');
+      const day = bookingDay();
+      await widget.pickDay(day);
+      expect(await widget.freeTimes.first().textContent()).toBe(firstFreeTime(day));
+      await shot(widget.page, 'free-times');
+
+      const time = await widget.bookFirstFreeTime('Grace Visitor', 'grace@example.com');
+      expect(await widget.messageOf('success')).toContain('Booked: Intro call');
+      await expect.poll(() => widget.yourBookings.innerText()).toContain('Grace Visitor');
+      await shot(widget.page, 'booked');
+
+      const rows = await api.database.query<{ attendee_name: string; attendee_email: string; attendee_time_zone: string; start_at: Date | string; created_by_key_id: string }>(
+        'select attendee_name, attendee_email, attendee_time_zone, start_at, created_by_key_id from bookings',
+      );
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ attendee_name: 'Grace Visitor', attendee_email: 'grace@example.com', attendee_time_zone: VISITOR_ZONE, created_by_key_id: key.id });
+      const start = DateTime.fromJSDate(new Date(rows[0]!.start_at)).setZone(VISITOR_ZONE);
+      expect(start.toFormat('yyyy-MM-dd HH:mm')).toBe(`${day} ${time}`);
+
+      // The booked time is gone from the free times; a reload still shows the visitor's booking.
+      expect(await widget.freeTimes.first().textContent()).not.toBe(time);
+      await widget.open(site.url);
+      await expect.poll(() => widget.yourBookings.innerText()).toContain('Grace Visitor');
+    });
+  });
+
+  describe('with a pk_live_ key allowed for one origin', () => {
+    let api: ApiStack;
+    let liveKey: { id: string; secret: string };
+    let adminKey: string;
+    let allowedSite: WidgetServer;
+
+    beforeAll(async () => {
+      api = await startApi();
+      const org = await api.organization('LIVE');
+      adminKey = org.adminKey;
+      await seedBookable(api, adminKey);
+      // The site's origin is only known once it listens; the key is made for exactly that origin.
+      allowedSite = await serveWidget(api, ''); // tests pass the key in the query string
+      liveKey = await createPublicKey(api, adminKey, 'LIVE', [allowedSite.origin]);
+    });
+    afterAll(() => api.close());
+
+    it('books from the allowed origin', async () => {
+      const shot = screenshots('2a-pk-live-allowed');
+      await widget.open(`${allowedSite.url}?key=${liveKey.secret}`);
+      await widget.chooseEventType('Intro call');
+      await widget.pickDay(bookingDay());
+      await widget.bookFirstFreeTime('Lin Live', 'lin@example.com');
+      expect(await widget.messageOf('success')).toContain('Booked: Intro call');
+      await shot(widget.page, 'booked');
+    });
+
+    it('is refused when the page is copied to a site no key allows, and the page says so', async () => {
+      const shot = screenshots('2b-pk-live-unknown-site');
+      const copy = await serveWidget(api, liveKey.secret);
+      await widget.open(copy.url);
+      // The API answers that origin's preflight without CORS headers, so the browser stops the call.
+      expect(await widget.messageOf('unreachable')).toContain(`this page (${copy.origin})`);
+      await expect(widget.page.getByRole('button', { name: 'Intro call' }).count()).resolves.toBe(0);
+      await shot(widget.page, 'refused');
+    });
+
+    it('is refused on another known site with the API reason naming that origin', async () => {
+      const shot = screenshots('2c-pk-live-other-site');
+      const otherSite = await serveWidget(api, liveKey.secret);
+      // Another key allows the other site, so CORS lets the page read the refusal.
+      await createPublicKey(api, adminKey, 'LIVE', [otherSite.origin]);
+      await widget.open(otherSite.url);
+      const text = await widget.messageOf('origin-refused');
+      expect(text).toContain(`Booking is not enabled for this website (${otherSite.origin})`);
+      expect(text).toContain(`Origin "${otherSite.origin}" is not allowed for this pk_live_ key`);
+      await shot(widget.page, 'refused');
+    });
+
+    it('refuses a secret key put in the widget, telling the owner to use a public key', async () => {
+      const shot = screenshots('3-secret-key');
+      await widget.open(`${allowedSite.url}?key=${adminKey}`);
+      const text = await widget.messageOf('secret-key');
+      expect(text).toContain('must never be used in a web page');
+      expect(text).toContain('Use a public key');
+      await shot(widget.page, 'refused');
+    });
+  });
+});
