@@ -39,7 +39,10 @@ CREATE TABLE "api_keys" (
 	"revoked_at" timestamp with time zone,
 	"rolled_from_key_id" text,
 	"last_used_at" timestamp with time zone,
-	"last_used_ip" text
+	"last_used_ip" text,
+	"rate_limit_requests" integer,
+	"rate_limit_window_seconds" integer,
+	CONSTRAINT "api_keys_rate_limit_override" CHECK (("api_keys"."rate_limit_requests" is null) = ("api_keys"."rate_limit_window_seconds" is null))
 );
 --> statement-breakpoint
 CREATE TABLE "audit_events" (
@@ -78,6 +81,7 @@ CREATE TABLE "event_types" (
 --> statement-breakpoint
 CREATE TABLE "booking_events" (
 	"id" text PRIMARY KEY NOT NULL,
+	"sequence" bigserial NOT NULL,
 	"booking_id" text NOT NULL,
 	"organization_id" text NOT NULL,
 	"environment" "environment" NOT NULL,
@@ -213,7 +217,7 @@ CREATE INDEX "audit_events_key_idx" ON "audit_events" USING btree ("organization
 CREATE INDEX "audit_events_action_idx" ON "audit_events" USING btree ("organization_id","action","created_at");--> statement-breakpoint
 CREATE INDEX "event_types_tenant_idx" ON "event_types" USING btree ("organization_id","environment","created_at","id");--> statement-breakpoint
 CREATE UNIQUE INDEX "event_types_slug_idx" ON "event_types" USING btree ("organization_id","environment","slug") WHERE deleted_at is null;--> statement-breakpoint
-CREATE INDEX "booking_events_booking_idx" ON "booking_events" USING btree ("booking_id","created_at","id");--> statement-breakpoint
+CREATE INDEX "booking_events_booking_idx" ON "booking_events" USING btree ("booking_id","sequence");--> statement-breakpoint
 CREATE INDEX "bookings_tenant_idx" ON "bookings" USING btree ("organization_id","environment","start_at","id");--> statement-breakpoint
 CREATE INDEX "bookings_created_by_key_idx" ON "bookings" USING btree ("organization_id","environment","created_by_key_id","start_at","id");--> statement-breakpoint
 CREATE INDEX "bookings_status_idx" ON "bookings" USING btree ("organization_id","environment","status","start_at","id");--> statement-breakpoint

@@ -1,8 +1,6 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import { authenticate } from './auth/authenticate.js';
 import { assertOriginPermitted } from './auth/origin-policy.js';
 import { clientAddress } from './auth/client-address.js';
-import { presentedApiKey } from './auth/headers.js';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/client.js';
 import type { RequestContext } from './graphql/context.js';
@@ -17,6 +15,7 @@ import type { Logger } from './lib/logger.js';
 import { LastUsedTracker } from './modules/api-keys/last-used.js';
 import { useRequestAudit } from './modules/audit/request-audit.plugin.js';
 import { RequestAuditLog } from './modules/audit/request-audit-log.js';
+import { createRequestLimiting, type RequestLimiting } from './rate-limit/index.js';
 
 export type AppDependencies = {
   database: DatabaseHandle;
@@ -30,6 +29,8 @@ export type App = {
   auditLog: RequestAuditLog;
   lastUsed: LastUsedTracker;
   browser: BrowserAccess;
+  /** Key cache, request limits and the Redis connection (if configured). */
+  limiting: RequestLimiting;
   /** Writes buffered audit records and last-used times; the database stays open. */
   flush(): Promise<void>;
   /** Stops timers and flushes; call after the HTTP server stopped accepting. */
@@ -49,20 +50,22 @@ export function createApp(config: Config, deps: AppDependencies): App {
   const lastUsed = new LastUsedTracker(database.db, config.lastUsedWriteIntervalMs, logger);
   const contexts = new WeakMap<Request, RequestContext>();
   const browser = createBrowserAccess(database.db, logger, now);
+  const limiting = createRequestLimiting(config, { database, logger, now });
 
   async function buildContext({ request, ...serverContext }: { request: Request } & ServerContext): Promise<RequestContext> {
-    const presented = presentedApiKey(request.headers);
     const at = now();
-    const principal = await authenticate(database.db, presented, at).catch((error: unknown) => {
+    const ip = clientAddress(request, serverContext, config.trustProxy);
+    const verified = await limiting.authenticate(request, ip, at).catch((error: unknown) => {
       if (isDatabaseUnavailable(error)) throw requestError('SERVICE_UNAVAILABLE', 'The database is unreachable; try again shortly.');
       throw error;
     });
+    const { principal } = verified;
     assertOriginPermitted(principal, request, config.trustProxy);
     const claimedOrganization = request.headers.get('x-organization-id');
     if (claimedOrganization && claimedOrganization !== principal.organizationId) {
       throw requestError('FORBIDDEN', 'X-Organization-Id does not match the organization of this API key.');
     }
-    const ip = clientAddress(request, serverContext, config.trustProxy);
+    await limiting.guard.admit(request, verified);
     lastUsed.touch(principal.keyId, ip, at);
     const context: RequestContext = {
       db: database.db,
@@ -70,6 +73,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
       client: { ip, userAgent: request.headers.get('user-agent') },
       logger,
       now,
+      limits: limiting.guard,
     };
     contexts.set(request, context);
     return context;
@@ -91,7 +95,13 @@ export function createApp(config: Config, deps: AppDependencies): App {
       headers: JSON.stringify({ Authorization: 'Bearer ' }, null, 2),
       shouldPersistHeaders: false,
     },
-    plugins: [...browser.plugins, useHealthRoutes(database.ping), useRequestAudit(auditLog, contexts), useErrorTypes()],
+    plugins: [
+      ...browser.plugins,
+      useHealthRoutes(database.ping, undefined, limiting.status),
+      ...limiting.plugins,
+      useRequestAudit(auditLog, contexts),
+      useErrorTypes(),
+    ],
   });
 
   auditLog.start();
@@ -106,10 +116,11 @@ export function createApp(config: Config, deps: AppDependencies): App {
     auditLog,
     lastUsed,
     browser,
+    limiting,
     flush,
     stop: async () => {
       browser.stop();
-      await Promise.all([auditLog.stop(), lastUsed.stop()]);
+      await Promise.all([auditLog.stop(), lastUsed.stop(), limiting.stop()]);
     },
   };
 }

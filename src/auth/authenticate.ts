@@ -10,11 +10,27 @@ const invalid = (message: string) => requestError('INVALID_API_KEY', message);
 
 const PUBLIC_SCOPE_SET = new Set(PUBLIC_KEY_SCOPES);
 
+/** A key's per-key request limit override, when it has one. */
+export type KeyRateLimitOverride = { requests: number; windowSeconds: number };
+
+/** What verification learns, beyond the principal, for caching and limiting. */
+export type VerifiedKey = {
+  principal: Principal;
+  /** When the key stops working on its own (revocation or expiry time); null: never. */
+  endsAt: Date | null;
+  rateLimit: KeyRateLimitOverride | null;
+};
+
 /**
  * Turns a presented key into a principal, or throws the 401 that says why not.
  * Format and checksum are checked before the database is touched.
  */
 export async function authenticate(db: Executor, presented: string, now: Date): Promise<Principal> {
+  return (await verifyApiKey(db, presented, now)).principal;
+}
+
+/** Refuses malformed keys and bad checksums offline, with the 401 that says which. */
+export function assertWellFormed(presented: string): void {
   const parsed = parseApiKey(presented);
   if (!parsed.ok) {
     throw invalid(
@@ -23,6 +39,10 @@ export async function authenticate(db: Executor, presented: string, now: Date): 
         : 'This is not a Tessera API key; keys look like sk_live_… or pk_test_… followed by 38 letters and digits.',
     );
   }
+}
+
+export async function verifyApiKey(db: Executor, presented: string, now: Date): Promise<VerifiedKey> {
+  assertWellFormed(presented);
   const [row] = await db
     .select({ key: apiKeys, role: members.role, memberActive: members.active })
     .from(apiKeys)
@@ -41,7 +61,7 @@ export async function authenticate(db: Executor, presented: string, now: Date): 
 
   let scopes = intersect(expandScopes(key.scopes), ROLE_SCOPES[row.role]);
   if (key.type === 'PUBLIC') scopes = intersect(scopes, PUBLIC_SCOPE_SET);
-  return {
+  const principal: Principal = {
     keyId: key.id,
     organizationId: key.organizationId,
     environment: key.environment,
@@ -51,4 +71,11 @@ export async function authenticate(db: Executor, presented: string, now: Date): 
     scopes,
     allowedOrigins: key.allowedOrigins,
   };
+  const ends = [key.revokedAt, key.expiresAt].filter((at): at is Date => at !== null);
+  const endsAt = ends.length ? new Date(Math.min(...ends.map((at) => at.getTime()))) : null;
+  const rateLimit =
+    key.rateLimitRequests !== null && key.rateLimitWindowSeconds !== null
+      ? { requests: key.rateLimitRequests, windowSeconds: key.rateLimitWindowSeconds }
+      : null;
+  return { principal, endsAt, rateLimit };
 }

@@ -21,6 +21,11 @@ export type DatabaseHandle = {
   close(): Promise<void>;
   /** Runs raw SQL; used by migrations and by tests that inspect storage. */
   query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+  /**
+   * LISTENs on a channel; `onReconnect` runs when a lost listening connection
+   * is back (notifications may have been missed meanwhile). Returns unlisten.
+   */
+  listen(channel: string, onMessage: (payload: string) => void, onReconnect: () => void): Promise<() => Promise<void>>;
 };
 
 export type DatabaseLocation =
@@ -31,8 +36,13 @@ export type DatabaseLocation =
 export function parseDatabaseUrl(url: string): DatabaseLocation {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return { kind: 'postgres', url };
   if (url === 'memory://') return { kind: 'pglite-memory' };
-  if (url.startsWith('file://')) return { kind: 'pglite-dir', path: url.slice('file://'.length) };
-  throw new Error(`expected postgres://…, postgresql://…, memory:// or file://PATH, got "${url.split(':')[0]}:…"`);
+  if (url.startsWith('file://')) {
+    const path = url.slice('file://'.length);
+    if (!path) throw new Error('file:// needs a folder, like file://.data/pglite');
+    return { kind: 'pglite-dir', path };
+  }
+  // Only the scheme is echoed: the rest of a URL may carry a password.
+  throw new Error(`expected postgres://…, postgresql://…, memory:// or file://PATH, got ${JSON.stringify(`${url.split(':')[0]}:…`)}`);
 }
 
 export async function openDatabase(url: string): Promise<DatabaseHandle> {
@@ -52,6 +62,15 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
     },
     close: () => sql.end({ timeout: 5 }),
     query: async <T>(text: string) => (await sql.unsafe(text)) as unknown as T[],
+    listen: async (channel, onMessage, onReconnect) => {
+      let listening = false;
+      // postgres.js re-LISTENs on a fresh connection by itself and calls back each time.
+      const { unlisten } = await sql.listen(channel, onMessage, () => {
+        if (listening) onReconnect();
+        listening = true;
+      });
+      return unlisten;
+    },
   };
 }
 
@@ -71,5 +90,7 @@ async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> 
       const results = await client.exec(text);
       return (results.at(-1)?.rows ?? []) as T[];
     },
+    // One in-process database: its connection never drops.
+    listen: (channel, onMessage) => client.listen(channel, onMessage),
   };
 }

@@ -1,6 +1,7 @@
 import SchemaBuilder from '@pothos/core';
 import DirectivesPlugin from '@pothos/plugin-directives';
 import ScopeAuthPlugin, { AuthScopeFailureType, type AuthFailure } from '@pothos/plugin-scope-auth';
+import FieldRateLimitPlugin from '../rate-limit/field-limit.plugin.js';
 import type { RequestContext } from './context.js';
 import { fieldError } from './errors.js';
 import { isSatisfied, type ScopeRequirement } from './scopes.js';
@@ -17,9 +18,11 @@ export const builder = new SchemaBuilder<{
   Directives: {
     requiresScopes: { locations: 'FIELD_DEFINITION'; args: { scopes: ScopeRequirement } };
     authenticated: { locations: 'FIELD_DEFINITION'; args: Record<string, never> };
+    rateLimit: { locations: 'FIELD_DEFINITION'; args: { max: number; window: string; by: string } };
   };
 }>({
-  plugins: [ScopeAuthPlugin, DirectivesPlugin],
+  // Order matters: scope-auth wraps outermost, so refused calls never count against a field limit.
+  plugins: [ScopeAuthPlugin, FieldRateLimitPlugin, DirectivesPlugin],
   defaultFieldNullability: false,
   directives: { useGraphQLToolsUnorderedDirectives: true },
   scopeAuth: {

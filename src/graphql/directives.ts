@@ -1,4 +1,4 @@
-import { DirectiveLocation, GraphQLDirective, GraphQLList, GraphQLNonNull, GraphQLString } from 'graphql';
+import { DirectiveLocation, GraphQLDirective, GraphQLInt, GraphQLList, GraphQLNonNull, GraphQLString } from 'graphql';
 
 /** Definitions for the directives the schema file prints; Apollo Router semantics. */
 export const directiveDefinitions = [
@@ -14,5 +14,17 @@ export const directiveDefinitions = [
     name: 'authenticated',
     description: 'Open to any valid API key, deliberately without a scope.',
     locations: [DirectiveLocation.FIELD_DEFINITION],
+  }),
+  new GraphQLDirective({
+    name: 'rateLimit',
+    description:
+      'At most `max` calls per `window` (30s, 1m, 1h), counted per API key (`by: "key"`) or per public key and client address (`by: "public-client"`). Further calls fail with FIELD_RATE_LIMITED until the window allows them.',
+    locations: [DirectiveLocation.FIELD_DEFINITION],
+    isRepeatable: true,
+    args: {
+      max: { type: new GraphQLNonNull(GraphQLInt) },
+      window: { type: new GraphQLNonNull(GraphQLString) },
+      by: { type: new GraphQLNonNull(GraphQLString), defaultValue: 'key' },
+    },
   }),
 ];

@@ -25,6 +25,28 @@ export const ERROR_CODES = {
   },
   NOT_FOUND: { status: 200, type: 'invalid_request_error', when: "missing or other tenant's resource" },
   BAD_REQUEST: { status: 400, type: 'invalid_request_error', when: 'malformed request (headers, body, GraphQL syntax)' },
+  QUERY_TOO_COMPLEX: {
+    status: 400,
+    type: 'invalid_request_error',
+    when: 'query over a depth, alias, token, directive or cost limit',
+  },
+  PAYLOAD_TOO_LARGE: { status: 413, type: 'invalid_request_error', when: 'request body over MAX_BODY_BYTES' },
+  RATE_LIMITED: { status: 429, type: 'rate_limit_error', when: "over the key's request limit; see Retry-After" },
+  CONCURRENCY_LIMITED: {
+    status: 429,
+    type: 'rate_limit_error',
+    when: 'too many requests of the organization in flight at once',
+  },
+  AUTHENTICATION_THROTTLED: {
+    status: 429,
+    type: 'rate_limit_error',
+    when: 'too many failed authentications from this client address; see Retry-After',
+  },
+  FIELD_RATE_LIMITED: {
+    status: 200,
+    type: 'rate_limit_error',
+    when: "over a field's @rateLimit (field level, HTTP 200); the message says when to retry",
+  },
   SERVICE_UNAVAILABLE: { status: 503, type: 'api_error', when: 'database unreachable' },
   INTERNAL_SERVER_ERROR: { status: 500, type: 'api_error', when: 'unexpected failure (details are logged, not returned)' },
 } as const;

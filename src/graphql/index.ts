@@ -3,6 +3,7 @@ import { builder } from './builder.js';
 import './root.js';
 import '../modules/organizations/organizations.graphql.js';
 import '../modules/api-keys/api-keys.graphql.js';
+import '../modules/api-keys/key-rate-limit.graphql.js';
 import '../modules/audit/audit.graphql.js';
 import '../modules/event-types/event-types.graphql.js';
 import '../modules/bookings/bookings.graphql.js';

@@ -3,11 +3,18 @@ import type { Plugin } from 'graphql-yoga';
 const json = (body: unknown, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
+/** Shared-store state for /ready: Redis is optional, so its loss is a warning, not unreadiness. */
+export type SharedStoreStatus = () => { redis: string; warning?: string };
+
 /**
  * `/health`: the process is up. `/ready`: it can reach its database, so a load
  * balancer should send it traffic.
  */
-export function useHealthRoutes(ping: () => Promise<void>, timeoutMs = 2000): Plugin {
+export function useHealthRoutes(
+  ping: () => Promise<void>,
+  timeoutMs = 2000,
+  sharedStore: SharedStoreStatus = () => ({ redis: 'not configured' }),
+): Plugin {
   return {
     async onRequest({ request, endResponse }) {
       const { pathname } = new URL(request.url);
@@ -21,9 +28,10 @@ export function useHealthRoutes(ping: () => Promise<void>, timeoutMs = 2000): Pl
             timer = setTimeout(() => reject(new Error('timed out')), timeoutMs);
           }),
         ]);
-        endResponse(json({ status: 'ready', database: 'ok' }));
+        const { redis, warning } = sharedStore();
+        endResponse(json({ status: 'ready', database: 'ok', redis, ...(warning ? { warnings: [warning] } : {}) }));
       } catch {
-        endResponse(json({ status: 'unavailable', database: 'unreachable' }, 503));
+        endResponse(json({ status: 'unavailable', database: 'unreachable', redis: sharedStore().redis }, 503));
       } finally {
         clearTimeout(timer);
       }

@@ -1,4 +1,5 @@
-import { index, pgEnum, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { check, index, integer, pgEnum, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 import { createdAt, environmentEnum, timestamptz } from './common.js';
 import { members, organizations } from './organizations.js';
 
@@ -32,9 +33,16 @@ export const apiKeys = pgTable(
     rolledFromKeyId: text('rolled_from_key_id'),
     lastUsedAt: timestamptz('last_used_at'),
     lastUsedIp: text('last_used_ip'),
+    /** Per-key request limit override; both null means the environment's default. */
+    rateLimitRequests: integer('rate_limit_requests'),
+    rateLimitWindowSeconds: integer('rate_limit_window_seconds'),
   },
   (t) => [
     uniqueIndex('api_keys_hash_idx').on(t.hash),
     index('api_keys_organization_idx').on(t.organizationId, t.environment, t.createdAt),
+    check(
+      'api_keys_rate_limit_override',
+      sql`(${t.rateLimitRequests} is null) = (${t.rateLimitWindowSeconds} is null)`,
+    ),
   ],
 );

@@ -1,6 +1,7 @@
 import type { RequestContext } from '../../graphql/context.js';
 import { builder } from '../../graphql/builder.js';
 import { requires } from '../../graphql/scopes.js';
+import { FIELD_LIMITS, rateLimited } from '../../rate-limit/field-limits.js';
 import { MemberRef } from '../organizations/organizations.graphql.js';
 import { findMember } from '../organizations/organizations.service.js';
 import {
@@ -115,6 +116,7 @@ builder.queryField('apiKeys', (t) =>
 builder.mutationFields((t) => ({
   createApiKey: t.field({
     ...requires('keys:manage'),
+    ...rateLimited(...FIELD_LIMITS.keyManagement),
     type: ApiKeyWithSecretRef,
     description: 'Creates a key owned by the calling key\'s member, with at most the calling key\'s scopes.',
     args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
@@ -128,12 +130,14 @@ builder.mutationFields((t) => ({
   }),
   updateApiKey: t.field({
     ...requires('keys:manage'),
+    ...rateLimited(...FIELD_LIMITS.keyManagement),
     type: ApiKeyRef,
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateApiKeyInput, required: true }) },
     resolve: (_root, { id, input }, context) => updateApiKey(context.db, actorOf(context), String(id), input, context.now()),
   }),
   revokeApiKey: t.field({
     ...requires('keys:manage'),
+    ...rateLimited(...FIELD_LIMITS.keyManagement),
     type: ApiKeyRef,
     description: 'Refused from the very next request on.',
     args: { id: t.arg.id({ required: true }) },
@@ -144,6 +148,7 @@ builder.mutationFields((t) => ({
   }),
   rollApiKey: t.field({
     ...requires('keys:manage'),
+    ...rateLimited(...FIELD_LIMITS.keyManagement),
     type: ApiKeyWithSecretRef,
     description: `Issues a new secret with the same settings. The old secret ends now, or after expireOldKeyInSeconds (at most ${MAX_ROLL_GRACE_SECONDS}).`,
     args: { id: t.arg.id({ required: true }), expireOldKeyInSeconds: t.arg.int({ defaultValue: 0 }) },

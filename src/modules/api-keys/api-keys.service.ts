@@ -1,5 +1,6 @@
 import { and, asc, eq, isNull, type SQL } from 'drizzle-orm';
 import { generateApiKey, hashApiKey, keyPreview, type ApiKeyEnvironment, type ApiKeyType } from '../../auth/key-format.js';
+import { broadcastKeyChange } from '../../auth/key-changes.js';
 import type { Principal } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
 import { apiKeys } from '../../db/schema/index.js';
@@ -185,16 +186,18 @@ export async function updateApiKey(
   if (Object.keys(changes).length === 0) throw badUserInput('input', 'nothing to update.');
   return db.transaction(async (tx) => {
     const [updated] = await tx.update(apiKeys).set(changes).where(eq(apiKeys.id, current.id)).returning();
+    await broadcastKeyChange(tx, { keyId: current.id });
     await recordKeyChange(tx, actor, keyChange('api_key.updated', updated!, { changed: Object.keys(changes) }), now);
     return updated!;
   });
 }
 
-/** Takes effect on the very next request: authentication reads revokedAt every time. */
+/** Takes effect on the very next request, on every instance: cached verifications are dropped. */
 export async function revokeApiKey(db: Executor, actor: Actor, key: ApiKey, now: Date): Promise<ApiKey> {
   if (key.revokedAt && key.revokedAt <= now) return key;
   return db.transaction(async (tx) => {
     const [revoked] = await tx.update(apiKeys).set({ revokedAt: now }).where(eq(apiKeys.id, key.id)).returning();
+    await broadcastKeyChange(tx, { keyId: key.id });
     await recordKeyChange(tx, actor, keyChange('api_key.revoked', revoked!), now);
     return revoked!;
   });
@@ -247,6 +250,7 @@ export async function rollApiKey(
           : { expiresAt: old.expiresAt && old.expiresAt < oldEnd ? old.expiresAt : oldEnd },
       )
       .where(eq(apiKeys.id, old.id));
+    await broadcastKeyChange(tx, { keyId: old.id });
     await recordKeyChange(
       tx,
       actor,

@@ -1,6 +1,7 @@
 import { builder } from '../../graphql/builder.js';
 import type { RequestContext } from '../../graphql/context.js';
 import { requires } from '../../graphql/scopes.js';
+import { FIELD_LIMITS, rateLimited } from '../../rate-limit/field-limits.js';
 import { changeBookingStatus, createBooking, rescheduleBooking, updateBooking } from './booking-changes.js';
 import { bookingLoaders } from './booking-loaders.js';
 import type { Booking } from './booking-payload.js';
@@ -62,6 +63,7 @@ const ON_OTHERS =
 builder.mutationFields((t) => ({
   createBooking: t.field({
     ...requires('bookings:create'),
+    ...rateLimited(...FIELD_LIMITS.bookingCreation),
     type: BookingRef,
     description: 'Books a free slot; the booking starts PENDING. SLOT_UNAVAILABLE when the time is not (or no longer) free.',
     args: { input: t.arg({ type: CreateBookingInput, required: true }) },

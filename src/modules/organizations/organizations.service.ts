@@ -1,4 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
+import { broadcastKeyChange } from '../../auth/key-changes.js';
 import type { Executor } from '../../db/client.js';
 import { members, organizations } from '../../db/schema/index.js';
 import { badUserInput, notFound } from '../../graphql/errors.js';
@@ -57,15 +58,21 @@ export async function findMember(db: Executor, id: string): Promise<Member | und
   return member;
 }
 
-/** Role and activity changes bind the member's keys from the next request on. */
+/**
+ * Role and activity changes bind the member's keys from the next request on,
+ * on every instance: cached verifications of their keys are dropped.
+ */
 export async function updateMember(
   db: Executor,
   id: string,
   change: { role?: MemberRole; active?: boolean },
 ): Promise<Member> {
-  const [member] = await db.update(members).set(change).where(eq(members.id, id)).returning();
-  if (!member) throw notFound('member', id);
-  return member;
+  return db.transaction(async (tx) => {
+    const [member] = await tx.update(members).set(change).where(eq(members.id, id)).returning();
+    if (!member) throw notFound('member', id);
+    await broadcastKeyChange(tx, { memberId: id });
+    return member;
+  });
 }
 
 export async function countOrganizations(db: Executor): Promise<number> {

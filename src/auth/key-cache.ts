@@ -1,0 +1,102 @@
+import type { Executor } from '../db/client.js';
+import { assertWellFormed, verifyApiKey, type VerifiedKey } from './authenticate.js';
+import type { KeyChange } from './key-changes.js';
+import { hashApiKey } from './key-format.js';
+
+type Entry = { verified: VerifiedKey; cachedUntil: number };
+
+/**
+ * Key verification without a database round trip per request. An entry lives
+ * until the first of: the key's own revocation or expiry time (checked against
+ * the injected clock on every hit, so a cached key never outlives its end), a
+ * change notice for the key or its owner (see key-changes.ts), or `ttlMs` as a
+ * safety net should a notice ever be lost. Failures are not cached: unknown
+ * keys are slowed down per client address instead (auth-failures.ts).
+ */
+export class KeyCache {
+  private readonly entries = new Map<string, Entry>();
+  /** Lookups in flight by hash, so a burst on a cold key makes one query. */
+  private readonly pending = new Map<string, Promise<VerifiedKey>>();
+  /** Bumped by every invalidation: a lookup that overlapped one is not cached. */
+  private generation = 0;
+  /** Database lookups made; the benchmark reports them per request. */
+  lookups = 0;
+
+  constructor(
+    private readonly db: Executor,
+    private ttlMs: number,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  /** Every request goes to the database from now on. */
+  disable(): void {
+    this.ttlMs = 0;
+    this.clear();
+  }
+
+  async verify(presented: string, now: Date): Promise<VerifiedKey> {
+    assertWellFormed(presented);
+    const hash = hashApiKey(presented);
+    const entry = this.entries.get(hash);
+    if (entry) {
+      const endsAt = entry.verified.endsAt?.getTime() ?? Infinity;
+      if (now.getTime() < Math.min(endsAt, entry.cachedUntil)) return entry.verified;
+      // Past its end: the database answers with the exact reason (revoked, expired).
+      this.entries.delete(hash);
+    }
+    return this.lookUp(hash, presented, now);
+  }
+
+  private lookUp(hash: string, presented: string, now: Date): Promise<VerifiedKey> {
+    const inFlight = this.pending.get(hash);
+    if (inFlight) return inFlight;
+    const generation = this.generation;
+    this.lookups++;
+    const lookup = verifyApiKey(this.db, presented, now)
+      .then((verified) => {
+        if (this.ttlMs > 0 && generation === this.generation) this.store(hash, verified, now);
+        return verified;
+      })
+      .finally(() => {
+        if (this.pending.get(hash) === lookup) this.pending.delete(hash);
+      });
+    this.pending.set(hash, lookup);
+    return lookup;
+  }
+
+  private store(hash: string, verified: VerifiedKey, now: Date): void {
+    if (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    this.entries.set(hash, { verified, cachedUntil: now.getTime() + this.ttlMs });
+  }
+
+  /** Whether this key was verified recently and is still valid; never touches the database. */
+  knows(presented: string, now: Date): boolean {
+    const entry = this.entries.get(hashApiKey(presented));
+    if (!entry) return false;
+    return now.getTime() < Math.min(entry.verified.endsAt?.getTime() ?? Infinity, entry.cachedUntil);
+  }
+
+  invalidate(change: KeyChange): void {
+    this.generation++;
+    this.pending.clear();
+    for (const [hash, { verified }] of this.entries) {
+      const { principal } = verified;
+      const matches = 'keyId' in change ? principal.keyId === change.keyId : principal.ownerMemberId === change.memberId;
+      if (matches) this.entries.delete(hash);
+    }
+  }
+
+  /** After missed notices (a lost LISTEN connection): forget everything. */
+  clear(): void {
+    this.generation++;
+    this.pending.clear();
+    this.entries.clear();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}

@@ -1,0 +1,50 @@
+import { builder } from '../../graphql/builder.js';
+import { requires } from '../../graphql/scopes.js';
+import { FIELD_LIMITS, rateLimited } from '../../rate-limit/field-limits.js';
+import type { KeyPolicy } from '../../rate-limit/request-limits.js';
+import { ApiKeyRef } from './api-keys.graphql.js';
+import { MAX_OVERRIDE_REQUESTS, MAX_OVERRIDE_WINDOW_SECONDS, overrideOf, setApiKeyRateLimit } from './key-rate-limit.js';
+
+const ApiKeyRateLimitRef = builder.objectRef<KeyPolicy>('ApiKeyRateLimit').implement({
+  description: 'How many requests a key may make per window, across all instances; reported on every response in X-RateLimit-* headers.',
+  fields: (t) => ({
+    requests: t.exposeInt('requests'),
+    windowSeconds: t.exposeInt('windowSeconds'),
+    isDefault: t.exposeBoolean('isDefault', {
+      description: "True when the key follows its environment's default (live 1,000 and test 100 per minute unless configured otherwise).",
+    }),
+  }),
+});
+
+const ApiKeyRateLimitInput = builder.inputType('ApiKeyRateLimitInput', {
+  fields: (t) => ({
+    requests: t.int({ required: true, description: `1 to ${MAX_OVERRIDE_REQUESTS}.` }),
+    windowSeconds: t.int({ required: true, description: `1 to ${MAX_OVERRIDE_WINDOW_SECONDS}.` }),
+  }),
+});
+
+builder.objectField(ApiKeyRef, 'rateLimit', (t) =>
+  t.field({
+    type: ApiKeyRateLimitRef,
+    description: 'The request limit in force for this key.',
+    resolve: (key, _args, { limits }) => limits.keyPolicy(key.environment, overrideOf(key)),
+  }),
+);
+
+builder.mutationField('setApiKeyRateLimit', (t) =>
+  t.field({
+    ...requires('keys:manage'),
+    ...rateLimited(...FIELD_LIMITS.keyManagement),
+    type: ApiKeyRef,
+    description: "Gives a key its own request limit; `limit: null` restores its environment's default. Applies from the next request on.",
+    args: { id: t.arg.id({ required: true }), limit: t.arg({ type: ApiKeyRateLimitInput, required: false }) },
+    resolve: (_root, { id, limit }, context) =>
+      setApiKeyRateLimit(
+        context.db,
+        { principal: context.principal, ip: context.client.ip, userAgent: context.client.userAgent },
+        String(id),
+        limit ?? null,
+        context.now(),
+      ),
+  }),
+);

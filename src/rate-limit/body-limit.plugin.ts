@@ -1,0 +1,43 @@
+import type { Plugin } from 'graphql-yoga';
+import { ERROR_CODES } from '../graphql/errors.js';
+
+const WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
+
+function tooLarge(maxBytes: number): Response {
+  const { status, type } = ERROR_CODES.PAYLOAD_TOO_LARGE;
+  const body = {
+    errors: [{ message: `The request body is larger than ${maxBytes} bytes.`, extensions: { code: 'PAYLOAD_TOO_LARGE', type, maxBytes } }],
+  };
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
+
+/**
+ * Refuses request bodies over `maxBytes` with a 413 before anything parses
+ * them: by Content-Length when declared, otherwise by reading a copy of a
+ * chunked body only as far as the limit.
+ */
+export function useBodyLimit(maxBytes: number): Plugin {
+  return {
+    async onRequest({ request, endResponse }) {
+      if (!WITH_BODY.has(request.method)) return;
+      const declared = request.headers.get('content-length');
+      if (declared !== null) {
+        if (Number(declared) > maxBytes) endResponse(tooLarge(maxBytes));
+        return;
+      }
+      const reader = request.clone().body?.getReader();
+      if (!reader) return;
+      let total = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        total += value.byteLength;
+        if (total > maxBytes) {
+          await reader.cancel();
+          endResponse(tooLarge(maxBytes));
+          return;
+        }
+      }
+    },
+  };
+}

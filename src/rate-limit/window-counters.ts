@@ -1,0 +1,59 @@
+import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract, type RateLimiterRes } from 'rate-limiter-flexible';
+import type { RedisConnection } from '../redis.js';
+
+export type WindowCount = {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Until the window (and the count) starts over. */
+  msBeforeReset: number;
+};
+
+// The limit is compared here, not by the library, so that one counter per
+// window serves every limit: changing a key's limit keeps what it has used.
+const UNBOUNDED = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Fixed-window counters, one per subject and window length. With Redis the
+ * increment is one atomic Lua call shared by every instance, so with a limit
+ * of L exactly L of any number of concurrent requests are admitted. Without
+ * Redis, or while it is unreachable (refused at once, or after the client's
+ * command timeout), each instance counts in its own memory: rate-limiter-flexible's
+ * insurance limiter, which takes over and hands back per call.
+ */
+export class WindowCounters {
+  private readonly limiters = new Map<number, RateLimiterAbstract>();
+
+  constructor(
+    private readonly prefix: string,
+    private readonly redis: RedisConnection | null,
+  ) {}
+
+  async consume(subject: string, limit: number, windowSeconds: number): Promise<WindowCount> {
+    const result: RateLimiterRes = await this.limiterFor(windowSeconds).consume(subject);
+    return {
+      allowed: result.consumedPoints <= limit,
+      limit,
+      remaining: Math.max(limit - result.consumedPoints, 0),
+      msBeforeReset: Math.max(result.msBeforeNext, 0),
+    };
+  }
+
+  private limiterFor(windowSeconds: number): RateLimiterAbstract {
+    let limiter = this.limiters.get(windowSeconds);
+    if (!limiter) {
+      const options = { points: UNBOUNDED, duration: windowSeconds, keyPrefix: `tessera:${this.prefix}:${windowSeconds}` };
+      const memory = new RateLimiterMemory(options);
+      limiter = this.redis
+        ? new RateLimiterRedis({
+            ...options,
+            storeClient: this.redis.client,
+            rejectIfRedisNotReady: true,
+            insuranceLimiter: memory,
+          })
+        : memory;
+      this.limiters.set(windowSeconds, limiter);
+    }
+    return limiter;
+  }
+}
