@@ -1,7 +1,36 @@
 import { tenantOf } from '../../auth/principal.js';
+import type { CustomFieldDefinition } from '../../db/schema/event-types.js';
 import { builder } from '../../graphql/builder.js';
+import { connectionOf } from '../../graphql/connection.js';
 import { requires } from '../../graphql/scopes.js';
-import { createEventType, findEventType, listEventTypes, type EventType } from './event-types.service.js';
+import { pageSize } from '../../lib/cursor.js';
+import { TeamMemberRef } from '../team/team.graphql.js';
+import { CUSTOM_FIELD_TYPES } from './custom-fields.js';
+import { eventTypeLoaders } from './event-type-loaders.js';
+import {
+  createEventType,
+  deleteEventType,
+  eventTypeCursor,
+  findEventType,
+  findEventTypeBySlug,
+  listEventTypes,
+  updateEventType,
+  type EventType,
+} from './event-types.service.js';
+import { EVENT_TYPE_LIMITS } from './limits.js';
+
+const CustomFieldTypeEnum = builder.enumType('CustomFieldType', { values: CUSTOM_FIELD_TYPES });
+
+const CustomFieldRef = builder.objectRef<CustomFieldDefinition>('CustomField').implement({
+  description: 'A question attendees answer when booking; answers go in the booking\'s customFieldValues under `key`.',
+  fields: (t) => ({
+    key: t.exposeString('key'),
+    label: t.exposeString('label'),
+    type: t.expose('type', { type: CustomFieldTypeEnum }),
+    required: t.exposeBoolean('required', { description: 'For BOOLEAN: the box must be ticked (true).' }),
+    options: t.exposeStringList('options', { description: 'The choices of a SELECT field; empty otherwise.' }),
+  }),
+});
 
 export const EventTypeRef = builder.objectRef<EventType>('EventType').implement({
   description: 'Something that can be booked: a 30-minute intro call, a 1-hour consultation.',
@@ -11,43 +40,118 @@ export const EventTypeRef = builder.objectRef<EventType>('EventType').implement(
     slug: t.exposeString('slug'),
     description: t.exposeString('description', { nullable: true }),
     durationMinutes: t.exposeInt('durationMinutes'),
-    bufferBeforeMinutes: t.exposeInt('bufferBeforeMinutes'),
-    bufferAfterMinutes: t.exposeInt('bufferAfterMinutes'),
-    minimumNoticeMinutes: t.exposeInt('minimumNoticeMinutes'),
-    active: t.exposeBoolean('active'),
+    bufferBeforeMinutes: t.exposeInt('bufferBeforeMinutes', { description: 'Kept free before each booking.' }),
+    bufferAfterMinutes: t.exposeInt('bufferAfterMinutes', { description: 'Kept free after each booking.' }),
+    minimumNoticeMinutes: t.exposeInt('minimumNoticeMinutes', { description: 'How far ahead a booking must start.' }),
+    hosts: t.field({
+      type: [TeamMemberRef],
+      description: 'Who can be booked, deactivated members included (they are offered for nothing). Empty: bookable by nobody.',
+      resolve: (eventType, _args, context) => eventTypeLoaders(context).hosts.load(eventType.id),
+    }),
+    customFields: t.field({ type: [CustomFieldRef], resolve: (eventType) => eventType.customFields }),
+    active: t.exposeBoolean('active', { description: 'Inactive event types stay listed but cannot be booked.' }),
     deletedAt: t.expose('deletedAt', { type: 'DateTime', nullable: true }),
   }),
 });
 
+const EventTypeConnection = connectionOf('EventType', EventTypeRef);
+
+const CustomFieldInput = builder.inputType('CustomFieldInput', {
+  fields: (t) => ({
+    key: t.string({ required: true, description: 'Letters, digits and underscores, starting with a letter; unique per event type.' }),
+    label: t.string({ required: true }),
+    type: t.field({ type: CustomFieldTypeEnum, required: true }),
+    required: t.boolean({ required: false, description: 'false when omitted.' }),
+    options: t.stringList({ required: false, description: 'SELECT only, and required there.' }),
+  }),
+});
+
+const minutesFields = (t: PothosInputFields) => ({
+  description: t.string({ required: false }),
+  bufferBeforeMinutes: t.int({ required: false, description: `0 to ${EVENT_TYPE_LIMITS.maxBufferMinutes}.` }),
+  bufferAfterMinutes: t.int({ required: false, description: `0 to ${EVENT_TYPE_LIMITS.maxBufferMinutes}.` }),
+  minimumNoticeMinutes: t.int({ required: false, description: `0 to ${EVENT_TYPE_LIMITS.maxMinimumNoticeMinutes}.` }),
+  hostIds: t.idList({ required: false, description: 'Active team members of this organization.' }),
+  customFields: t.field({ type: [CustomFieldInput], required: false }),
+  active: t.boolean({ required: false }),
+});
+
+type PothosInputFields = Parameters<Parameters<typeof builder.inputType>[1]['fields']>[0];
+
 const CreateEventTypeInput = builder.inputType('CreateEventTypeInput', {
+  description: 'Only title, slug and durationMinutes are required; omitted: no buffers, no notice, no hosts, no custom fields, active.',
   fields: (t) => ({
     title: t.string({ required: true }),
     slug: t.string({ required: true, description: 'Lowercase letters, digits and hyphens; unique per organization.' }),
-    durationMinutes: t.int({ required: true }),
-    description: t.string({ required: false }),
+    durationMinutes: t.int({
+      required: true,
+      description: `${EVENT_TYPE_LIMITS.minDurationMinutes} to ${EVENT_TYPE_LIMITS.maxDurationMinutes}.`,
+    }),
+    ...minutesFields(t),
   }),
 });
+
+const UpdateEventTypeInput = builder.inputType('UpdateEventTypeInput', {
+  description: 'Only the fields given change; hostIds and customFields replace the whole list.',
+  fields: (t) => ({
+    title: t.string({ required: false }),
+    slug: t.string({ required: false }),
+    durationMinutes: t.int({ required: false }),
+    ...minutesFields(t),
+  }),
+});
+
+const idsOf = (ids: readonly (string | number)[] | null | undefined) => (ids == null ? ids : ids.map(String));
 
 builder.queryFields((t) => ({
   eventTypes: t.field({
     ...requires('event-types:read'),
-    type: [EventTypeRef],
-    resolve: (_root, _args, { db, principal }) => listEventTypes(db, tenantOf(principal)),
+    type: EventTypeConnection,
+    description: 'Oldest first; deleted event types are left out.',
+    args: { first: t.arg.int({ required: false }), after: t.arg.string({ required: false }) },
+    resolve: async (_root, args, { db, principal }) => {
+      const page = await listEventTypes(db, tenantOf(principal), { first: pageSize(args.first), after: args.after });
+      return { nodes: page.eventTypes, hasNextPage: page.hasNextPage, cursorOf: eventTypeCursor };
+    },
   }),
   eventType: t.field({
     ...requires('event-types:read'),
     type: EventTypeRef,
     nullable: true,
+    description: 'Also answers for a deleted event type (see deletedAt), as its bookings still point at it.',
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, { db, principal }) => findEventType(db, tenantOf(principal), String(id)),
   }),
+  eventTypeBySlug: t.field({
+    ...requires('event-types:read'),
+    type: EventTypeRef,
+    nullable: true,
+    description: 'Not-deleted event types only.',
+    args: { slug: t.arg.string({ required: true }) },
+    resolve: (_root, { slug }, { db, principal }) => findEventTypeBySlug(db, tenantOf(principal), slug),
+  }),
 }));
 
-builder.mutationField('createEventType', (t) =>
-  t.field({
+builder.mutationFields((t) => ({
+  createEventType: t.field({
     ...requires('event-types:write'),
     type: EventTypeRef,
     args: { input: t.arg({ type: CreateEventTypeInput, required: true }) },
-    resolve: (_root, { input }, { db, principal, now }) => createEventType(db, tenantOf(principal), input, now()),
+    resolve: (_root, { input }, { db, principal, now }) =>
+      createEventType(db, tenantOf(principal), { ...input, hostIds: idsOf(input.hostIds) }, now()),
   }),
-);
+  updateEventType: t.field({
+    ...requires('event-types:write'),
+    type: EventTypeRef,
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateEventTypeInput, required: true }) },
+    resolve: (_root, { id, input }, { db, principal, now }) =>
+      updateEventType(db, tenantOf(principal), String(id), { ...input, hostIds: idsOf(input.hostIds) }, now()),
+  }),
+  deleteEventType: t.field({
+    ...requires('event-types:write'),
+    type: EventTypeRef,
+    description: 'Soft delete: gone from lists and slug lookups, no longer bookable; existing bookings keep it.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, { db, principal, now }) => deleteEventType(db, tenantOf(principal), String(id), now()),
+  }),
+}));

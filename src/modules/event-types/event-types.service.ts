@@ -1,21 +1,66 @@
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, ne, or, type SQL } from 'drizzle-orm';
 import type { Tenant } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
-import { eventTypes } from '../../db/schema/index.js';
+import { eventTypeHosts, eventTypes } from '../../db/schema/index.js';
 import { inTenant } from '../../db/tenant.js';
-import { badUserInput, notFound } from '../../graphql/errors.js';
+import { badUserInput, fieldError, notFound } from '../../graphql/errors.js';
+import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
 import { newId } from '../../lib/random.js';
+import { validateCustomFieldDefinitions, type CustomFieldInput } from './custom-fields.js';
+import {
+  checkedBuffer,
+  checkedDescription,
+  checkedDuration,
+  checkedHostIds,
+  checkedNotice,
+  checkedSlug,
+  checkedTitle,
+} from './event-type-input.js';
 
 export type EventType = typeof eventTypes.$inferSelect;
 
-export async function listEventTypes(db: Executor, tenant: Tenant): Promise<EventType[]> {
-  return db
+/** Settings an event type is created with; only title, slug and duration are required. */
+export type NewEventType = {
+  title: string;
+  slug: string;
+  durationMinutes: number;
+  description?: string | null;
+  hostIds?: readonly string[] | null;
+  bufferBeforeMinutes?: number | null;
+  bufferAfterMinutes?: number | null;
+  minimumNoticeMinutes?: number | null;
+  customFields?: readonly CustomFieldInput[] | null;
+  active?: boolean | null;
+};
+
+/** Changes to an event type: only the fields given change; hostIds and customFields replace the lists. */
+export type EventTypeChanges = { [K in keyof NewEventType]?: NewEventType[K] | null };
+
+export const eventTypeCursor = (eventType: EventType) => encodeCursor({ at: eventType.createdAt, id: eventType.id });
+
+/** Oldest first; deleted event types are left out. */
+export async function listEventTypes(
+  db: Executor,
+  tenant: Tenant,
+  page: { first: number; after?: string | null },
+): Promise<{ eventTypes: EventType[]; hasNextPage: boolean }> {
+  const conditions: (SQL | undefined)[] = [inTenant(eventTypes, tenant), isNull(eventTypes.deletedAt)];
+  if (page.after) {
+    const cursor = decodeCursor(page.after, 'after');
+    conditions.push(
+      or(gt(eventTypes.createdAt, cursor.at), and(eq(eventTypes.createdAt, cursor.at), gt(eventTypes.id, cursor.id))),
+    );
+  }
+  const rows = await db
     .select()
     .from(eventTypes)
-    .where(and(inTenant(eventTypes, tenant), isNull(eventTypes.deletedAt)))
-    .orderBy(asc(eventTypes.createdAt), asc(eventTypes.id));
+    .where(and(...conditions))
+    .orderBy(asc(eventTypes.createdAt), asc(eventTypes.id))
+    .limit(page.first + 1);
+  return { eventTypes: rows.slice(0, page.first), hasNextPage: rows.length > page.first };
 }
 
+/** Finds deleted event types too: bookings keep pointing at them. */
 export async function findEventType(db: Executor, tenant: Tenant, id: string): Promise<EventType> {
   const [eventType] = await db
     .select()
@@ -26,37 +71,117 @@ export async function findEventType(db: Executor, tenant: Tenant, id: string): P
   return eventType;
 }
 
-const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+/** A slug names a not-deleted event type; once deleted, its slug is free for a new one. */
+export async function findEventTypeBySlug(db: Executor, tenant: Tenant, slug: string): Promise<EventType> {
+  const [eventType] = await db
+    .select()
+    .from(eventTypes)
+    .where(and(inTenant(eventTypes, tenant), eq(eventTypes.slug, slug), isNull(eventTypes.deletedAt)))
+    .limit(1);
+  if (!eventType) throw fieldError('NOT_FOUND', `No event type with slug "${slug}".`);
+  return eventType;
+}
 
-export type NewEventType = { title: string; slug: string; durationMinutes: number; description?: string | null };
-
-export async function createEventType(db: Executor, tenant: Tenant, input: NewEventType, now: Date): Promise<EventType> {
-  const title = input.title.trim();
-  if (!title || title.length > 200) throw badUserInput('title', 'must be 1 to 200 characters.');
-  if (!SLUG.test(input.slug) || input.slug.length > 100) {
-    throw badUserInput('slug', 'use lowercase letters, digits and single hyphens, like "intro-call".');
-  }
-  if (!Number.isInteger(input.durationMinutes) || input.durationMinutes < 5 || input.durationMinutes > 1440) {
-    throw badUserInput('durationMinutes', 'must be a whole number of minutes from 5 to 1440.');
-  }
+async function assertSlugFree(db: Executor, tenant: Tenant, slug: string, exceptId?: string): Promise<void> {
   const taken = await db
     .select({ id: eventTypes.id })
     .from(eventTypes)
-    .where(and(inTenant(eventTypes, tenant), eq(eventTypes.slug, input.slug), isNull(eventTypes.deletedAt)))
+    .where(
+      and(
+        inTenant(eventTypes, tenant),
+        eq(eventTypes.slug, slug),
+        isNull(eventTypes.deletedAt),
+        exceptId ? ne(eventTypes.id, exceptId) : undefined,
+      ),
+    )
     .limit(1);
-  if (taken.length > 0) throw badUserInput('slug', `"${input.slug}" is already used by another event type.`);
-  const [eventType] = await db
-    .insert(eventTypes)
-    .values({
-      id: newId('evtype'),
-      ...tenant,
-      title,
-      slug: input.slug,
-      description: input.description ?? null,
-      durationMinutes: input.durationMinutes,
-      createdAt: now,
-      updatedAt: now,
-    })
+  if (taken.length > 0) throw badUserInput('slug', `"${slug}" is already used by another event type.`);
+}
+
+async function replaceHosts(db: Executor, tenant: Tenant, eventTypeId: string, hostIds: readonly string[]): Promise<void> {
+  await db.delete(eventTypeHosts).where(and(inTenant(eventTypeHosts, tenant), eq(eventTypeHosts.eventTypeId, eventTypeId)));
+  if (hostIds.length === 0) return;
+  await db.insert(eventTypeHosts).values(hostIds.map((teamMemberId) => ({ eventTypeId, teamMemberId, ...tenant })));
+}
+
+/** Checks every given setting, so nothing is written unless all of it is valid. */
+function checkedSettings(input: EventTypeChanges) {
+  return {
+    ...(input.title != null && { title: checkedTitle(input.title) }),
+    ...(input.slug != null && { slug: checkedSlug(input.slug) }),
+    ...(input.description !== undefined && { description: checkedDescription(input.description) }),
+    ...(input.durationMinutes != null && { durationMinutes: checkedDuration(input.durationMinutes) }),
+    ...(input.bufferBeforeMinutes != null && {
+      bufferBeforeMinutes: checkedBuffer('bufferBeforeMinutes', input.bufferBeforeMinutes),
+    }),
+    ...(input.bufferAfterMinutes != null && {
+      bufferAfterMinutes: checkedBuffer('bufferAfterMinutes', input.bufferAfterMinutes),
+    }),
+    ...(input.minimumNoticeMinutes != null && { minimumNoticeMinutes: checkedNotice(input.minimumNoticeMinutes) }),
+    ...(input.customFields != null && { customFields: validateCustomFieldDefinitions(input.customFields) }),
+    ...(input.active != null && { active: input.active }),
+  };
+}
+
+export async function createEventType(db: Executor, tenant: Tenant, input: NewEventType, now: Date): Promise<EventType> {
+  const settings = checkedSettings(input);
+  const hostIds = await checkedHostIds(db, tenant, input.hostIds ?? []);
+  await assertSlugFree(db, tenant, input.slug);
+  return db.transaction(async (tx) => {
+    const [eventType] = await tx
+      .insert(eventTypes)
+      .values({
+        id: newId('evtype'),
+        ...tenant,
+        title: input.title,
+        slug: input.slug,
+        durationMinutes: input.durationMinutes,
+        ...settings,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning();
+    await replaceHosts(tx, tenant, eventType!.id, hostIds);
+    return eventType!;
+  });
+}
+
+/** A deleted event type can no longer be changed: its bookings keep it as it was. */
+export async function updateEventType(
+  db: Executor,
+  tenant: Tenant,
+  id: string,
+  changes: EventTypeChanges,
+  now: Date,
+): Promise<EventType> {
+  const existing = await findEventType(db, tenant, id);
+  if (existing.deletedAt) throw badUserInput('id', 'this event type was deleted and can no longer be changed.');
+  const settings = checkedSettings(changes);
+  const hostIds = changes.hostIds != null ? await checkedHostIds(db, tenant, changes.hostIds) : null;
+  if (settings.slug !== undefined) await assertSlugFree(db, tenant, settings.slug, existing.id);
+  return db.transaction(async (tx) => {
+    const [updated] = await tx
+      .update(eventTypes)
+      .set({ ...settings, updatedAt: now })
+      .where(and(inTenant(eventTypes, tenant), eq(eventTypes.id, existing.id)))
+      .returning();
+    if (hostIds) await replaceHosts(tx, tenant, existing.id, hostIds);
+    return updated!;
+  });
+}
+
+/**
+ * Soft delete: the event type leaves lists and slug lookups and can no longer
+ * be booked, but `eventType(id)` and its existing bookings still see it. Its
+ * slug becomes free. Deleting it again changes nothing.
+ */
+export async function deleteEventType(db: Executor, tenant: Tenant, id: string, now: Date): Promise<EventType> {
+  const existing = await findEventType(db, tenant, id);
+  if (existing.deletedAt) return existing;
+  const [deleted] = await db
+    .update(eventTypes)
+    .set({ deletedAt: now, updatedAt: now })
+    .where(and(inTenant(eventTypes, tenant), eq(eventTypes.id, existing.id)))
     .returning();
-  return eventType!;
+  return deleted!;
 }

@@ -1,0 +1,91 @@
+import { DateTime } from 'luxon';
+import { tenantOf } from '../../auth/principal.js';
+import { builder } from '../../graphql/builder.js';
+import { requires } from '../../graphql/scopes.js';
+import { findEventType } from '../event-types/event-types.service.js';
+import { checkedTimeZone } from '../team/team-input.js';
+import { availableSlots } from './availability.service.js';
+import { freeBusy, type BusyPeriod, type MemberBusy } from './free-busy.js';
+import { MAX_RANGE_DAYS, requestedRange } from './range.js';
+import { SLOT_GRANULARITY_MINUTES, type Slot } from './slots.js';
+
+type ViewedSlot = Slot & { timeZone: string };
+
+const localTime = (at: Date, timeZone: string) =>
+  DateTime.fromJSDate(at, { zone: timeZone }).toISO({ suppressMilliseconds: true, includeOffset: true })!;
+
+const SlotRef = builder.objectRef<ViewedSlot>('Slot').implement({
+  description: 'A bookable start time and the hosts free for it.',
+  fields: (t) => ({
+    start: t.expose('start', { type: 'DateTime' }),
+    end: t.expose('end', { type: 'DateTime' }),
+    localStart: t.string({
+      description: 'start in the requested time zone, with its offset (2025-03-30T09:00:00+02:00).',
+      resolve: (slot) => localTime(slot.start, slot.timeZone),
+    }),
+    localEnd: t.string({ resolve: (slot) => localTime(slot.end, slot.timeZone) }),
+    availableHosts: t.idList({ description: 'Ids of the hosts free for the slot, sorted.', resolve: (slot) => slot.availableHosts }),
+  }),
+});
+
+const BusySourceEnum = builder.enumType('BusySource', {
+  values: {
+    BOOKING: { description: 'A PENDING or CONFIRMED booking, widened by its event type\'s buffers.' },
+    CALENDAR: { description: 'A busy event in a connected calendar.' },
+  } as const,
+});
+
+const BusyIntervalRef = builder.objectRef<BusyPeriod>('BusyInterval').implement({
+  fields: (t) => ({
+    start: t.expose('start', { type: 'DateTime' }),
+    end: t.expose('end', { type: 'DateTime' }),
+    source: t.expose('source', { type: BusySourceEnum }),
+  }),
+});
+
+const MemberBusyRef = builder.objectRef<MemberBusy>('MemberFreeBusy').implement({
+  fields: (t) => ({
+    teamMemberId: t.exposeID('teamMemberId'),
+    busy: t.field({ type: [BusyIntervalRef], resolve: (member) => member.busy }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  availability: t.field({
+    ...requires('availability:read'),
+    type: [SlotRef],
+    description:
+      `Bookable slots starting within [from, to), at most ${MAX_RANGE_DAYS} days, on a ${SLOT_GRANULARITY_MINUTES}-minute grid. ` +
+      "Computed from the hosts' working hours in their own zones, buffers, minimum notice, bookings against capacity " +
+      'and connected calendars. Empty for inactive or deleted event types.',
+    args: {
+      eventTypeId: t.arg.id({ required: true }),
+      from: t.arg({ type: 'DateTime', required: true }),
+      to: t.arg({ type: 'DateTime', required: true }),
+      timeZone: t.arg.string({
+        defaultValue: 'UTC',
+        description: "The viewer's IANA zone: only localStart and localEnd are expressed in it; slots are instants.",
+      }),
+    },
+    resolve: async (_root, args, { db, principal, now }) => {
+      const timeZone = checkedTimeZone(args.timeZone ?? 'UTC');
+      const range = requestedRange(args.from, args.to);
+      const tenant = tenantOf(principal);
+      const eventType = await findEventType(db, tenant, String(args.eventTypeId));
+      const slots = await availableSlots(db, tenant, eventType, range, now());
+      return slots.map((slot) => ({ ...slot, timeZone }));
+    },
+  }),
+  freeBusy: t.field({
+    ...requires('availability:read'),
+    type: [MemberBusyRef],
+    description: `Busy intervals per team member overlapping [from, to), at most ${MAX_RANGE_DAYS} days; in the order asked.`,
+    args: {
+      teamMemberIds: t.arg.idList({ required: true }),
+      from: t.arg({ type: 'DateTime', required: true }),
+      to: t.arg({ type: 'DateTime', required: true }),
+    },
+    resolve: (_root, args, { db, principal }) =>
+      freeBusy(db, tenantOf(principal), args.teamMemberIds.map(String), requestedRange(args.from, args.to)),
+  }),
+}));

@@ -1,0 +1,150 @@
+import { and, asc, eq, gt, inArray, ne, or, type SQL } from 'drizzle-orm';
+import type { Tenant } from '../../auth/principal.js';
+import type { Executor } from '../../db/client.js';
+import { eventTypeHosts, teamMembers, type WorkingHours } from '../../db/schema/index.js';
+import { inTenant } from '../../db/tenant.js';
+import { badUserInput, notFound } from '../../graphql/errors.js';
+import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import { newId } from '../../lib/random.js';
+import { checkedCapacity, checkedEmail, checkedName, checkedTimeZone, checkedWorkingHours } from './team-input.js';
+
+export type TeamMember = typeof teamMembers.$inferSelect;
+
+export type NewTeamMember = {
+  name: string;
+  email: string;
+  timeZone: string;
+  capacity?: number | null;
+  workingHours?: readonly WorkingHours[] | null;
+};
+
+export type TeamMemberChanges = {
+  name?: string | null;
+  email?: string | null;
+  timeZone?: string | null;
+  capacity?: number | null;
+  workingHours?: readonly WorkingHours[] | null;
+  active?: boolean | null;
+};
+
+export const teamMemberCursor = (member: TeamMember) => encodeCursor({ at: member.createdAt, id: member.id });
+
+/** Oldest first, so new members join the end and pages stay stable. Inactive members are listed too. */
+export async function listTeamMembers(
+  db: Executor,
+  tenant: Tenant,
+  page: { first: number; after?: string | null },
+): Promise<{ members: TeamMember[]; hasNextPage: boolean }> {
+  const conditions: (SQL | undefined)[] = [inTenant(teamMembers, tenant)];
+  if (page.after) {
+    const cursor = decodeCursor(page.after, 'after');
+    conditions.push(
+      or(gt(teamMembers.createdAt, cursor.at), and(eq(teamMembers.createdAt, cursor.at), gt(teamMembers.id, cursor.id))),
+    );
+  }
+  const rows = await db
+    .select()
+    .from(teamMembers)
+    .where(and(...conditions))
+    .orderBy(asc(teamMembers.createdAt), asc(teamMembers.id))
+    .limit(page.first + 1);
+  return { members: rows.slice(0, page.first), hasNextPage: rows.length > page.first };
+}
+
+export async function findTeamMember(db: Executor, tenant: Tenant, id: string): Promise<TeamMember> {
+  const [member] = await db
+    .select()
+    .from(teamMembers)
+    .where(and(inTenant(teamMembers, tenant), eq(teamMembers.id, id)))
+    .limit(1);
+  if (!member) throw notFound('team member', id);
+  return member;
+}
+
+/** Members of the tenant among `ids` (others' and unknown ids are simply absent). */
+export async function teamMembersByIds(db: Executor, tenant: Tenant, ids: readonly string[]): Promise<TeamMember[]> {
+  if (ids.length === 0) return [];
+  return db
+    .select()
+    .from(teamMembers)
+    .where(and(inTenant(teamMembers, tenant), inArray(teamMembers.id, [...ids])));
+}
+
+/** Hosts of each event type, in one query for a whole page of event types. */
+export async function hostsByEventType(
+  db: Executor,
+  tenant: Tenant,
+  eventTypeIds: readonly string[],
+): Promise<Map<string, TeamMember[]>> {
+  const byEventType = new Map<string, TeamMember[]>(eventTypeIds.map((id) => [id, []]));
+  if (eventTypeIds.length === 0) return byEventType;
+  const rows = await db
+    .select({ eventTypeId: eventTypeHosts.eventTypeId, member: teamMembers })
+    .from(eventTypeHosts)
+    .innerJoin(teamMembers, eq(teamMembers.id, eventTypeHosts.teamMemberId))
+    .where(and(inTenant(eventTypeHosts, tenant), inArray(eventTypeHosts.eventTypeId, [...eventTypeIds])))
+    .orderBy(asc(teamMembers.createdAt), asc(teamMembers.id));
+  for (const row of rows) byEventType.get(row.eventTypeId)?.push(row.member);
+  return byEventType;
+}
+
+async function assertEmailFree(db: Executor, tenant: Tenant, email: string, exceptId?: string): Promise<void> {
+  const taken = await db
+    .select({ id: teamMembers.id })
+    .from(teamMembers)
+    .where(and(inTenant(teamMembers, tenant), eq(teamMembers.email, email), exceptId ? ne(teamMembers.id, exceptId) : undefined))
+    .limit(1);
+  if (taken.length > 0) throw badUserInput('email', `${email} is already a team member.`);
+}
+
+export async function createTeamMember(db: Executor, tenant: Tenant, input: NewTeamMember, now: Date): Promise<TeamMember> {
+  const email = checkedEmail(input.email);
+  const values = {
+    name: checkedName(input.name),
+    email,
+    timeZone: checkedTimeZone(input.timeZone),
+    capacity: checkedCapacity(input.capacity ?? 1),
+    workingHours: checkedWorkingHours(input.workingHours ?? []),
+  };
+  await assertEmailFree(db, tenant, email);
+  const [member] = await db
+    .insert(teamMembers)
+    .values({ id: newId('tm'), ...tenant, ...values, active: true, createdAt: now, updatedAt: now })
+    .returning();
+  return member!;
+}
+
+/** Changes only the fields given; `workingHours` replaces the whole week. */
+export async function updateTeamMember(
+  db: Executor,
+  tenant: Tenant,
+  id: string,
+  changes: TeamMemberChanges,
+  now: Date,
+): Promise<TeamMember> {
+  const member = await findTeamMember(db, tenant, id);
+  const set: Partial<typeof teamMembers.$inferInsert> = { updatedAt: now };
+  if (changes.name != null) set.name = checkedName(changes.name);
+  if (changes.email != null) {
+    set.email = checkedEmail(changes.email);
+    await assertEmailFree(db, tenant, set.email, member.id);
+  }
+  if (changes.timeZone != null) set.timeZone = checkedTimeZone(changes.timeZone);
+  if (changes.capacity != null) set.capacity = checkedCapacity(changes.capacity);
+  if (changes.workingHours != null) set.workingHours = checkedWorkingHours(changes.workingHours);
+  if (changes.active != null) set.active = changes.active;
+  const [updated] = await db
+    .update(teamMembers)
+    .set(set)
+    .where(and(inTenant(teamMembers, tenant), eq(teamMembers.id, member.id)))
+    .returning();
+  return updated!;
+}
+
+/**
+ * A deactivated member stays on record (their bookings keep them as host) and
+ * stays linked to event types, but is offered for no new booking.
+ */
+export async function deactivateTeamMember(db: Executor, tenant: Tenant, id: string, now: Date): Promise<TeamMember> {
+  return updateTeamMember(db, tenant, id, { active: false }, now);
+}
