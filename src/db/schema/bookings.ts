@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, jsonb, pgEnum, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigserial, index, jsonb, pgEnum, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { createdAt, tenantColumns, timestamptz } from './common.js';
 import { eventTypes } from './event-types.js';
 
@@ -59,6 +59,8 @@ export const bookingEvents = pgTable(
   'booking_events',
   {
     id: text('id').primaryKey(),
+    /** Insertion order: several changes can share one timestamp (the clock is injected), order must not be lost. */
+    sequence: bigserial('sequence', { mode: 'number' }).notNull(),
     bookingId: text('booking_id')
       .notNull()
       .references(() => bookings.id),
@@ -70,5 +72,5 @@ export const bookingEvents = pgTable(
     details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
     createdAt: createdAt(),
   },
-  (t) => [index('booking_events_booking_idx').on(t.bookingId, t.createdAt, t.id)],
+  (t) => [index('booking_events_booking_idx').on(t.bookingId, t.sequence)],
 );

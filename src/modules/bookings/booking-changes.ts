@@ -107,8 +107,9 @@ export async function createBooking(db: Executor, actor: Principal, input: NewBo
       return booking!;
     });
   } catch (error) {
-    // The same key raced itself: the other request inserted first and the unique index refused this one.
-    if (idempotencyKey && isUniqueViolation(error, 'bookings_idempotency_idx')) {
+    // The same request raced itself: the first one took the slot (this one then finds it taken) or
+    // inserted first (the unique index refuses this one). Either way the retry gets the first booking.
+    if (idempotencyKey) {
       const earlier = await bookingByIdempotencyKey(db, actor, idempotencyKey);
       if (earlier) return earlier;
     }
@@ -194,13 +195,4 @@ export async function updateBooking(db: Executor, actor: Principal, id: string, 
     await recordChange(tx, actor, { type: 'UPDATED', after: after!, before, details, now });
     return after!;
   });
-}
-
-/** Whether a database error (wrapped by Drizzle or not) is a unique violation of `constraint`. */
-function isUniqueViolation(error: unknown, constraint: string): boolean {
-  for (let cause = error; cause; cause = (cause as { cause?: unknown }).cause) {
-    const failure = cause as { code?: unknown; constraint?: unknown; constraint_name?: unknown };
-    if (failure.code === '23505') return failure.constraint === constraint || failure.constraint_name === constraint;
-  }
-  return false;
 }

@@ -42,7 +42,7 @@ function createLoaders({ db, principal }: RequestContext) {
         .select()
         .from(bookingEvents)
         .where(and(inTenant(bookingEvents, tenant), inArray(bookingEvents.bookingId, [...bookingIds])))
-        .orderBy(asc(bookingEvents.createdAt), asc(bookingEvents.id));
+        .orderBy(asc(bookingEvents.sequence));
       const grouped = new Map<string, BookingEvent[]>(bookingIds.map((id) => [id, []]));
       for (const row of rows) grouped.get(row.bookingId)?.push(row);
       return bookingIds.map((id) => grouped.get(id)!);
