@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bookingEvents, bookings } from '../../src/db/schema/index.js';
 import { newId } from '../../src/lib/random.js';
 import { CREATE_BOOKING, attendee, seedEventType, seedHost, tenantOf } from '../helpers/booking-fixtures.js';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
+import { TestHarness, type GraphQLResponse, type TestOrganization } from '../helpers/harness.js';
 import { QueryCounter } from '../helpers/query-counter.js';
 import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
 
@@ -93,7 +93,7 @@ describe.skipIf(postgresTierSkipped)(`listing bookings (${testTier()})`, () => {
 
     /** Statements one request sends; background writes (audit, last-used) are left out. */
     async function queriesFor(first: number) {
-      let response: Awaited<ReturnType<typeof harness.request>> | undefined;
+      let response: GraphQLResponse | undefined;
       const statements = await counter.during(async () => {
         response = await harness.request(NESTED, { key: org.adminKey, variables: { first } });
       });
