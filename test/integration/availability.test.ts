@@ -101,6 +101,13 @@ describe.skipIf(postgresTierSkipped)(`availability (${testTier()})`, () => {
     expect(starts).toContain('16:30');
   });
 
+  it('sees bookings just before the asked range that the first slot would collide with', async () => {
+    const { host, call } = await hostWithCall({}, { bufferBeforeMinutes: 30 });
+    await book(host.id, call.id, `${MONDAY}T13:00:00Z`, 45); // holds 12:30–13:45
+    const starts = startsOf(await slots(call.id, { from: `${MONDAY}T14:00:00Z`, to: `${MONDAY}T15:00:00Z` }));
+    expect(starts).toEqual(['14:15', '14:30', '14:45']); // 14:00 would hold 13:30–15:00
+  });
+
   it('respects minimum notice relative to the current time', async () => {
     const { call } = await hostWithCall({}, { minimumNoticeMinutes: 120 });
     harness.clock = new Date(`${MONDAY}T14:00:00Z`);

@@ -155,7 +155,11 @@ export async function availableSlots(
   const hosts = await activeHostsOf(db, tenant, eventType.id);
   if (hosts.length === 0) return [];
   const rules = rulesOf(eventType);
-  const around = { start: range.start, end: range.end + rules.durationMinutes * MINUTE_MS };
+  // Slots near the edges hold time outside the range: their buffers, and the meeting running past `to`.
+  const around = {
+    start: range.start - rules.bufferBeforeMinutes * MINUTE_MS,
+    end: range.end + (rules.durationMinutes + rules.bufferAfterMinutes) * MINUTE_MS,
+  };
   const { schedules } = await schedulesOf(db, tenant, hosts, around);
   return computeSlots(schedules, rules, range, now);
 }
