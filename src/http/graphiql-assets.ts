@@ -36,6 +36,10 @@ export function renderLocalGraphiQL(options: Record<string, unknown> = {}): stri
     json: asset('monacoeditorwork/json.worker.bundle.js'),
     graphql: asset('monacoeditorwork/graphql.worker..bundle.js'),
   };
+  // Yoga's GraphiQL opens with its `query` option, else ?query= from the
+  // address, else its welcome text: `defaultQuery` alone never reaches the
+  // editor. The page below gives a shared ?query= link precedence again.
+  const rendered = { ...options, query: options.query ?? options.defaultQuery };
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -61,8 +65,11 @@ self.MonacoEnvironment = { globalAPI: false, getWorkerUrl: (_moduleId, label) =>
 </script>
 <script src="${asset('yoga-graphiql.umd.js')}"></script>
 <script>
+const options = ${scriptSafeJson(rendered)};
+const linked = new URLSearchParams(location.search).get('query');
+if (linked) options.query = linked;
 prepareWorkers().finally(() => {
-  YogaGraphiQL.renderYogaGraphiQL(document.getElementById('root'), ${scriptSafeJson(options)});
+  YogaGraphiQL.renderYogaGraphiQL(document.getElementById('root'), options);
 });
 </script>
 </body>

@@ -151,10 +151,11 @@ describe.skipIf(postgresTierSkipped)(`CSRF prevention and GraphiQL (${testTier()
     const html = await response.text();
     expect(html).not.toMatch(/https?:\/\//);
     expect(html).toContain('/graphiql/assets/yoga-graphiql.umd.js');
-    const options = JSON.parse(/renderYogaGraphiQL\([^,]+, (\{.*\})\);/.exec(html)![1]!);
+    const options = JSON.parse(/const options = (\{.*\});/.exec(html)![1]!);
     expect(JSON.parse(options.headers)).toEqual({ Authorization: 'Bearer ' });
-    expect(options.defaultQuery).toContain('viewer');
-    expect(options.defaultQuery).toContain('createApiKey');
+    // `query` is what the editor opens with.
+    expect(options.query).toContain('viewer');
+    expect(options.query).toContain('createApiKey');
   });
 
   it('serves the GraphiQL assets it references, and nothing else from that folder', async () => {
