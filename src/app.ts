@@ -15,6 +15,11 @@ import type { Logger } from './lib/logger.js';
 import { LastUsedTracker } from './modules/api-keys/last-used.js';
 import { useRequestAudit } from './modules/audit/request-audit.plugin.js';
 import { RequestAuditLog } from './modules/audit/request-audit-log.js';
+import { resolveEncryptionKey } from './lib/encryption-key.js';
+import { systemResolver, type HostResolver } from './lib/outbound-url.js';
+import { SecretBox } from './lib/secret-box.js';
+import { CalendarSync } from './modules/calendars/calendar-sync.js';
+import { WebhookWorker } from './modules/webhooks/webhook-worker.js';
 import { createRequestLimiting, type RequestLimiting } from './rate-limit/index.js';
 
 export type AppDependencies = {
@@ -22,6 +27,8 @@ export type AppDependencies = {
   logger: Logger;
   /** Injected so tests can move time (expiry, grace periods) without waiting. */
   now?: () => Date;
+  /** DNS for the outbound URL guard (webhooks, calendar feeds); tests stage answers. */
+  resolveHost?: HostResolver;
 };
 
 export type App = {
@@ -29,6 +36,10 @@ export type App = {
   auditLog: RequestAuditLog;
   lastUsed: LastUsedTracker;
   browser: BrowserAccess;
+  /** Delivers queued webhook events; tests call `deliverDueWebhooks()` directly. */
+  webhooks: WebhookWorker;
+  /** Fetches calendar feeds into busy snapshots; tests call `refreshStale()` directly. */
+  calendars: CalendarSync;
   /** Key cache, request limits and the Redis connection (if configured). */
   limiting: RequestLimiting;
   /** Writes buffered audit records and last-used times; the database stays open. */
@@ -50,6 +61,18 @@ export function createApp(config: Config, deps: AppDependencies): App {
   const lastUsed = new LastUsedTracker(database.db, config.lastUsedWriteIntervalMs, logger);
   const contexts = new WeakMap<Request, RequestContext>();
   const browser = createBrowserAccess(database.db, logger, now);
+  const secrets = new SecretBox(resolveEncryptionKey(config));
+  const resolver = deps.resolveHost ?? systemResolver;
+  const webhooks = new WebhookWorker(
+    database.db,
+    { pollIntervalMs: config.webhookPollIntervalMs, timeoutMs: config.webhookTimeoutMs },
+    { secrets, resolver, now, logger },
+  );
+  const calendars = new CalendarSync(
+    database.db,
+    { timeoutMs: config.calendarFetchTimeoutMs, refreshIntervalMs: config.calendarRefreshIntervalMs },
+    { secrets, resolver, now, logger },
+  );
   const limiting = createRequestLimiting(config, { database, logger, now });
 
   async function buildContext({ request, ...serverContext }: { request: Request } & ServerContext): Promise<RequestContext> {
@@ -73,6 +96,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
       client: { ip, userAgent: request.headers.get('user-agent') },
       logger,
       now,
+      outbound: { secrets, resolver, calendarSync: calendars },
       limits: limiting.guard,
     };
     contexts.set(request, context);
@@ -107,6 +131,8 @@ export function createApp(config: Config, deps: AppDependencies): App {
   auditLog.start();
   lastUsed.start();
   browser.start();
+  webhooks.start();
+  calendars.start();
 
   const flush = async () => {
     await Promise.all([auditLog.flush(), lastUsed.flush()]);
@@ -116,11 +142,13 @@ export function createApp(config: Config, deps: AppDependencies): App {
     auditLog,
     lastUsed,
     browser,
+    webhooks,
+    calendars,
     limiting,
     flush,
     stop: async () => {
       browser.stop();
-      await Promise.all([auditLog.stop(), lastUsed.stop(), limiting.stop()]);
+      await Promise.all([auditLog.stop(), lastUsed.stop(), webhooks.stop(), calendars.stop(), limiting.stop()]);
     },
   };
 }

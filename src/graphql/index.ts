@@ -10,6 +10,9 @@ import '../modules/event-types/event-types.graphql.js';
 import '../modules/availability/availability.graphql.js';
 import '../modules/bookings/bookings.graphql.js';
 import '../modules/bookings/booking-mutations.graphql.js';
+import '../modules/webhooks/webhooks.graphql.js';
+import '../modules/calendars/calendars.graphql.js';
+import '../modules/analytics/analytics.graphql.js';
 import { directiveDefinitions } from './directives.js';
 
 let schema: GraphQLSchema | undefined;

@@ -3,7 +3,7 @@
  * per tier), driven through `yoga.fetch` like an HTTP client would, with a
  * movable clock and helpers to mint keys with exact scopes.
  */
-import { createApp, type App } from '../../src/app.js';
+import { createApp, type App, type AppDependencies } from '../../src/app.js';
 import type { ApiKeyEnvironment, ApiKeyType } from '../../src/auth/key-format.js';
 import { loadConfig } from '../../src/config.js';
 import type { DatabaseHandle } from '../../src/db/client.js';
@@ -48,13 +48,18 @@ export class TestHarness {
     readonly app: App,
   ) {}
 
-  static async start(env: Record<string, string> = {}): Promise<TestHarness> {
+  /** `deps` replaces app dependencies for one suite, e.g. a capturing logger or staged DNS answers. */
+  static async start(
+    env: Record<string, string> = {},
+    deps: Partial<Pick<AppDependencies, 'logger' | 'resolveHost'>> = {},
+  ): Promise<TestHarness> {
     const database = await createTestDatabase();
     let harness: TestHarness | undefined;
     const app = createApp(loadConfig({ DATABASE_URL: 'memory://', ...env }), {
       database,
       logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
       now: () => harness!.clock,
+      ...deps,
     });
     harness = new TestHarness(database, app);
     return harness;

@@ -5,3 +5,5 @@ export * from './audit.js';
 export * from './event-types.js';
 export * from './bookings.js';
 export * from './team.js';
+export * from './webhooks.js';
+export * from './calendars.js';

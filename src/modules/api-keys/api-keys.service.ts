@@ -7,6 +7,7 @@ import { apiKeys } from '../../db/schema/index.js';
 import { badUserInput, notFound } from '../../graphql/errors.js';
 import { newId } from '../../lib/random.js';
 import { recordKeyChange, type Actor, type KeyChangeAction } from '../audit/audit.service.js';
+import { announceKeyChange, apiKeyPayload } from './key-events.js';
 import {
   assertEnvironmentReachable,
   assertWithinCallerScopes,
@@ -131,6 +132,7 @@ export async function createApiKey(
       now,
     );
     await recordKeyChange(tx, actor, keyChange('api_key.created', created.apiKey), now);
+    await announceKeyChange(tx, 'api_key.created', created.apiKey, now);
     return created;
   });
 }
@@ -157,6 +159,7 @@ export async function createOperatorKey(
       now,
     );
     await recordKeyChange(tx, { cli: via }, keyChange('api_key.created', created.apiKey), now);
+    await announceKeyChange(tx, 'api_key.created', created.apiKey, now);
     return created;
   });
 }
@@ -199,6 +202,7 @@ export async function revokeApiKey(db: Executor, actor: Actor, key: ApiKey, now:
     const [revoked] = await tx.update(apiKeys).set({ revokedAt: now }).where(eq(apiKeys.id, key.id)).returning();
     await broadcastKeyChange(tx, { keyId: key.id });
     await recordKeyChange(tx, actor, keyChange('api_key.revoked', revoked!), now);
+    await announceKeyChange(tx, 'api_key.revoked', revoked!, now);
     return revoked!;
   });
 }
@@ -242,14 +246,15 @@ export async function rollApiKey(
       now,
     );
     const oldEnd = new Date(now.getTime() + expireOldKeyInSeconds * 1000);
-    await tx
+    const [ended] = await tx
       .update(apiKeys)
       .set(
         expireOldKeyInSeconds === 0
           ? { revokedAt: now }
           : { expiresAt: old.expiresAt && old.expiresAt < oldEnd ? old.expiresAt : oldEnd },
       )
-      .where(eq(apiKeys.id, old.id));
+      .where(eq(apiKeys.id, old.id))
+      .returning();
     await broadcastKeyChange(tx, { keyId: old.id });
     await recordKeyChange(
       tx,
@@ -257,6 +262,7 @@ export async function rollApiKey(
       keyChange('api_key.rolled', old, { newKeyId: created.apiKey.id, oldKeyEndsAt: oldEnd.toISOString() }),
       now,
     );
+    await announceKeyChange(tx, 'api_key.rolled', ended!, now, { newApiKey: apiKeyPayload(created.apiKey) });
     return created;
   });
 }

@@ -1,18 +1,70 @@
+import { and, eq, inArray, isNotNull } from 'drizzle-orm';
+import type ICAL from 'ical.js';
 import type { Tenant } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
+import { calendarConnections, teamMembers } from '../../db/schema/index.js';
+import { inTenant } from '../../db/tenant.js';
+import { busyIntervals, mergeIntervals, parseSnapshot, type BusyInterval } from './ics.js';
 
-export type BusyInterval = { start: Date; end: Date };
+export type { BusyInterval };
+
+/** Parsed snapshots by connection and sync time; a new sync gets a new entry. */
+const parsed = new Map<string, ICAL.Event[]>();
+const MAX_PARSED = 500;
+
+function eventsOf(connectionId: string, syncedAt: Date | null, snapshot: string): ICAL.Event[] {
+  const cacheKey = `${connectionId}@${syncedAt?.getTime() ?? 0}`;
+  let events = parsed.get(cacheKey);
+  if (!events) {
+    events = parseSnapshot(snapshot);
+    if (parsed.size >= MAX_PARSED) parsed.delete(parsed.keys().next().value!);
+    parsed.set(cacheKey, events);
+  }
+  return events;
+}
 
 /**
- * Busy time from members' connected calendars, by team member id.
- * TODO(calendars): read cached ICS feeds; until then no external busy time.
+ * Busy time from members' connected calendars, by team member id (every
+ * requested member gets an entry), sorted and merged. Reads the stored
+ * snapshots only (CalendarSync fetches the feeds), so it costs one query and
+ * never waits on the network; a snapshot that cannot be read counts as free
+ * rather than failing availability.
  */
 export async function calendarBusyIntervals(
-  _db: Executor,
-  _tenant: Tenant,
-  _teamMemberIds: readonly string[],
-  _from: Date,
-  _to: Date,
+  db: Executor,
+  tenant: Tenant,
+  teamMemberIds: readonly string[],
+  from: Date,
+  to: Date,
 ): Promise<Map<string, BusyInterval[]>> {
-  return new Map();
+  const busy = new Map<string, BusyInterval[]>(teamMemberIds.map((id) => [id, []]));
+  if (teamMemberIds.length === 0) return busy;
+  const rows = await db
+    .select({
+      id: calendarConnections.id,
+      teamMemberId: calendarConnections.teamMemberId,
+      snapshot: calendarConnections.busySnapshot,
+      syncedAt: calendarConnections.lastSyncedAt,
+      timeZone: teamMembers.timeZone,
+    })
+    .from(calendarConnections)
+    .innerJoin(teamMembers, eq(teamMembers.id, calendarConnections.teamMemberId))
+    .where(
+      and(
+        inTenant(calendarConnections, tenant),
+        inArray(calendarConnections.teamMemberId, [...teamMemberIds]),
+        isNotNull(calendarConnections.busySnapshot),
+      ),
+    );
+  for (const row of rows) {
+    let intervals: BusyInterval[];
+    try {
+      intervals = busyIntervals(eventsOf(row.id, row.syncedAt, row.snapshot!), from, to, row.timeZone);
+    } catch {
+      continue;
+    }
+    busy.get(row.teamMemberId)!.push(...intervals);
+  }
+  for (const [memberId, intervals] of busy) busy.set(memberId, mergeIntervals(intervals));
+  return busy;
 }

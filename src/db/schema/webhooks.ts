@@ -1,0 +1,75 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, jsonb, pgEnum, pgTable, text } from 'drizzle-orm/pg-core';
+import { apiKeys } from './api-keys.js';
+import { createdAt, tenantColumns, timestamptz } from './common.js';
+
+/** Endpoints that receive signed event notifications. */
+export const webhooks = pgTable(
+  'webhooks',
+  {
+    id: text('id').primaryKey(),
+    ...tenantColumns(),
+    url: text('url').notNull(),
+    description: text('description'),
+    events: text('events').array().notNull(),
+    /** The signing secret, sealed with the configured encryption key: we must read it back to sign. */
+    secretSealed: text('secret_sealed').notNull(),
+    createdAt: createdAt(),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('webhooks_tenant_idx').on(t.organizationId, t.environment, t.createdAt, t.id)],
+);
+
+/** The outbox: one row per event, written in the transaction of the change that caused it. */
+export const webhookEvents = pgTable(
+  'webhook_events',
+  {
+    id: text('id').primaryKey(),
+    ...tenantColumns(),
+    type: text('type').notNull(),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('webhook_events_tenant_idx').on(t.organizationId, t.environment, t.createdAt)],
+);
+
+export const webhookDeliveryStatusEnum = pgEnum('webhook_delivery_status', ['PENDING', 'SUCCEEDED', 'FAILED']);
+
+/** One event to one webhook, with its attempts so far. */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    ...tenantColumns(),
+    webhookId: text('webhook_id')
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    eventId: text('event_id')
+      .notNull()
+      .references(() => webhookEvents.id),
+    status: webhookDeliveryStatusEnum('status').notNull().default('PENDING'),
+    attempts: integer('attempts').notNull().default(0),
+    /** When a worker may (next) try it; while an attempt runs, when that attempt's claim lapses. */
+    nextAttemptAt: timestamptz('next_attempt_at'),
+    lastAttemptAt: timestamptz('last_attempt_at'),
+    responseStatus: integer('response_status'),
+    durationMs: integer('duration_ms'),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    // The worker's claim query: due pending deliveries, oldest first.
+    index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`status = 'PENDING'`),
+    index('webhook_deliveries_webhook_idx').on(t.webhookId, t.createdAt, t.id),
+  ],
+);
+
+/** Keys already announced as expiring, so `api_key.expiring` goes out once per key. */
+export const apiKeyExpiryNotices = pgTable('api_key_expiry_notices', {
+  apiKeyId: text('api_key_id')
+    .primaryKey()
+    .references(() => apiKeys.id),
+  expiresAt: timestamptz('expires_at').notNull(),
+  createdAt: createdAt(),
+});

@@ -1,0 +1,130 @@
+import { and, asc, eq, isNull, lte, notInArray, or } from 'drizzle-orm';
+import type { Database } from '../../db/client.js';
+import { calendarConnections } from '../../db/schema/index.js';
+import type { Logger } from '../../lib/logger.js';
+import { OutboundFailure, sendOutbound } from '../../lib/outbound-http.js';
+import type { HostResolver } from '../../lib/outbound-url.js';
+import type { SecretBox } from '../../lib/secret-box.js';
+import { FeedFormatError, reduceFeed } from './ics.js';
+
+export type CalendarSyncOptions = {
+  timeoutMs: number;
+  /** A feed older than this is fetched again; 0 also turns the background loop off. */
+  refreshIntervalMs: number;
+};
+
+export type CalendarSyncDeps = { secrets: SecretBox; resolver: HostResolver; now: () => Date; logger: Logger };
+
+/** Feeds are small; anything larger is more likely a mistake (or an attack) than a calendar. */
+const MAX_FEED_BYTES = 5 * 1024 * 1024;
+const BATCH = 20;
+
+/**
+ * Fetches members' ICS feeds into busy snapshots. Availability reads only the
+ * snapshots, so a slow or broken feed never slows or breaks it: a failure is
+ * recorded on the connection (status ERROR, lastError) and the last good
+ * snapshot keeps blocking time until a fetch succeeds again.
+ */
+export class CalendarSync {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly db: Database,
+    private readonly options: CalendarSyncOptions,
+    private readonly deps: CalendarSyncDeps,
+  ) {}
+
+  start(): void {
+    if (this.options.refreshIntervalMs === 0) return;
+    this.timer = setInterval(() => {
+      this.running ??= this.refreshStale()
+        .catch((error: unknown) => this.deps.logger.error({ err: error }, 'calendar refresh round failed'))
+        .finally(() => {
+          this.running = undefined;
+        });
+    }, Math.min(this.options.refreshIntervalMs, 60_000));
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /**
+   * Refreshes every feed last tried longer ago than the refresh interval.
+   * Rows are claimed (lastAttemptAt moved to now) under FOR UPDATE SKIP LOCKED,
+   * so instances sharing a database split the feeds rather than all fetching each.
+   */
+  async refreshStale(): Promise<number> {
+    const done: string[] = [];
+    for (;;) {
+      const now = this.deps.now();
+      const staleBefore = new Date(now.getTime() - this.options.refreshIntervalMs);
+      const claimed = await this.db.transaction(async (tx) => {
+        const due = await tx
+          .select({ id: calendarConnections.id })
+          .from(calendarConnections)
+          .where(
+            and(
+              or(isNull(calendarConnections.lastAttemptAt), lte(calendarConnections.lastAttemptAt, staleBefore)),
+              done.length > 0 ? notInArray(calendarConnections.id, done) : undefined,
+            ),
+          )
+          .orderBy(asc(calendarConnections.lastAttemptAt))
+          .limit(BATCH)
+          .for('update', { skipLocked: true });
+        for (const { id } of due) {
+          await tx.update(calendarConnections).set({ lastAttemptAt: now }).where(eq(calendarConnections.id, id));
+        }
+        return due.map((row) => row.id);
+      });
+      if (claimed.length === 0) return done.length;
+      for (const id of claimed) await this.sync(id);
+      // Each feed once per round, even when a zero interval makes it stale again at once.
+      done.push(...claimed);
+    }
+  }
+
+  /** Fetches one feed now and records the outcome on its connection. */
+  async sync(connectionId: string): Promise<void> {
+    const [connection] = await this.db
+      .select({ urlSealed: calendarConnections.urlSealed, environment: calendarConnections.environment })
+      .from(calendarConnections)
+      .where(eq(calendarConnections.id, connectionId))
+      .limit(1);
+    if (!connection) return;
+    let snapshot: string | null = null;
+    let error: string | null = null;
+    try {
+      const response = await sendOutbound({
+        url: this.deps.secrets.open(connection.urlSealed),
+        method: 'GET',
+        headers: { accept: 'text/calendar', 'user-agent': 'Tessera-Calendars/1.0' },
+        environment: connection.environment,
+        timeoutMs: this.options.timeoutMs,
+        maxResponseBytes: MAX_FEED_BYTES,
+        resolver: this.deps.resolver,
+      });
+      if (response.status < 200 || response.status >= 300) error = `HTTP ${response.status}`;
+      else snapshot = reduceFeed(response.body);
+    } catch (failure) {
+      if (failure instanceof OutboundFailure || failure instanceof FeedFormatError) error = failure.message;
+      else {
+        // Never the URL: only the connection id goes to the log.
+        this.deps.logger.error({ err: failure, connectionId }, 'calendar feed sync failed unexpectedly');
+        error = 'could not read the feed';
+      }
+    }
+    const now = this.deps.now();
+    await this.db
+      .update(calendarConnections)
+      .set(
+        snapshot !== null
+          ? { status: 'ACTIVE', busySnapshot: snapshot, lastSyncedAt: now, lastAttemptAt: now, lastError: null, updatedAt: now }
+          : { status: 'ERROR', lastAttemptAt: now, lastError: error, updatedAt: now },
+      )
+      .where(eq(calendarConnections.id, connectionId));
+  }
+}

@@ -1,0 +1,71 @@
+import { tenantOf } from '../../auth/principal.js';
+import { builder } from '../../graphql/builder.js';
+import { requires } from '../../graphql/scopes.js';
+import { TeamMemberRef } from '../team/team.graphql.js';
+import {
+  connectCalendar,
+  disconnectCalendar,
+  findCalendarConnection,
+  listCalendarConnections,
+  type CalendarConnection,
+} from './calendars.service.js';
+
+const CalendarProviderEnum = builder.enumType('CalendarProvider', {
+  values: { ICS: { description: 'An iCalendar feed read by its secret URL.' } } as const,
+});
+
+const CalendarStatusEnum = builder.enumType('CalendarConnectionStatus', {
+  values: {
+    PENDING: { description: 'Not fetched yet.' },
+    ACTIVE: { description: 'The last fetch succeeded; its busy times block availability.' },
+    ERROR: { description: 'The last fetch failed (see lastError); busy times from the last good fetch still apply.' },
+  } as const,
+});
+
+/** Metadata only: the feed URL is a credential and has no field, on purpose (a test walks the schema). */
+export const CalendarConnectionRef = builder.objectRef<CalendarConnection>('CalendarConnection').implement({
+  description: "A team member's connected calendar. Its busy times block availability. The feed URL is never shown.",
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    teamMember: t.field({ type: TeamMemberRef, resolve: (connection) => connection.teamMember }),
+    provider: t.expose('provider', { type: CalendarProviderEnum }),
+    host: t.exposeString('host', { description: 'The host name the feed is fetched from, such as calendar.google.com.' }),
+    status: t.expose('status', { type: CalendarStatusEnum }),
+    lastSyncedAt: t.expose('lastSyncedAt', { type: 'DateTime', nullable: true, description: 'When the feed last fetched and parsed.' }),
+    lastError: t.exposeString('lastError', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.queryField('calendars', (t) =>
+  t.field({
+    ...requires('calendars:read'),
+    type: [CalendarConnectionRef],
+    args: { teamMemberId: t.arg.id({ required: false, description: "Only this member's calendars." }) },
+    resolve: (_root, { teamMemberId }, { db, principal }) =>
+      listCalendarConnections(db, tenantOf(principal), teamMemberId ? String(teamMemberId) : null),
+  }),
+);
+
+builder.mutationFields((t) => ({
+  connectCalendar: t.field({
+    ...requires('team:write'),
+    type: CalendarConnectionRef,
+    description:
+      'Connects an iCalendar feed by its secret URL (https and a public host in live mode; webcal:// is read as https). The URL is stored encrypted and never shown again. The feed is fetched once right away: see status and lastError.',
+    args: { teamMemberId: t.arg.id({ required: true }), url: t.arg.string({ required: true }) },
+    resolve: async (_root, { teamMemberId, url }, { db, principal, outbound, now }) => {
+      const tenant = tenantOf(principal);
+      const id = await connectCalendar(db, tenant, { teamMemberId: String(teamMemberId), url }, outbound, now());
+      await outbound.calendarSync.sync(id);
+      return findCalendarConnection(db, tenant, id);
+    },
+  }),
+  disconnectCalendar: t.field({
+    ...requires('team:write'),
+    type: CalendarConnectionRef,
+    description: 'Removes the connection together with its stored URL; its busy times stop applying.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, { db, principal }) => disconnectCalendar(db, tenantOf(principal), String(id)),
+  }),
+}));

@@ -1,0 +1,180 @@
+import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
+import type { Database } from '../../db/client.js';
+import { webhookDeliveries, webhookEvents, webhooks } from '../../db/schema/index.js';
+import type { Logger } from '../../lib/logger.js';
+import { OutboundFailure, sendOutbound } from '../../lib/outbound-http.js';
+import type { HostResolver } from '../../lib/outbound-url.js';
+import type { SecretBox } from '../../lib/secret-box.js';
+import { announceExpiringKeys } from '../api-keys/key-events.js';
+import { MAX_DELIVERY_ATTEMPTS, retryDelayMs, SIGNATURE_HEADER, signatureHeader } from './delivery-policy.js';
+
+export type WebhookWorkerOptions = {
+  /** 0: no background loop; call `deliverDueWebhooks()` yourself. */
+  pollIntervalMs: number;
+  timeoutMs: number;
+  batchSize?: number;
+};
+
+export type WebhookWorkerDeps = {
+  secrets: SecretBox;
+  resolver: HostResolver;
+  now: () => Date;
+  logger: Logger;
+};
+
+type Outcome = { ok: boolean; responseStatus: number | null; durationMs: number | null; error: string | null };
+
+/**
+ * Sends queued deliveries. Claiming is a short transaction that locks due rows
+ * with FOR UPDATE SKIP LOCKED and pushes their next attempt past the request
+ * timeout (a lease), so any number of instances share the queue without two
+ * sending the same delivery; a worker that dies mid-send leaves the lease to
+ * lapse and the delivery is retried (at least once, never concurrently).
+ */
+export class WebhookWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: Database,
+    private readonly options: WebhookWorkerOptions,
+    private readonly deps: WebhookWorkerDeps,
+  ) {}
+
+  start(): void {
+    if (this.options.pollIntervalMs === 0) return;
+    this.timer = setInterval(() => void this.tick(), this.options.pollIntervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** One round of background work; overlapping rounds are skipped rather than stacked. */
+  tick(): Promise<void> {
+    this.running ??= (async () => {
+      await announceExpiringKeys(this.db, this.deps.now());
+      await this.deliverDueWebhooks();
+    })()
+      .catch((error: unknown) => this.deps.logger.error({ err: error }, 'webhook worker round failed'))
+      .finally(() => {
+        this.running = undefined;
+      });
+    return this.running;
+  }
+
+  /** Attempts every delivery due now, batch by batch; returns how many attempts it made. */
+  async deliverDueWebhooks(): Promise<number> {
+    let attempted = 0;
+    for (;;) {
+      const claimed = await this.claimDue();
+      if (claimed.length === 0) return attempted;
+      await Promise.all(claimed.map((delivery) => this.attempt(delivery)));
+      attempted += claimed.length;
+    }
+  }
+
+  private async claimDue() {
+    const now = this.deps.now();
+    const leaseEnd = new Date(now.getTime() + this.options.timeoutMs + 60_000);
+    const ids = await this.db.transaction(async (tx) => {
+      const due = await tx
+        .select({ id: webhookDeliveries.id })
+        .from(webhookDeliveries)
+        .where(and(eq(webhookDeliveries.status, 'PENDING'), lte(webhookDeliveries.nextAttemptAt, now)))
+        .orderBy(asc(webhookDeliveries.nextAttemptAt))
+        .limit(this.options.batchSize ?? 20)
+        .for('update', { skipLocked: true });
+      if (due.length === 0) return [];
+      const claimedIds = due.map((row) => row.id);
+      await tx
+        .update(webhookDeliveries)
+        .set({ attempts: sql`${webhookDeliveries.attempts} + 1`, nextAttemptAt: leaseEnd, lastAttemptAt: now, updatedAt: now })
+        .where(inArray(webhookDeliveries.id, claimedIds));
+      return claimedIds;
+    });
+    if (ids.length === 0) return [];
+    return this.db
+      .select({
+        id: webhookDeliveries.id,
+        attempts: webhookDeliveries.attempts,
+        webhookId: webhooks.id,
+        url: webhooks.url,
+        environment: webhooks.environment,
+        secretSealed: webhooks.secretSealed,
+        eventId: webhookEvents.id,
+        type: webhookEvents.type,
+        data: webhookEvents.data,
+        createdAt: webhookEvents.createdAt,
+      })
+      .from(webhookDeliveries)
+      .innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhookId))
+      .innerJoin(webhookEvents, eq(webhookEvents.id, webhookDeliveries.eventId))
+      .where(inArray(webhookDeliveries.id, ids));
+  }
+
+  private async attempt(delivery: Awaited<ReturnType<WebhookWorker['claimDue']>>[number]): Promise<void> {
+    const body = JSON.stringify({
+      id: delivery.eventId,
+      type: delivery.type,
+      createdAt: delivery.createdAt.toISOString(),
+      data: delivery.data,
+    });
+    let outcome: Outcome;
+    try {
+      const secret = this.deps.secrets.open(delivery.secretSealed);
+      const response = await sendOutbound({
+        url: delivery.url,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Tessera-Webhooks/1.0',
+          [SIGNATURE_HEADER]: signatureHeader(secret, body, this.deps.now()),
+          'Tessera-Event-Id': delivery.eventId,
+          'Tessera-Delivery-Id': delivery.id,
+        },
+        body,
+        environment: delivery.environment,
+        timeoutMs: this.options.timeoutMs,
+        maxResponseBytes: 0,
+        resolver: this.deps.resolver,
+      });
+      const ok = response.status >= 200 && response.status < 300;
+      outcome = { ok, responseStatus: response.status, durationMs: response.durationMs, error: ok ? null : `HTTP ${response.status}` };
+    } catch (error) {
+      if (!(error instanceof OutboundFailure)) {
+        this.deps.logger.error({ err: error, deliveryId: delivery.id }, 'could not prepare webhook delivery');
+      }
+      outcome = {
+        ok: false,
+        responseStatus: null,
+        durationMs: error instanceof OutboundFailure ? error.durationMs : null,
+        error: error instanceof OutboundFailure ? error.message : 'could not prepare the delivery',
+      };
+    }
+    await this.record(delivery, outcome);
+  }
+
+  private async record(delivery: { id: string; attempts: number; webhookId: string }, outcome: Outcome): Promise<void> {
+    const now = this.deps.now();
+    const exhausted = !outcome.ok && delivery.attempts >= MAX_DELIVERY_ATTEMPTS;
+    await this.db
+      .update(webhookDeliveries)
+      .set({
+        status: outcome.ok ? 'SUCCEEDED' : exhausted ? 'FAILED' : 'PENDING',
+        nextAttemptAt: outcome.ok || exhausted ? null : new Date(now.getTime() + retryDelayMs(delivery.attempts)),
+        responseStatus: outcome.responseStatus,
+        durationMs: outcome.durationMs,
+        lastError: outcome.error,
+        updatedAt: now,
+      })
+      .where(eq(webhookDeliveries.id, delivery.id));
+    this.deps.logger.debug(
+      { deliveryId: delivery.id, webhookId: delivery.webhookId, attempts: delivery.attempts, ok: outcome.ok, status: outcome.responseStatus },
+      'webhook delivery attempted',
+    );
+  }
+}

@@ -1,0 +1,216 @@
+import { and, desc, eq, getTableColumns, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { Tenant } from '../../auth/principal.js';
+import type { Executor } from '../../db/client.js';
+import { webhookDeliveries, webhookEvents, webhooks } from '../../db/schema/index.js';
+import { inTenant } from '../../db/tenant.js';
+import { badUserInput, notFound } from '../../graphql/errors.js';
+import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import { checkOutboundUrl, OutboundRefused, type HostResolver } from '../../lib/outbound-url.js';
+import { newId, randomBase62 } from '../../lib/random.js';
+import type { SecretBox } from '../../lib/secret-box.js';
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './outbox.js';
+
+export type Webhook = typeof webhooks.$inferSelect;
+export type WebhookDelivery = typeof webhookDeliveries.$inferSelect & { eventType: string };
+export type WebhookWithSecret = { webhook: Webhook; secret: string };
+export type WebhookStats = { total: number; pending: number; succeeded: number; failed: number; successRate: number | null };
+
+/** What a webhook service call needs besides the database: sealing and DNS. */
+export type WebhookDeps = { secrets: SecretBox; resolver: HostResolver };
+
+const MAX_URL_LENGTH = 2048;
+const MAX_DESCRIPTION_LENGTH = 500;
+
+/** `whsec_` plus 32 base62 characters (~190 bits); signs with HMAC-SHA256. */
+export const newWebhookSecret = () => `whsec_${randomBase62(32)}`;
+
+async function validatedUrl(url: string, tenant: Tenant, resolver: HostResolver): Promise<string> {
+  if (url.length > MAX_URL_LENGTH) throw badUserInput('url', `must be at most ${MAX_URL_LENGTH} characters.`);
+  try {
+    return (await checkOutboundUrl(url, tenant.environment, resolver)).href;
+  } catch (error) {
+    if (error instanceof OutboundRefused) throw badUserInput('url', error.message);
+    throw error;
+  }
+}
+
+function validatedEvents(events: readonly string[]): WebhookEventType[] {
+  const unique = [...new Set(events.map((event) => event.trim()))];
+  if (unique.length === 0) throw badUserInput('events', 'subscribe to at least one event.');
+  const unknown = unique.filter((event) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(event));
+  if (unknown.length > 0) {
+    throw badUserInput('events', `unknown event ${unknown.map((e) => `"${e}"`).join(', ')}; known: ${WEBHOOK_EVENT_TYPES.join(', ')}.`);
+  }
+  return unique as WebhookEventType[];
+}
+
+function validatedDescription(description: string | null | undefined): string | null {
+  const trimmed = description?.trim() ?? '';
+  if (trimmed.length > MAX_DESCRIPTION_LENGTH) {
+    throw badUserInput('description', `must be at most ${MAX_DESCRIPTION_LENGTH} characters.`);
+  }
+  return trimmed || null;
+}
+
+export async function listWebhooks(db: Executor, tenant: Tenant): Promise<Webhook[]> {
+  return db.select().from(webhooks).where(inTenant(webhooks, tenant)).orderBy(webhooks.createdAt, webhooks.id);
+}
+
+export async function findWebhook(db: Executor, tenant: Tenant, id: string): Promise<Webhook> {
+  const [webhook] = await db
+    .select()
+    .from(webhooks)
+    .where(and(inTenant(webhooks, tenant), eq(webhooks.id, id)))
+    .limit(1);
+  if (!webhook) throw notFound('webhook', id);
+  return webhook;
+}
+
+export type NewWebhookInput = { url: string; events: readonly string[]; description?: string | null };
+
+export async function createWebhook(
+  db: Executor,
+  tenant: Tenant,
+  input: NewWebhookInput,
+  deps: WebhookDeps,
+  now: Date,
+): Promise<WebhookWithSecret> {
+  const events = validatedEvents(input.events);
+  const description = validatedDescription(input.description);
+  const url = await validatedUrl(input.url, tenant, deps.resolver);
+  const secret = newWebhookSecret();
+  const [webhook] = await db
+    .insert(webhooks)
+    .values({
+      id: newId('wh'),
+      ...tenant,
+      url,
+      description,
+      events,
+      secretSealed: deps.secrets.seal(secret),
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning();
+  return { webhook: webhook!, secret };
+}
+
+export type WebhookUpdate = { url?: string | null; events?: readonly string[] | null; description?: string | null };
+
+export async function updateWebhook(
+  db: Executor,
+  tenant: Tenant,
+  id: string,
+  update: WebhookUpdate,
+  deps: Pick<WebhookDeps, 'resolver'>,
+  now: Date,
+): Promise<Webhook> {
+  const current = await findWebhook(db, tenant, id);
+  const changes: Partial<Webhook> = {};
+  if (update.url != null) changes.url = await validatedUrl(update.url, tenant, deps.resolver);
+  if (update.events != null) changes.events = validatedEvents(update.events);
+  if (update.description !== undefined) changes.description = validatedDescription(update.description);
+  if (Object.keys(changes).length === 0) throw badUserInput('input', 'nothing to update.');
+  const [updated] = await db
+    .update(webhooks)
+    .set({ ...changes, updatedAt: now })
+    .where(eq(webhooks.id, current.id))
+    .returning();
+  return updated!;
+}
+
+/** Pending deliveries go with it: nobody is listening there any more. */
+export async function deleteWebhook(db: Executor, tenant: Tenant, id: string): Promise<Webhook> {
+  const webhook = await findWebhook(db, tenant, id);
+  await db.delete(webhooks).where(eq(webhooks.id, webhook.id));
+  return webhook;
+}
+
+/** The old secret stops signing at once; deliveries already queued are signed with the new one. */
+export async function rotateWebhookSecret(
+  db: Executor,
+  tenant: Tenant,
+  id: string,
+  deps: Pick<WebhookDeps, 'secrets'>,
+  now: Date,
+): Promise<WebhookWithSecret> {
+  const current = await findWebhook(db, tenant, id);
+  const secret = newWebhookSecret();
+  const [webhook] = await db
+    .update(webhooks)
+    .set({ secretSealed: deps.secrets.seal(secret), updatedAt: now })
+    .where(eq(webhooks.id, current.id))
+    .returning();
+  return { webhook: webhook!, secret };
+}
+
+const deliveryColumns = { ...getTableColumns(webhookDeliveries), eventType: webhookEvents.type };
+
+/** Newest first. */
+export async function listDeliveries(
+  db: Executor,
+  tenant: Tenant,
+  webhookId: string,
+  page: { first: number; after?: string | null },
+): Promise<{ deliveries: WebhookDelivery[]; hasNextPage: boolean }> {
+  const conditions: (SQL | undefined)[] = [inTenant(webhookDeliveries, tenant), eq(webhookDeliveries.webhookId, webhookId)];
+  if (page.after) {
+    const cursor = decodeCursor(page.after, 'after');
+    conditions.push(
+      or(
+        lt(webhookDeliveries.createdAt, cursor.at),
+        and(eq(webhookDeliveries.createdAt, cursor.at), lt(webhookDeliveries.id, cursor.id)),
+      ),
+    );
+  }
+  const rows = await db
+    .select(deliveryColumns)
+    .from(webhookDeliveries)
+    .innerJoin(webhookEvents, eq(webhookEvents.id, webhookDeliveries.eventId))
+    .where(and(...conditions))
+    .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
+    .limit(page.first + 1);
+  return { deliveries: rows.slice(0, page.first), hasNextPage: rows.length > page.first };
+}
+
+export const deliveryCursor = (delivery: WebhookDelivery) => encodeCursor({ at: delivery.createdAt, id: delivery.id });
+
+export async function deliveryStats(db: Executor, tenant: Tenant, webhookId: string): Promise<WebhookStats> {
+  const [row] = await db
+    .select({
+      total: sql<number>`count(*)::int`,
+      pending: sql<number>`(count(*) filter (where ${webhookDeliveries.status} = 'PENDING'))::int`,
+      succeeded: sql<number>`(count(*) filter (where ${webhookDeliveries.status} = 'SUCCEEDED'))::int`,
+      failed: sql<number>`(count(*) filter (where ${webhookDeliveries.status} = 'FAILED'))::int`,
+    })
+    .from(webhookDeliveries)
+    .where(and(inTenant(webhookDeliveries, tenant), eq(webhookDeliveries.webhookId, webhookId)));
+  const { total, pending, succeeded, failed } = row!;
+  const finished = succeeded + failed;
+  return { total, pending, succeeded, failed, successRate: finished === 0 ? null : succeeded / finished };
+}
+
+/** Sends the same event (same id, so receivers can de-duplicate) to the same webhook again, as a new delivery. */
+export async function redeliverWebhookEvent(db: Executor, tenant: Tenant, deliveryId: string, now: Date): Promise<WebhookDelivery> {
+  const [original] = await db
+    .select(deliveryColumns)
+    .from(webhookDeliveries)
+    .innerJoin(webhookEvents, eq(webhookEvents.id, webhookDeliveries.eventId))
+    .where(and(inTenant(webhookDeliveries, tenant), eq(webhookDeliveries.id, deliveryId)))
+    .limit(1);
+  if (!original) throw notFound('webhook delivery', deliveryId);
+  const [created] = await db
+    .insert(webhookDeliveries)
+    .values({
+      id: newId('whdel'),
+      ...tenant,
+      webhookId: original.webhookId,
+      eventId: original.eventId,
+      status: 'PENDING',
+      nextAttemptAt: now,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning();
+  return { ...created!, eventType: original.eventType };
+}
