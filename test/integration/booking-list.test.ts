@@ -91,7 +91,9 @@ describe.skipIf(postgresTierSkipped)(`listing bookings (${testTier()})`, () => {
       history { type actingKey { id preview } }
     } } }`;
 
-    /** Statements one request sends; background writes (audit, last-used) are left out. */
+    /** What a page of bookings reads; background jobs (audit, key expiry, origin refresh) may run meanwhile and are left out. */
+    const PAGE_READS = /from "(bookings|event_types|team_members|booking_events)"|select "id", "preview" from "api_keys"/;
+
     async function queriesFor(first: number) {
       let response: GraphQLResponse | undefined;
       const statements = await counter.during(async () => {
@@ -99,7 +101,7 @@ describe.skipIf(postgresTierSkipped)(`listing bookings (${testTier()})`, () => {
       });
       expect(response!.body.errors).toBeUndefined();
       expect(response!.body.data!.bookings.nodes).toHaveLength(first);
-      return statements.filter((sql) => /^\s*select/i.test(sql)).length;
+      return statements.filter((sql) => PAGE_READS.test(sql)).length;
     }
 
     it('costs the same few queries for a page of 200 bookings as for a page of 2', async () => {
@@ -141,7 +143,7 @@ describe.skipIf(postgresTierSkipped)(`listing bookings (${testTier()})`, () => {
       const small = await queriesFor(2);
       const large = await queriesFor(200);
       expect(large).toBe(small);
-      expect(large).toBeLessThanOrEqual(8);
+      expect(large).toBeLessThanOrEqual(6); // bookings, event types, hosts, keys, history (+ acting keys)
     });
   });
 });
