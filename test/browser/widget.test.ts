@@ -139,4 +139,30 @@ describe.skipIf(browserTierSkipped)('the booking widget in Chromium', () => {
       await shot(widget.page, 'refused');
     });
   });
+
+  describe('with a rate-limited pk_test_ key', () => {
+    let api: ApiStack;
+    beforeAll(async () => {
+      api = await startApi();
+    });
+    afterAll(() => api.close());
+
+    it('shows the rate-limit message with when to try again', async () => {
+      const shot = screenshots('5-rate-limited');
+      const org = await api.organization('TEST');
+      await seedBookable(api, org.adminKey);
+      const key = await createPublicKey(api, org.adminKey, 'TEST');
+      await api.call(org.adminKey, 'mutation($id: ID!) { setApiKeyRateLimit(id: $id, limit: { requests: 2, windowSeconds: 3600 }) { id } }', {
+        id: key.id,
+      });
+      // Another visitor has already spent the key's budget.
+      for (let i = 0; i < 2; i++) await api.call(key.secret, '{ eventTypes { nodes { id } } }');
+
+      const site = await serveWidget(api, key.secret);
+      await widget.open(site.url);
+      const text = await widget.messageOf('rate-limited');
+      expect(text).toMatch(/Too many requests from this page right now\. Please try again in 60 minutes\./);
+      await shot(widget.page, 'refused');
+    });
+  });
 });

@@ -40,13 +40,19 @@ function retryAfterSeconds(response: Response, error: GraphQLError): number | un
   return typeof fromBody === 'number' && fromBody > 0 ? Math.ceil(fromBody) : undefined;
 }
 
+function waitInWords(seconds: number): string {
+  if (seconds < 90) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minutes`;
+}
+
 /** Decides on codes and reasons the API documents, never on message wording. */
 function explain(response: Response, error: GraphQLError): WidgetError {
   const code = error.extensions?.code;
   const reason = error.extensions?.reason;
-  if (response.status === 429 || code === 'RATE_LIMITED' || code === 'CONCURRENCY_LIMITED') {
+  if (response.status === 429 || code === 'RATE_LIMITED' || code === 'CONCURRENCY_LIMITED' || code === 'FIELD_RATE_LIMITED') {
     const wait = retryAfterSeconds(response, error);
-    const when = wait ? `in ${wait} second${wait === 1 ? '' : 's'}` : 'in a moment';
+    const when = wait ? `in ${waitInWords(wait)}` : 'in a moment';
     return new WidgetError('rate-limited', `Too many requests from this page right now. Please try again ${when}.`, error.message);
   }
   if (reason === 'SECRET_KEY_IN_BROWSER') {
