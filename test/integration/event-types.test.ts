@@ -217,7 +217,7 @@ describe.skipIf(postgresTierSkipped)(`event types (${testTier()})`, () => {
 
   it('pages through event types and loads the hosts of a whole page of 200 in one query', async () => {
     const fresh = await harness.organization();
-    const hosts = [];
+    const hosts: string[] = [];
     for (let i = 0; i < 3; i++) hosts.push((await createTeamMember(harness, fresh.adminKey)).id);
     // Stored directly: 205 API calls would only test the rate limiter.
     const created = Array.from({ length: 205 }, (_, i) => `evtype_page_${String(i).padStart(3, '0')}`);

@@ -5,7 +5,7 @@
  * All instants are epoch milliseconds, intervals are half-open [start, end):
  * a meeting ending at 10:00 and one starting at 10:00 do not overlap.
  */
-import { DateTime } from 'luxon';
+import { IANAZone } from 'luxon';
 import type { Weekday, WorkingHours } from '../../db/schema/team.js';
 
 /**
@@ -42,42 +42,61 @@ export type SlotRules = {
 
 export type Slot = { start: Date; end: Date; availableHosts: string[] };
 
-/** Luxon numbers weekdays 1 (Monday) to 7 (Sunday). */
-const WEEKDAYS: readonly Weekday[] = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'];
+/** Indexed like Date#getUTCDay: 0 is Sunday. */
+const WEEKDAYS_FROM_SUNDAY: readonly Weekday[] = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'];
 
 export function isOnSlotGrid(at: Date): boolean {
   return at.getTime() % GRID_MS === 0;
 }
 
-const overlaps = (a: Interval, b: Interval) => a.start < b.end && b.start < a.end;
-
-/** "HH:MM" on a local date, in the date's zone. "24:00" is the next midnight. */
-function localTime(date: DateTime, hhmm: string): DateTime {
-  const [hour, minute] = hhmm.split(':').map(Number) as [number, number];
-  if (hour === 24) return date.plus({ days: 1 }).startOf('day');
-  // A time skipped by a spring-forward change moves forward by the gap (02:30 becomes 03:30).
-  return DateTime.fromObject({ year: date.year, month: date.month, day: date.day, hour, minute }, { zone: date.zone });
+/** A calendar date as the UTC midnight of that date: plain arithmetic steps through dates without zone look-ups. */
+function calendarDate(at: number, zone: IANAZone): number {
+  return Math.floor((at + zone.offset(at) * MINUTE_MS) / DAY_MS) * DAY_MS;
 }
+
+/**
+ * The instant a wall-clock time (given as if it were UTC) has in the zone.
+ * `guess` is an offset likely right (the previous answer's), so a day without
+ * a daylight-saving change costs one offset look-up. The same resolution as
+ * Luxon's: a wall time skipped by spring forward moves on by the gap (02:30
+ * becomes 03:30); a repeated one takes the offset the guess leads to.
+ */
+function zonedInstant(wall: number, zone: IANAZone, guess: number): { at: number; offset: number } {
+  const first = wall - guess * MINUTE_MS;
+  const offset = zone.offset(first);
+  if (offset === guess) return { at: first, offset };
+  const second = first - (offset - guess) * MINUTE_MS;
+  const secondOffset = zone.offset(second);
+  if (secondOffset === offset) return { at: second, offset };
+  return { at: wall - Math.min(offset, secondOffset) * MINUTE_MS, offset: Math.max(offset, secondOffset) };
+}
+
+const wallMinutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3));
 
 /**
  * The host's working windows, as instants, on every local day touching
  * `range`. Windows that touch or overlap are merged, so a meeting may run from
- * a 9–12 window straight into a 12–17 one.
+ * a 9–12 window straight into a 12–17 one. "24:00" is the following midnight.
  */
 export function workingWindows(host: Pick<HostSchedule, 'timeZone' | 'workingHours'>, range: Interval): Interval[] {
+  const zone = IANAZone.create(host.timeZone);
   const windows: Interval[] = [];
-  const lastDay = DateTime.fromMillis(range.end, { zone: host.timeZone }).endOf('day');
+  let offset = zone.offset(range.start);
+  const instant = (date: number, hhmm: string) => {
+    const resolved = zonedInstant(date + wallMinutes(hhmm) * MINUTE_MS, zone, offset);
+    offset = resolved.offset;
+    return resolved.at;
+  };
+  const last = calendarDate(range.end, zone);
   // Start a day early: a window on the previous local day may reach into the range.
-  let day = DateTime.fromMillis(range.start, { zone: host.timeZone }).startOf('day').minus({ days: 1 });
-  while (day <= lastDay) {
-    const weekday = WEEKDAYS[day.weekday - 1];
+  for (let date = calendarDate(range.start, zone) - DAY_MS; date <= last; date += DAY_MS) {
+    const weekday = WEEKDAYS_FROM_SUNDAY[new Date(date).getUTCDay()];
     for (const hours of host.workingHours) {
       if (hours.weekday !== weekday) continue;
-      const start = localTime(day, hours.start).toMillis();
-      const end = localTime(day, hours.end).toMillis();
+      const start = instant(date, hours.start);
+      const end = instant(date, hours.end);
       if (start < end && start < range.end && end > range.start) windows.push({ start, end });
     }
-    day = day.plus({ days: 1 });
   }
   return mergeIntervals(windows);
 }
@@ -94,33 +113,58 @@ export function mergeIntervals(intervals: readonly Interval[]): Interval[] {
 }
 
 /**
- * Whether the host is free for a meeting starting at `start`: the meeting lies
- * within working hours, and the meeting widened by its buffers meets no
- * calendar busy time and fewer of the host's bookings than their capacity.
- * Buffers may reach outside working hours (preparing before 9:00 is allowed).
+ * Start times at which the host cannot take the meeting, as sorted disjoint
+ * intervals: where the meeting widened by its buffers would meet calendar busy
+ * time, or as many of the host's bookings as their capacity. A meeting starting
+ * at s holds [s − before, s + duration + after), which overlaps a busy
+ * [b0, b1) exactly when b0 − duration − after < s < b1 + before; a sweep over
+ * those spans counts the overlaps at every start at once.
  */
-function hostFree(host: HostSchedule, windows: readonly Interval[], rules: SlotRules, start: number): boolean {
-  const end = start + rules.durationMinutes * MINUTE_MS;
-  if (!windows.some((window) => window.start <= start && end <= window.end)) return false;
-  const held: Interval = {
-    start: start - rules.bufferBeforeMinutes * MINUTE_MS,
-    end: end + rules.bufferAfterMinutes * MINUTE_MS,
+function blockedStarts(host: HostSchedule, rules: SlotRules): Interval[] {
+  const reachBack = (rules.durationMinutes + rules.bufferAfterMinutes) * MINUTE_MS;
+  const reachForward = rules.bufferBeforeMinutes * MINUTE_MS;
+  const edges: Array<[at: number, change: number]> = [];
+  const add = (busy: Interval, weight: number) => {
+    edges.push([busy.start - reachBack + 1, weight], [busy.end + reachForward, -weight]);
   };
-  if (host.calendarBusy.some((busy) => overlaps(busy, held))) return false;
-  let overlapping = 0;
-  for (const booking of host.bookings) if (overlaps(booking, held)) overlapping++;
-  return overlapping < host.capacity;
+  host.bookings.forEach((booking) => add(booking, 1));
+  // Calendar busy time counts as a full house.
+  host.calendarBusy.forEach((busy) => add(busy, host.capacity));
+  // At equal instants, ends before starts: back-to-back spans never overlap.
+  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const blocked: Interval[] = [];
+  let load = 0;
+  let fullSince = 0;
+  for (const [at, change] of edges) {
+    const wasFull = load >= host.capacity;
+    load += change;
+    const isFull = load >= host.capacity;
+    if (!wasFull && isFull) fullSince = at;
+    if (wasFull && !isFull && at > fullSince) blocked.push({ start: fullSince, end: at });
+  }
+  return mergeIntervals(blocked);
 }
+
+const isWithin = (intervals: readonly Interval[], at: number) =>
+  intervals.some((interval) => interval.start <= at && at < interval.end);
 
 /** The earliest start minimum notice allows. */
 const earliestStart = (rules: SlotRules, now: number) => now + rules.minimumNoticeMinutes * MINUTE_MS;
 
-/** Hosts (in the given order) free for a meeting starting exactly at `start`. */
+/**
+ * Hosts (in the given order) free for a meeting starting exactly at `start`:
+ * the whole meeting within working hours (buffers may reach outside them),
+ * minimum notice met, on the slot grid, and not blocked (see blockedStarts).
+ */
 export function hostsFreeAt(hosts: readonly HostSchedule[], rules: SlotRules, start: Date, now: Date): string[] {
   const at = start.getTime();
   if (!isOnSlotGrid(start) || at < earliestStart(rules, now.getTime())) return [];
-  const around: Interval = { start: at - DAY_MS, end: at + rules.durationMinutes * MINUTE_MS + DAY_MS };
-  return hosts.filter((host) => hostFree(host, workingWindows(host, around), rules, at)).map((host) => host.id);
+  const end = at + rules.durationMinutes * MINUTE_MS;
+  const around: Interval = { start: at - DAY_MS, end: end + DAY_MS };
+  return hosts
+    .filter((host) => workingWindows(host, around).some((window) => window.start <= at && end <= window.end))
+    .filter((host) => !isWithin(blockedStarts(host, rules), at))
+    .map((host) => host.id);
 }
 
 /**
@@ -132,11 +176,13 @@ export function computeSlots(hosts: readonly HostSchedule[], rules: SlotRules, r
   const earliest = Math.max(range.start, earliestStart(rules, now.getTime()));
   const hostsByStart = new Map<number, string[]>();
   for (const host of hosts) {
-    const windows = workingWindows(host, { start: range.start, end: range.end + duration });
-    for (const window of windows) {
+    const blocked = blockedStarts(host, rules);
+    let next = 0; // blocked spans ending at or before the current start are behind us
+    for (const window of workingWindows(host, { start: range.start, end: range.end + duration })) {
       const first = Math.ceil(Math.max(window.start, earliest) / GRID_MS) * GRID_MS;
       for (let start = first; start < range.end && start + duration <= window.end; start += GRID_MS) {
-        if (!hostFree(host, windows, rules, start)) continue;
+        while (next < blocked.length && blocked[next]!.end <= start) next++;
+        if (next < blocked.length && blocked[next]!.start <= start) continue;
         const free = hostsByStart.get(start);
         if (free) free.push(host.id);
         else hostsByStart.set(start, [host.id]);
