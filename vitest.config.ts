@@ -46,6 +46,18 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // Real redis-server (and PostgreSQL for the two-process test); skipped (loudly) without them.
+          name: 'redis',
+          include: ['test/redis/**/*.test.ts'],
+          env: { TEST_DATABASE: 'pglite' },
+          globalSetup: ['test/helpers/postgres-cluster.ts', 'test/helpers/redis-server.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 90_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           // Real Chromium against real HTTP servers on 127.0.0.1; skipped (loudly) without Chromium.
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],

@@ -15,12 +15,12 @@ import type { Logger } from './lib/logger.js';
 import { LastUsedTracker } from './modules/api-keys/last-used.js';
 import { useRequestAudit } from './modules/audit/request-audit.plugin.js';
 import { RequestAuditLog } from './modules/audit/request-audit-log.js';
+import { createRequestLimiting, type RequestLimiting } from './rate-limit/index.js';
 import { resolveEncryptionKey } from './lib/encryption-key.js';
 import { systemResolver, type HostResolver } from './lib/outbound-url.js';
 import { SecretBox } from './lib/secret-box.js';
 import { CalendarSync } from './modules/calendars/calendar-sync.js';
 import { WebhookWorker } from './modules/webhooks/webhook-worker.js';
-import { createRequestLimiting, type RequestLimiting } from './rate-limit/index.js';
 
 export type AppDependencies = {
   database: DatabaseHandle;
@@ -36,12 +36,12 @@ export type App = {
   auditLog: RequestAuditLog;
   lastUsed: LastUsedTracker;
   browser: BrowserAccess;
+  /** Key cache, request limits and the Redis connection (if configured). */
+  limiting: RequestLimiting;
   /** Delivers queued webhook events; tests call `deliverDueWebhooks()` directly. */
   webhooks: WebhookWorker;
   /** Fetches calendar feeds into busy snapshots; tests call `refreshStale()` directly. */
   calendars: CalendarSync;
-  /** Key cache, request limits and the Redis connection (if configured). */
-  limiting: RequestLimiting;
   /** Writes buffered audit records and last-used times; the database stays open. */
   flush(): Promise<void>;
   /** Stops timers and flushes; call after the HTTP server stopped accepting. */
@@ -61,6 +61,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
   const lastUsed = new LastUsedTracker(database.db, config.lastUsedWriteIntervalMs, logger);
   const contexts = new WeakMap<Request, RequestContext>();
   const browser = createBrowserAccess(database.db, logger, now);
+  const limiting = createRequestLimiting(config, { database, logger, now });
   const secrets = new SecretBox(resolveEncryptionKey(config));
   const resolver = deps.resolveHost ?? systemResolver;
   const webhooks = new WebhookWorker(
@@ -73,22 +74,16 @@ export function createApp(config: Config, deps: AppDependencies): App {
     { timeoutMs: config.calendarFetchTimeoutMs, refreshIntervalMs: config.calendarRefreshIntervalMs },
     { secrets, resolver, now, logger },
   );
-  const limiting = createRequestLimiting(config, { database, logger, now });
 
   async function buildContext({ request, ...serverContext }: { request: Request } & ServerContext): Promise<RequestContext> {
     const at = now();
     const ip = clientAddress(request, serverContext, config.trustProxy);
-    const verified = await limiting.authenticate(request, ip, at).catch((error: unknown) => {
-      if (isDatabaseUnavailable(error)) throw requestError('SERVICE_UNAVAILABLE', 'The database is unreachable; try again shortly.');
-      throw error;
-    });
-    const { principal } = verified;
+    const { principal } = await limiting.admitted(request, serverContext);
     assertOriginPermitted(principal, request, config.trustProxy);
     const claimedOrganization = request.headers.get('x-organization-id');
     if (claimedOrganization && claimedOrganization !== principal.organizationId) {
       throw requestError('FORBIDDEN', 'X-Organization-Id does not match the organization of this API key.');
     }
-    await limiting.guard.admit(request, verified);
     lastUsed.touch(principal.keyId, ip, at);
     const context: RequestContext = {
       db: database.db,
@@ -142,9 +137,9 @@ export function createApp(config: Config, deps: AppDependencies): App {
     auditLog,
     lastUsed,
     browser,
+    limiting,
     webhooks,
     calendars,
-    limiting,
     flush,
     stop: async () => {
       browser.stop();

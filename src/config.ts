@@ -35,6 +35,8 @@ export type LimitsConfig = {
   concurrencySlotTtlMs: number;
   authFailuresPerMinute: number;
   maxBodyBytes: number;
+  /** Whether fields' @rateLimit declarations are enforced (they are always printed). */
+  fieldLimits: boolean;
   query: { maxDepth: number; maxAliases: number; maxTokens: number; maxDirectives: number; maxCost: number };
   /** Upper bound on a cached key verification even if a change notice were lost. */
   keyCacheTtlMs: number;
@@ -120,6 +122,7 @@ function limits(env: Env): LimitsConfig {
     concurrencySlotTtlMs: integer(env, 'ORG_CONCURRENCY_SLOT_TTL_MS', 60_000, 1000, 3_600_000),
     authFailuresPerMinute: integer(env, 'AUTH_FAILURES_PER_MINUTE', 30, 1, 100_000),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 262_144, 1024, 104_857_600),
+    fieldLimits: oneOf(env, 'FIELD_RATE_LIMITS', ['on', 'off'] as const, 'on') === 'on',
     query: {
       maxDepth: integer(env, 'QUERY_MAX_DEPTH', 10, 1, 100),
       maxAliases: integer(env, 'QUERY_MAX_ALIASES', 15, 0, 1000),

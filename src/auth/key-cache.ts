@@ -72,13 +72,6 @@ export class KeyCache {
     this.entries.set(hash, { verified, cachedUntil: now.getTime() + this.ttlMs });
   }
 
-  /** Whether this key was verified recently and is still valid; never touches the database. */
-  knows(presented: string, now: Date): boolean {
-    const entry = this.entries.get(hashApiKey(presented));
-    if (!entry) return false;
-    return now.getTime() < Math.min(entry.verified.endsAt?.getTime() ?? Infinity, entry.cachedUntil);
-  }
-
   invalidate(change: KeyChange): void {
     this.generation++;
     this.pending.clear();

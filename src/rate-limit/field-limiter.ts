@@ -41,6 +41,7 @@ export class FieldLimiter {
   constructor(
     private readonly store: Store,
     private readonly logger: Logger,
+    private readonly enabled = true,
   ) {
     this.limiter = getGraphQLRateLimiter({
       store,
@@ -56,6 +57,7 @@ export class FieldLimiter {
     call: { args: Record<string, unknown>; info: GraphQLResolveInfo; principal: Principal; ip: string | null },
   ): Promise<GraphQLError | null> {
     const { principal, info } = call;
+    if (!this.enabled) return null;
     if (limit.by === 'public-client' && principal.keyType !== 'PUBLIC') return null;
     const subject = limit.by === 'key' ? principal.keyId : `${principal.keyId}@${call.ip ?? 'unknown'}`;
     const identity = `${info.parentType.name}:${limit.by}:${limit.window}:${subject}`;

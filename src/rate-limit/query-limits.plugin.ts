@@ -2,8 +2,7 @@ import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
-import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
-import { GraphQLError, type ParseOptions, type Source, type ValidationContext } from 'graphql';
+import { GraphQLError, Lexer, Source, TokenKind, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { LimitsConfig } from '../config.js';
 import { ERROR_CODES } from '../graphql/errors.js';
@@ -11,17 +10,20 @@ import { ERROR_CODES } from '../graphql/errors.js';
 const SUGGESTIONS = /\s*Did you mean [^?]+\?/g;
 
 /**
- * Refuses queries over the configured depth, alias, token, directive and cost
- * limits (graphql-armor's rules, cost as armor computes it: objects 2, scalars
+ * Refuses queries over the configured token, depth, alias, directive and cost
+ * limits (graphql-armor's rules; cost as armor computes it: objects 2, scalars
  * 1, ×1.5 per level, × `first`/`last`), before anything runs. Field
- * suggestions ("Did you mean …?") are shown only to clients presenting a key
- * this instance has recently verified, so the schema cannot be mapped without one.
+ * suggestions ("Did you mean …?") are shown only to requests admitted with a
+ * valid key, so the schema cannot be mapped without one. (Admission runs
+ * before validation today; the mask keeps that true if the order ever changes.)
  *
  * Armor's packages are CommonJS and build errors with their own copy of
  * graphql, which Yoga would not recognise (it would answer 500); so rules
- * report through callbacks and errors are rebuilt here.
+ * report through callbacks and the errors are built here. Refusals are
+ * thrown rather than returned, so they answer 400 even to application/json
+ * clients (Yoga answers those plain validation errors with 200).
  */
-export function useQueryLimits(limits: LimitsConfig['query'], hasVerifiedKey: (request: Request) => boolean): Plugin {
+export function useQueryLimits(limits: LimitsConfig['query'], hasValidKey: (request: Request) => boolean): Plugin {
   const callbacks = { exposeLimits: true, propagateOnRejection: false, onReject: [report], onAccept: [] };
   const rules = [
     maxDepthRule({ n: limits.maxDepth, ...callbacks }),
@@ -29,46 +31,53 @@ export function useQueryLimits(limits: LimitsConfig['query'], hasVerifiedKey: (r
     maxDirectivesRule({ n: limits.maxDirectives, ...callbacks }),
     costLimitRule({ maxCost: limits.maxCost, ...callbacks }),
   ];
-  const parse = (source: string | Source, options?: ParseOptions) => {
-    try {
-      const parser = new MaxTokensParserWLexer(source, { ...options, n: limits.maxTokens } as never);
-      return parser.parseDocument();
-    } catch (error) {
-      throw rebuilt(error);
-    }
-  };
   return {
-    onParse({ setParseFn }) {
-      setParseFn(parse as never);
+    onParams({ params, setResult }) {
+      if (params.query && tokensExceed(params.query, limits.maxTokens)) {
+        setResult({ errors: [tooComplex(`Token limit of ${limits.maxTokens} exceeded.`)] });
+      }
     },
     onValidate({ addValidationRule, context }) {
       for (const rule of rules) addValidationRule(rule as never);
       const request = (context as { request?: Request }).request;
       return ({ valid, result, setResult }) => {
-        if (valid || (request && hasVerifiedKey(request))) return;
+        if (valid) return;
+        // Thrown, not returned: Yoga answers returned validation errors with 200 to
+        // application/json clients, and a limit refusal should read as the 400 it is.
+        const overLimit = result.find((error) => error.extensions?.code === 'QUERY_TOO_COMPLEX');
+        if (overLimit) throw overLimit;
+        if (request && hasValidKey(request)) return;
         setResult(result.map((error) => (error.message.includes('Did you mean') ? withoutSuggestions(error) : error)));
       };
     },
   };
 }
 
-function report(context: ValidationContext | null, error: Error): void {
-  const message = error.message.replace(/^Syntax Error: /, '');
+function tooComplex(message: string): GraphQLError {
   const { status, type } = ERROR_CODES.QUERY_TOO_COMPLEX;
-  context?.reportError(new GraphQLError(message, { extensions: { code: 'QUERY_TOO_COMPLEX', type, http: { status } } }));
+  return new GraphQLError(message.replace(/^Syntax Error: /, ''), { extensions: { code: 'QUERY_TOO_COMPLEX', type, http: { status } } });
 }
 
-/** A parse error from armor's copy of graphql, as one of ours. */
-function rebuilt(error: unknown): unknown {
-  if (!(error instanceof Error) || error.name !== 'GraphQLError') return error;
-  const foreign = error as Error & { locations?: readonly { line: number; column: number }[]; positions?: readonly number[]; source?: Source };
-  if (/Token limit of \d+ exceeded/.test(error.message)) {
-    const { status, type } = ERROR_CODES.QUERY_TOO_COMPLEX;
-    return new GraphQLError(error.message.replace(/^Syntax Error: /, ''), {
-      extensions: { code: 'QUERY_TOO_COMPLEX', type, http: { status } },
-    });
+function report(context: ValidationContext | null, error: Error): void {
+  context?.reportError(tooComplex(error.message));
+}
+
+/**
+ * Counts lexer tokens before anything parses the document, as armor's
+ * max-tokens does (its parser subclass would need its own graphql copy).
+ * A document that does not lex is left to the parser to report.
+ */
+function tokensExceed(query: string, max: number): boolean {
+  try {
+    const lexer = new Lexer(new Source(query));
+    let count = 0;
+    for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance()) {
+      if (++count > max) return true;
+    }
+    return false;
+  } catch {
+    return false;
   }
-  return new GraphQLError(error.message, { source: foreign.source, positions: foreign.positions });
 }
 
 function withoutSuggestions(error: GraphQLError): GraphQLError {

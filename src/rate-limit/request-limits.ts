@@ -50,7 +50,7 @@ export class RequestGuard implements RequestLimits {
     this.authFailures = new AuthFailureThrottle(config.authFailuresPerMinute, redis);
     this.concurrency = new ConcurrencyGate(config.organizationConcurrency, config.concurrencySlotTtlMs, redis);
     const memory = new MemoryFieldStore();
-    this.fields = new FieldLimiter(redis ? new RedisFieldStore(redis, memory) : memory, logger);
+    this.fields = new FieldLimiter(redis ? new RedisFieldStore(redis, memory) : memory, logger, config.fieldLimits);
   }
 
   keyPolicy(environment: ApiKeyEnvironment, override: KeyRateLimitOverride | null): KeyPolicy {
