@@ -94,6 +94,8 @@ function mount(root: HTMLElement): void {
 
   async function loadSlots() {
     slot = undefined;
+    bookButton.disabled = true;
+    bookButton.textContent = 'Book';
     if (!eventType) return;
     replaceChildren(slotList, h('p', {}, 'Looking for free times…'));
     try {
