@@ -11,6 +11,8 @@ export type Reply = { status: number; body?: string; headers?: Record<string, st
 
 export class LocalServer {
   readonly received: ReceivedRequest[] = [];
+  /** TCP connections accepted, requests or not: proves nothing even tried to connect. */
+  connections = 0;
   /** Decides each answer; replace it per test. */
   reply: (request: ReceivedRequest) => Reply = () => ({ status: 200 });
 
@@ -32,6 +34,7 @@ export class LocalServer {
         res.writeHead(reply.status, reply.headers).end(reply.body ?? '');
       });
     });
+    server.on('connection', () => local!.connections++);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     local = new LocalServer(server, (server.address() as AddressInfo).port);
     return local;
