@@ -33,6 +33,7 @@ describe.skipIf(postgresTierSkipped)(`CORS while only pk_live_ keys exist (${tes
     org = await harness.organization('LIVE');
     live = (await harness.makeKey({ organization: org, scopes: PUBLIC_SCOPES, type: 'PUBLIC', environment: 'LIVE', allowedOrigins: [SHOP] }))
       .secret;
+    await harness.makeKey({ organization: org, scopes: PUBLIC_SCOPES, type: 'PUBLIC', environment: 'LIVE', allowedOrigins: ['https://*.example.org'] });
     // makeKey writes to the database directly; the API refreshes on its own mutations only.
     await harness.app.browser.origins.refresh();
   });
@@ -48,6 +49,11 @@ describe.skipIf(postgresTierSkipped)(`CORS while only pk_live_ keys exist (${tes
     expect(response.headers.get('access-control-allow-methods')).toContain('POST');
     // Keys travel in headers; cookies must never authorize a cross-site call.
     expect(response.headers.get('access-control-allow-credentials')).toBeNull();
+  });
+
+  it('echoes a subdomain that a wildcard origin of some key covers, but not the bare domain', async () => {
+    expect((await preflight(harness, 'https://book.example.org')).headers.get('access-control-allow-origin')).toBe('https://book.example.org');
+    expect((await preflight(harness, 'https://example.org')).headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('gives a preflight from an origin no key allows no CORS headers', async () => {
