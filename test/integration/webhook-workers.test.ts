@@ -30,9 +30,9 @@ describe.skipIf(postgresTierSkipped)(`webhook workers sharing a database (${test
     receiver = await LocalServer.start();
     org = await harness.organization('TEST');
     if (testTier() === 'postgres') {
-      const [{ name }] = await harness.database.query<{ name: string }>('select current_database() as name');
+      const [row] = await harness.database.query<{ name: string }>('select current_database() as name');
       const url = new URL(inject('postgresAdminUrl')!);
-      url.pathname = `/${name}`;
+      url.pathname = `/${row!.name}`;
       secondInstance = await openDatabase(url.toString());
     }
     const response = await harness.request(
