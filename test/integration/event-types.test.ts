@@ -107,6 +107,17 @@ describe.skipIf(postgresTierSkipped)(`event types (${testTier()})`, () => {
     expect(again.body.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'slug' });
   });
 
+  it('gives exactly one of several concurrent creations a slug, and the others a BAD_USER_INPUT', async () => {
+    const attempts = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        harness.request(CREATE, { key: org.adminKey, variables: { input: { title: 'Race', slug: 'raced', durationMinutes: 30 } } }),
+      ),
+    );
+    expect(attempts.filter((attempt) => attempt.body.data?.createEventType)).toHaveLength(1);
+    const refusals = attempts.filter((attempt) => attempt.body.errors);
+    expect(refusals.map((refusal) => refusal.body.errors![0]!.extensions.field)).toEqual(['slug', 'slug', 'slug', 'slug']);
+  });
+
   it("refuses another organization's team member as host exactly like an unknown id", async () => {
     const other = await harness.organization();
     const foreign = await createTeamMember(harness, other.adminKey);

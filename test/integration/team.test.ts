@@ -36,6 +36,14 @@ describe.skipIf(postgresTierSkipped)(`team members (${testTier()})`, () => {
     expect(again.body.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'email' });
   });
 
+  it('gives exactly one of several concurrent creations an email, and the others a BAD_USER_INPUT', async () => {
+    const input = { ...valid, email: 'raced@example.com' };
+    const attempts = await Promise.all(Array.from({ length: 5 }, () => harness.request(CREATE, { key: org.adminKey, variables: { input } })));
+    expect(attempts.filter((attempt) => attempt.body.data?.createTeamMember)).toHaveLength(1);
+    const refusals = attempts.filter((attempt) => attempt.body.errors);
+    expect(refusals.map((refusal) => refusal.body.errors![0]!.extensions.field)).toEqual(['email', 'email', 'email', 'email']);
+  });
+
   it.each([
     ['an unknown time zone', { timeZone: 'Atlantis/Capital' }, 'timeZone'],
     ['a capacity of 0', { capacity: 0 }, 'capacity'],

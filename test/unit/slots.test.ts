@@ -167,6 +167,13 @@ describe('slot computation across daylight-saving changes', () => {
     expect(slots).toHaveLength(5);
   });
 
+  it('Europe/Berlin: a window starting in the skipped hour starts when the clocks resume', () => {
+    // 02:30 does not exist on 2025-03-30; like Luxon, it becomes 03:30 CEST (01:30 UTC). 04:00 CEST is 02:00 UTC.
+    const berlin = host({ timeZone: 'Europe/Berlin', workingHours: [{ weekday: 'SUNDAY', start: '02:30', end: '04:00' }] });
+    const slots = computeSlots([berlin], rules({ durationMinutes: 30 }), range('2025-03-29T00:00:00Z', '2025-03-31T00:00:00Z'), longAgo);
+    expect(starts(slots)).toEqual(['2025-03-30T01:30:00.000Z']);
+  });
+
   it('Europe/Berlin: a window across the fall-back repeat is an hour longer', () => {
     // 2025-10-26 03:00 CEST falls back to 02:00 CET: 01:00–04:00 local is 23:00 (the day before)–03:00 UTC.
     const berlin = host({ timeZone: 'Europe/Berlin', workingHours: [{ weekday: 'SUNDAY', start: '01:00', end: '04:00' }] });

@@ -3,6 +3,7 @@ import type { Tenant } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
 import { eventTypeHosts, eventTypes } from '../../db/schema/index.js';
 import { inTenant } from '../../db/tenant.js';
+import { isUniqueViolation } from '../../db/unique-violation.js';
 import { badUserInput, fieldError, notFound } from '../../graphql/errors.js';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
 import { newId } from '../../lib/random.js';
@@ -95,7 +96,17 @@ async function assertSlugFree(db: Executor, tenant: Tenant, slug: string, except
       ),
     )
     .limit(1);
-  if (taken.length > 0) throw badUserInput('slug', `"${slug}" is already used by another event type.`);
+  if (taken.length > 0) throw slugTaken(slug);
+}
+
+const slugTaken = (slug: string) => badUserInput('slug', `"${slug}" is already used by another event type.`);
+
+/** A concurrent request took the slug between our check and our write. */
+function refuseTakenSlug(slug: string | undefined) {
+  return (error: unknown): never => {
+    if (slug && isUniqueViolation(error, 'event_types_slug_idx')) throw slugTaken(slug);
+    throw error;
+  };
 }
 
 async function replaceHosts(db: Executor, tenant: Tenant, eventTypeId: string, hostIds: readonly string[]): Promise<void> {
@@ -143,7 +154,7 @@ export async function createEventType(db: Executor, tenant: Tenant, input: NewEv
       .returning();
     await replaceHosts(tx, tenant, eventType!.id, hostIds);
     return eventType!;
-  });
+  }).catch(refuseTakenSlug(input.slug));
 }
 
 /** A deleted event type can no longer be changed: its bookings keep it as it was. */
@@ -167,7 +178,7 @@ export async function updateEventType(
       .returning();
     if (hostIds) await replaceHosts(tx, tenant, existing.id, hostIds);
     return updated!;
-  });
+  }).catch(refuseTakenSlug(settings.slug));
 }
 
 /**

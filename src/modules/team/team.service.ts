@@ -3,6 +3,7 @@ import type { Tenant } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
 import { eventTypeHosts, teamMembers, type WorkingHours } from '../../db/schema/index.js';
 import { inTenant } from '../../db/tenant.js';
+import { isUniqueViolation } from '../../db/unique-violation.js';
 import { badUserInput, notFound } from '../../graphql/errors.js';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
 import { newId } from '../../lib/random.js';
@@ -94,7 +95,17 @@ async function assertEmailFree(db: Executor, tenant: Tenant, email: string, exce
     .from(teamMembers)
     .where(and(inTenant(teamMembers, tenant), eq(teamMembers.email, email), exceptId ? ne(teamMembers.id, exceptId) : undefined))
     .limit(1);
-  if (taken.length > 0) throw badUserInput('email', `${email} is already a team member.`);
+  if (taken.length > 0) throw emailTaken(email);
+}
+
+const emailTaken = (email: string) => badUserInput('email', `${email} is already a team member.`);
+
+/** A concurrent request took the email between our check and our write. */
+function refuseTakenEmail(email: string | undefined) {
+  return (error: unknown): never => {
+    if (email && isUniqueViolation(error, 'team_members_email_idx')) throw emailTaken(email);
+    throw error;
+  };
 }
 
 export async function createTeamMember(db: Executor, tenant: Tenant, input: NewTeamMember, now: Date): Promise<TeamMember> {
@@ -110,7 +121,8 @@ export async function createTeamMember(db: Executor, tenant: Tenant, input: NewT
   const [member] = await db
     .insert(teamMembers)
     .values({ id: newId('tm'), ...tenant, ...values, active: true, createdAt: now, updatedAt: now })
-    .returning();
+    .returning()
+    .catch(refuseTakenEmail(email));
   return member!;
 }
 
@@ -137,7 +149,8 @@ export async function updateTeamMember(
     .update(teamMembers)
     .set(set)
     .where(and(inTenant(teamMembers, tenant), eq(teamMembers.id, member.id)))
-    .returning();
+    .returning()
+    .catch(refuseTakenEmail(set.email));
   return updated!;
 }
 
