@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KEY_CHANGES_CHANNEL } from '../../src/auth/key-changes.js';
+import { updateMember } from '../../src/modules/organizations/organizations.service.js';
+import { eventually } from '../helpers/eventually.js';
+import { TestHarness, type TestOrganization } from '../helpers/harness.js';
+import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+
+const VIEWER = '{ viewer { scopes } }';
+
+describe.skipIf(postgresTierSkipped)(`cached key verification (${testTier()})`, () => {
+  let harness: TestHarness;
+  let org: TestOrganization;
+  const lookups = () => harness.app.limiting.keyCache.lookups;
+
+  beforeAll(async () => {
+    // A day-long safety net, so only the rules under test can end a cached entry.
+    harness = await TestHarness.start({ KEY_CACHE_TTL_MS: '86400000' });
+    org = await harness.organization();
+  });
+  afterAll(() => harness.stop());
+
+  const makeKey = (scopes = ['keys:read', 'keys:manage']) => harness.makeKey({ organization: org, scopes });
+  const status = async (secret: string) => (await harness.request(VIEWER, { key: secret })).status;
+
+  it('looks a key up in the database once, then answers from memory', async () => {
+    const key = await makeKey();
+    const before = lookups();
+    for (let i = 0; i < 5; i++) expect(await status(key.secret)).toBe(200);
+    expect(lookups() - before).toBe(1);
+  });
+
+  it('makes one lookup for a burst of requests with a key not yet cached', async () => {
+    const key = await makeKey();
+    const before = lookups();
+    const statuses = await Promise.all(Array.from({ length: 20 }, () => status(key.secret)));
+    expect(statuses.every((code) => code === 200)).toBe(true);
+    expect(lookups() - before).toBe(1);
+  });
+
+  it('refuses a cached key on the very next request after it is revoked', async () => {
+    const key = await makeKey();
+    expect(await status(key.secret)).toBe(200);
+    const revoked = await harness.request(`mutation { revokeApiKey(id: "${key.id}") { status } }`, { key: org.adminKey });
+    expect(revoked.body.data?.revokeApiKey.status).toBe('REVOKED');
+    const refused = await harness.request(VIEWER, { key: key.secret });
+    expect(refused.status).toBe(401);
+    expect(refused.body.errors?.[0]?.message).toMatch(/revoked/);
+  });
+
+  it('applies scope changes from the next request on', async () => {
+    const key = await makeKey();
+    expect((await harness.request(VIEWER, { key: key.secret })).body.data?.viewer.scopes).toContain('keys:manage');
+    await harness.request(`mutation { updateApiKey(id: "${key.id}", input: { scopes: ["keys:read"] }) { id } }`, { key: org.adminKey });
+    expect((await harness.request(VIEWER, { key: key.secret })).body.data?.viewer.scopes).toEqual(['keys:read']);
+  });
+
+  it("binds cached keys to their owner's demotion and deactivation", async () => {
+    const key = await makeKey(['team:read', 'keys:manage']);
+    expect((await harness.request(VIEWER, { key: key.secret })).body.data?.viewer.scopes).toContain('keys:manage');
+    await updateMember(harness.db, key.memberId, { role: 'MEMBER' });
+    expect((await harness.request(VIEWER, { key: key.secret })).body.data?.viewer.scopes).toEqual(['team:read']);
+    await updateMember(harness.db, key.memberId, { active: false });
+    expect(await status(key.secret)).toBe(401);
+  });
+
+  it('never serves a cached key past its end, even with no notice', async () => {
+    const key = await makeKey();
+    const rolled = await harness.request(`mutation { rollApiKey(id: "${key.id}", expireOldKeyInSeconds: 60) { secret } }`, {
+      key: org.adminKey,
+    });
+    expect(rolled.body.errors).toBeUndefined();
+    expect(await status(key.secret)).toBe(200); // cached, ending in 60 s
+    harness.advance(61_000);
+    const refused = await harness.request(VIEWER, { key: key.secret });
+    expect(refused.status).toBe(401);
+    expect(refused.body.errors?.[0]?.message).toMatch(/expired/);
+  });
+
+  it('drops a cached key when a change notice arrives over LISTEN/NOTIFY (as from another process)', async () => {
+    const key = await makeKey();
+    expect(await status(key.secret)).toBe(200);
+    // Changed behind the app's back: without a notice the cached verification still stands.
+    await harness.database.query(`update api_keys set revoked_at = now() - interval '1 second' where id = '${key.id}'`);
+    expect(await status(key.secret)).toBe(200);
+    await harness.database.query(`select pg_notify('${KEY_CHANGES_CHANNEL}', '${JSON.stringify({ keyId: key.id })}')`);
+    const took = await eventually(async () => (await status(key.secret)) === 401, 1000, 'the revocation reaching the cache');
+    expect(took).toBeLessThan(1000);
+  });
+});
