@@ -1,0 +1,52 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { eventually } from '../helpers/eventually.js';
+import { TestHarness, type TestOrganization } from '../helpers/harness.js';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+
+const binary = inject('redisServerBinary');
+const VIEWER = '{ viewer { scopes } }';
+
+describe.skipIf(!binary)('when Redis goes away', () => {
+  let server: RedisServer;
+  let harness: TestHarness;
+  let org: TestOrganization;
+  const ready = async () => (await harness.app.yoga.fetch('http://tessera.test/ready')).json();
+
+  beforeAll(async () => {
+    // A Redis of this suite's own, so killing it disturbs no one else.
+    server = await startRedisServer(binary!);
+    harness = await TestHarness.start({ REDIS_URL: server.url, RATE_LIMIT_TEST_PER_MINUTE: '1000', ORG_CONCURRENCY_LIMIT: '100' });
+    await harness.app.limiting.redis!.waitUntilReady(5000);
+    org = await harness.organization();
+  });
+  afterAll(async () => {
+    await harness.stop();
+    await server.stop();
+  });
+
+  it('keeps serving on per-instance memory limits, warns on /ready, and returns to Redis once it is back', async () => {
+    expect((await harness.request(VIEWER, { key: org.adminKey })).headers.get('x-ratelimit-remaining')).toBe('999');
+    expect(await ready()).toMatchObject({ status: 'ready', redis: 'ok' });
+
+    await server.stop(); // SIGKILL: no goodbye to the clients
+    const during = await Promise.all(Array.from({ length: 30 }, () => harness.request(VIEWER, { key: org.adminKey })));
+    expect(during.map((response) => response.status)).toEqual(Array(30).fill(200));
+    expect(during.every((response) => response.headers.get('x-ratelimit-limit') === '1000')).toBe(true);
+    await eventually(async () => (await ready()).redis === 'unreachable', 3000, '/ready noticing');
+    const degraded = await harness.app.yoga.fetch('http://tessera.test/ready');
+    expect(degraded.status).toBe(200);
+    expect((await degraded.json()).warnings[0]).toMatch(/fall back to per-instance memory/);
+
+    server = await startRedisServer(binary!, server.port);
+    await eventually(async () => (await ready()).redis === 'ok', 5000, 'the client reconnecting');
+    expect((await harness.request(VIEWER, { key: org.adminKey })).status).toBe(200);
+    const direct = new Redis(server.url);
+    try {
+      // The fresh Redis holds the count again (it started empty).
+      expect(await direct.get(`tessera:key:60:${org.adminKeyId}`)).toBe('1');
+    } finally {
+      direct.disconnect();
+    }
+  });
+});
