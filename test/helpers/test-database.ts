@@ -10,6 +10,9 @@
  *   });
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
@@ -36,24 +39,44 @@ export async function createTestDatabase(): Promise<DatabaseHandle> {
 }
 
 async function createPostgresDatabase(): Promise<DatabaseHandle> {
+  const { url, drop } = await createEmptyPostgresDatabase();
+  const handle = await openDatabase(url);
+  const closeHandle = handle.close.bind(handle);
+  // Assigned rather than spread, so a handle that is a class instance keeps its methods.
+  return Object.assign(handle, {
+    async close() {
+      await closeHandle();
+      await drop();
+    },
+  });
+}
+
+async function createEmptyPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const adminUrl = inject('postgresAdminUrl');
   if (!adminUrl) {
     throw new Error('The postgres tier is skipped (no PostgreSQL server); guard the suite with describe.skipIf(postgresTierSkipped).');
   }
   const name = `tessera_test_${randomBytes(6).toString('hex')}`;
   await withAdmin(adminUrl, (sql) => sql`create database ${sql(name)}`);
-
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const handle = await openDatabase(url.toString());
-  const closeHandle = handle.close.bind(handle);
-  // Assigned rather than spread, so a handle that is a class instance keeps its methods.
-  return Object.assign(handle, {
-    async close() {
-      await closeHandle();
+  return {
+    url: url.toString(),
+    drop: async () => {
       await withAdmin(adminUrl, (sql) => sql`drop database if exists ${sql(name)} with (force)`);
     },
-  });
+  };
+}
+
+/**
+ * A DATABASE_URL for a separate process (server, CLI) in this tier: an empty
+ * PGlite folder (file://) or an empty PostgreSQL database. Not migrated: the
+ * process does that itself. `drop()` deletes it.
+ */
+export async function createDatabaseUrl(): Promise<{ url: string; drop(): Promise<void> }> {
+  if (testTier() === 'postgres') return createEmptyPostgresDatabase();
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-pglite-'));
+  return { url: `file://${dir}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 async function withAdmin<T>(adminUrl: string, work: (sql: postgres.Sql) => Promise<T>): Promise<T> {

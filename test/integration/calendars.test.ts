@@ -99,7 +99,7 @@ describe.skipIf(postgresTierSkipped)(`calendar feeds (${testTier()})`, () => {
   it('picks up a changed feed on the next refresh', async () => {
     const { member } = await memberWithFeed('/feeds/changes.ics', dentist);
     served.set('/feeds/changes.ics', ics(['UID:moved', 'DTSTART:20300107T140000Z', 'DTEND:20300107T143000Z']));
-    harness.advance(60_000);
+    // Same clock reading as the first fetch: what changed is the content, and that is enough.
     await harness.app.calendars.refreshStale();
     expect(await calendarBusy(member.id)).toEqual([['2030-01-07T14:00:00.000Z', '2030-01-07T14:30:00.000Z']]);
   });

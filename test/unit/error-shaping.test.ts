@@ -1,0 +1,68 @@
+import { GraphQLError } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { isDatabaseUnavailable, maskError } from '../../src/graphql/error-shaping.js';
+import { ERROR_CODES, errorTypeFor, fieldError, requestError } from '../../src/graphql/errors.js';
+import { createLogger } from '../../src/lib/logger.js';
+
+const mask = maskError(createLogger('silent'));
+
+/** What Drizzle throws: its own error, with the driver's as the cause. */
+function wrapped(cause: unknown) {
+  return Object.assign(new Error('Failed query: select 1'), { cause });
+}
+
+describe('error shaping', () => {
+  it.each([
+    ['postgres.js, server gone', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })],
+    ['postgres.js, client ended', Object.assign(new Error('write CONNECTION_ENDED'), { code: 'CONNECTION_ENDED' })],
+    ['PGlite, closed', new Error('PGlite is closed')],
+    ['PostgreSQL, admin shutdown', Object.assign(new Error('terminating connection'), { code: '57P01' })],
+  ])('recognizes an unreachable database (%s), also wrapped by Drizzle', (_label, error) => {
+    expect(isDatabaseUnavailable(error)).toBe(true);
+    expect(isDatabaseUnavailable(wrapped(error))).toBe(true);
+  });
+
+  it('does not mistake query errors for an unreachable database', () => {
+    expect(isDatabaseUnavailable(wrapped(Object.assign(new Error('duplicate key'), { code: '23505' })))).toBe(false);
+    expect(isDatabaseUnavailable(new Error('boom'))).toBe(false);
+  });
+
+  it('turns a field failing on an unreachable database into a 503 for the whole request', () => {
+    const located = new GraphQLError('Failed query', { originalError: wrapped(new Error('PGlite is closed')), path: ['eventTypes'] });
+    const masked = mask(located) as GraphQLError;
+    expect(masked.message).not.toContain('Failed query');
+    expect(masked.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', type: 'api_error', http: { status: 503 } });
+    expect(masked.path).toEqual(['eventTypes']);
+  });
+
+  it('masks unexpected errors without revealing their message', () => {
+    const masked = mask(new GraphQLError('x', { originalError: new Error('relation "secret_table" does not exist') })) as GraphQLError;
+    expect(masked.message).not.toContain('secret_table');
+    expect(masked.extensions).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', type: 'api_error' });
+  });
+
+  it('passes errors we raise on purpose through unchanged', () => {
+    const error = fieldError('NOT_FOUND', 'No event type with id "x".');
+    expect(mask(error)).toBe(error);
+  });
+
+  it('gives request-level errors their HTTP status and field-level errors none', () => {
+    expect(requestError('INVALID_API_KEY', 'x').extensions).toMatchObject({ code: 'INVALID_API_KEY', type: 'authentication_error', http: { status: 401 } });
+    const field = fieldError('FORBIDDEN', 'x', { requiredScopes: [['keys:read']] });
+    expect(field.extensions).toEqual({ code: 'FORBIDDEN', type: 'permission_error', requiredScopes: [['keys:read']] });
+  });
+
+  it('holds the error table of the contract', () => {
+    const table = Object.fromEntries(Object.entries(ERROR_CODES).map(([code, { status, type }]) => [code, [status, type]]));
+    expect(table).toMatchObject({
+      UNAUTHORIZED: [401, 'authentication_error'],
+      INVALID_API_KEY: [401, 'authentication_error'],
+      FORBIDDEN: [403, 'permission_error'],
+      BAD_USER_INPUT: [400, 'invalid_request_error'],
+      NOT_FOUND: [200, 'invalid_request_error'],
+      SERVICE_UNAVAILABLE: [503, 'api_error'],
+    });
+    expect(errorTypeFor('GRAPHQL_VALIDATION_FAILED')).toBe('invalid_request_error');
+    expect(errorTypeFor('GRAPHQL_PARSE_FAILED')).toBe('invalid_request_error');
+  });
+});
