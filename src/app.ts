@@ -59,7 +59,6 @@ export function createApp(config: Config, deps: AppDependencies): App {
     logger,
   );
   const lastUsed = new LastUsedTracker(database.db, config.lastUsedWriteIntervalMs, logger);
-  const contexts = new WeakMap<Request, RequestContext>();
   const browser = createBrowserAccess(database.db, logger, now);
   const limiting = createRequestLimiting(config, { database, logger, now });
   const secrets = new SecretBox(resolveEncryptionKey(config));
@@ -94,7 +93,6 @@ export function createApp(config: Config, deps: AppDependencies): App {
       outbound: { secrets, resolver, calendarSync: calendars },
       limits: limiting.guard,
     };
-    contexts.set(request, context);
     return context;
   }
 
@@ -118,7 +116,15 @@ export function createApp(config: Config, deps: AppDependencies): App {
       ...browser.plugins,
       useHealthRoutes(database.ping, undefined, limiting.status),
       ...limiting.plugins,
-      useRequestAudit(auditLog, contexts),
+      useRequestAudit(
+        auditLog,
+        async (request, serverContext) => ({
+          principal: (await limiting.admitted(request, serverContext as ServerContext)).principal,
+          ip: clientAddress(request, serverContext as ServerContext, config.trustProxy),
+          userAgent: request.headers.get('user-agent'),
+        }),
+        now,
+      ),
       useErrorTypes(),
     ],
   });

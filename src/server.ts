@@ -8,7 +8,26 @@ import { openRuntime } from './runtime.js';
 const { config, database } = await openRuntime();
 const logger = createLogger(config.logLevel);
 
+const app = createApp(config, { database, logger });
+const server = createServer(app.yoga);
+await new Promise<void>((resolve) => {
+  const refuse = (error: NodeJS.ErrnoException) => {
+    console.error(`Cannot start: PORT: cannot listen on ${config.host}:${config.port} (${error.code ?? error.message})`);
+    process.exit(1);
+  };
+  server.once('error', refuse);
+  server.listen(config.port, config.host, () => {
+    server.off('error', refuse);
+    resolve();
+  });
+});
+// PORT=0 asks the system for a free port: report the one we got.
+const address = server.address();
+const port = typeof address === 'object' && address ? address.port : config.port;
+const graphiql = `http://localhost:${port}/graphql`;
+
 // First start on an empty database: a demo organization and one key to try things with.
+// Created once listening succeeded, so a failed start never swallows the only printing of the key.
 if ((await countOrganizations(database.db)) === 0) {
   const demo = await bootstrapOrganization(
     database.db,
@@ -24,18 +43,13 @@ if ((await countOrganizations(database.db)) === 0) {
       '',
       `    ${demo.secret}`,
       '',
-      `Open http://localhost:${config.port}/graphql and paste it into the Headers tab:`,
+      `Open GraphiQL at ${graphiql} and paste this into its Headers tab:`,
       `    { "Authorization": "Bearer ${demo.secret}" }`,
       '',
     ].join('\n') + '\n',
   );
 }
-
-const app = createApp(config, { database, logger });
-const server = createServer(app.yoga);
-server.listen(config.port, config.host, () => {
-  logger.info({ port: config.port, database: database.kind }, `Tessera listening on http://localhost:${config.port}/graphql`);
-});
+logger.info({ port, database: database.kind }, `Tessera listening on ${graphiql}`);
 
 let stopping = false;
 async function shutdown(signal: string) {

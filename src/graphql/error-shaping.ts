@@ -3,10 +3,15 @@ import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../lib/logger.js';
 import { ERROR_CODES, errorTypeFor } from './errors.js';
 
-/** Connection failures from postgres.js, node sockets and a closed PGlite. */
-export function isDatabaseUnavailable(error: unknown): boolean {
+/**
+ * Connection failures from postgres.js, node sockets and a closed PGlite,
+ * also when wrapped (Drizzle reports them as the `cause` of a DrizzleQueryError).
+ */
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   const code = (error as { code?: unknown })?.code;
   const message = (error as { message?: unknown })?.message;
+  const cause = (error as { cause?: unknown })?.cause;
+  if (cause !== undefined && depth < 5 && isDatabaseUnavailable(cause, depth + 1)) return true;
   return (
     code === 'ECONNREFUSED' ||
     code === 'ECONNRESET' ||

@@ -107,6 +107,9 @@ export function requires(...alternatives: Array<Scope | Scope[]>) {
   return {
     authScopes: { scopes },
     directives: { requiresScopes: { scopes } },
+    // A denied field answers null next to the other fields' data; a non-null
+    // type would null its parent (for a root field, the whole response) instead.
+    nullable: true as const,
   };
 }
 

@@ -4,8 +4,8 @@ import pino, { type Logger } from 'pino';
  * Structured JSON logs. Anything that could carry a key is redacted at the
  * source, so a stray `logger.info({ headers })` cannot leak a secret.
  */
-export function createLogger(level: string): Logger {
-  return pino({
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level,
     redact: {
       paths: [
@@ -19,7 +19,8 @@ export function createLogger(level: string): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export type { Logger };

@@ -1,6 +1,6 @@
 import { getOperationAST, Kind, type DocumentNode, type SelectionSetNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { RequestContext } from '../../graphql/context.js';
+import type { Principal } from '../../auth/principal.js';
 import { newId } from '../../lib/random.js';
 import type { RequestAuditLog } from './request-audit-log.js';
 
@@ -27,42 +27,54 @@ function outcomeOf(errors: readonly { extensions?: Record<string, unknown> }[] |
   return errors.some((error) => error.extensions?.code === 'FORBIDDEN') ? ('denied' as const) : ('error' as const);
 }
 
+/** Who made a request, known as soon as it is admitted (before its document is parsed). */
+export type AuditedCaller = { principal: Principal; ip: string | null; userAgent: string | null };
+
 /**
  * Records every authenticated request once its result is known, including
- * requests that failed validation. Requests that never authenticated are not
- * tenant activity and are left to the access log.
+ * requests refused after authentication (invalid documents, wrong
+ * organization or origin). Requests that never authenticated are not tenant
+ * activity and are left to the access log.
  */
-export function useRequestAudit(auditLog: RequestAuditLog, contexts: WeakMap<Request, RequestContext>): Plugin {
+export function useRequestAudit(
+  auditLog: RequestAuditLog,
+  identify: (request: Request, serverContext: Record<string, unknown>) => Promise<AuditedCaller>,
+  now: () => Date,
+): Plugin {
+  const callers = new WeakMap<Request, AuditedCaller>();
   const operations = new WeakMap<Request, Operation>();
   return {
-    onExecute({ args }) {
-      const { request } = args.contextValue as unknown as { request: Request };
-      const operation = getOperationAST(args.document, args.operationName);
+    async onParams({ request, context }) {
+      callers.set(request, await identify(request, context));
+    },
+    onValidate({ context, params }) {
+      const { request, params: graphqlParams } = context as unknown as { request: Request; params?: { operationName?: string } };
+      const operation = getOperationAST(params.documentAST, graphqlParams?.operationName);
       if (!operation) return;
       operations.set(request, {
         type: operation.operation,
-        name: operation.name?.value ?? args.operationName ?? null,
-        rootFields: rootFieldsOf(operation.selectionSet, args.document),
+        name: operation.name?.value ?? graphqlParams?.operationName ?? null,
+        rootFields: rootFieldsOf(operation.selectionSet, params.documentAST),
       });
     },
     onResultProcess({ request, result }) {
-      const context = contexts.get(request);
-      if (!context) return;
+      const caller = callers.get(request);
+      if (!caller) return;
       const operation = operations.get(request);
       const single = Array.isArray(result) ? result[0] : result;
       const errors = single && !(Symbol.asyncIterator in single) ? single.errors : undefined;
       auditLog.record({
         id: newId('evt'),
-        organizationId: context.principal.organizationId,
-        environment: context.principal.environment,
-        apiKeyId: context.principal.keyId,
+        organizationId: caller.principal.organizationId,
+        environment: caller.principal.environment,
+        apiKeyId: caller.principal.keyId,
         action: operation ? `graphql.${operation.type}` : 'graphql.invalid',
         operationName: operation?.name ?? null,
         rootFields: operation?.rootFields ?? [],
         outcome: outcomeOf(errors as never),
-        ip: context.client.ip,
-        userAgent: context.client.userAgent,
-        createdAt: context.now(),
+        ip: caller.ip,
+        userAgent: caller.userAgent,
+        createdAt: now(),
       });
     },
   };
