@@ -1,0 +1,88 @@
+/**
+ * One benchmark target, run as a child of bench.ts: an HTTP server on a free
+ * loopback port over an in-memory database with one organization and 20
+ * event types. BENCH_MODE picks what answers:
+ *   bare   - Yoga with the same schema and resolvers, a fixed principal, no authentication or limits
+ *   memory - the full app (createApp) with in-memory stores
+ *   redis  - the full app with REDIS_URL
+ * It reports its port and key over IPC, and on request how many database
+ * queries it has made so far.
+ */
+import { createServer } from 'node:http';
+import { createYoga } from 'graphql-yoga';
+import { createApp } from '../../src/app.js';
+import type { Principal } from '../../src/auth/principal.js';
+import { loadConfig } from '../../src/config.js';
+import { openDatabase } from '../../src/db/client.js';
+import { migrateDatabase } from '../../src/db/migrate.js';
+import type { RequestContext } from '../../src/graphql/context.js';
+import { buildSchema } from '../../src/graphql/index.js';
+import { ALL_SCOPES } from '../../src/graphql/scopes.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { createEventType } from '../../src/modules/event-types/event-types.service.js';
+import { bootstrapOrganization } from '../../src/modules/organizations/bootstrap.js';
+import { RequestGuard } from '../../src/rate-limit/request-limits.js';
+
+const mode = process.env.BENCH_MODE as 'bare' | 'memory' | 'redis';
+const logger = createLogger('silent');
+const database = await openDatabase('memory://');
+await migrateDatabase(database);
+
+// Every statement the driver runs, whoever runs it.
+let queries = 0;
+const client = (database.db as unknown as { session: { client: Record<'query' | 'exec', (...args: unknown[]) => unknown> } }).session.client;
+for (const method of ['query', 'exec'] as const) {
+  const original = client[method].bind(client);
+  client[method] = (...args: unknown[]) => {
+    queries++;
+    return original(...args);
+  };
+}
+
+const now = new Date();
+const org = await bootstrapOrganization(database.db, { organizationName: 'Bench', adminEmail: 'bench@example.com', environment: 'TEST' }, now, 'bench');
+const tenant = { organizationId: org.organization.id, environment: 'TEST' as const };
+for (let i = 0; i < 20; i++) {
+  await createEventType(database.db, tenant, { title: `Event type ${i + 1}`, slug: `event-type-${i + 1}`, durationMinutes: 30 }, now);
+}
+
+const config = loadConfig({
+  DATABASE_URL: 'memory://',
+  LOG_LEVEL: 'silent',
+  // High enough that the load never hits them: the benchmark measures their cost, not their refusals.
+  RATE_LIMIT_TEST_PER_MINUTE: '10000000',
+  ...(mode === 'redis' ? { REDIS_URL: process.env.REDIS_URL } : {}),
+});
+
+let handler;
+let counters = () => ({ keyLookups: 0, lastUsedWrites: 0, auditRecords: 0 });
+if (mode === 'bare') {
+  const principal: Principal = {
+    keyId: org.apiKey.id,
+    organizationId: org.organization.id,
+    environment: 'TEST',
+    keyType: 'SECRET',
+    ownerMemberId: org.member.id,
+    role: 'ADMIN',
+    scopes: new Set(ALL_SCOPES),
+    allowedOrigins: [],
+  };
+  const limits = new RequestGuard({ ...config.limits, fieldLimits: false }, null, logger);
+  // Only what the eventTypes resolvers read; the full app builds the rest.
+  const context = { db: database.db, principal, client: { ip: null, userAgent: null }, logger, now: () => new Date(), limits };
+  handler = createYoga({ schema: buildSchema(), context: () => context as unknown as RequestContext, logging: false, landingPage: false });
+} else {
+  const app = createApp(config, { database, logger });
+  if (app.limiting.redis && !(await app.limiting.redis.waitUntilReady(5000))) throw new Error('Redis not reachable');
+  handler = app.yoga;
+  counters = () => ({ keyLookups: app.limiting.keyCache.lookups, lastUsedWrites: app.lastUsed.writes, auditRecords: app.auditLog.written });
+}
+
+const server = createServer(handler);
+server.listen(0, '127.0.0.1', () => {
+  const address = server.address();
+  process.send!({ port: typeof address === 'object' && address ? address.port : 0, key: org.secret });
+});
+process.on('message', (message) => {
+  if (message === 'stats') process.send!({ queries, ...counters() });
+});
