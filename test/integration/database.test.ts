@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatabaseHandle } from '../../src/db/client.js';
+import { migrateDatabase } from '../../src/db/migrate.js';
+import { createTestDatabase, postgresTierSkipped, testTier } from '../helpers/test-database.js';
+
+/** Tables that belong to no single tenant, each with its reason. */
+const NOT_TENANT_OWNED: Record<string, string> = {
+  organizations: 'the tenants themselves',
+  api_key_expiry_notices: 'bookkeeping of the expiry notifier, one row per key, never read through the API',
+};
+
+/** Tenant-owned tables outside the live/test split. */
+const WITHOUT_ENVIRONMENT: Record<string, string> = {
+  members: 'people of the organization, whose keys may be live or test',
+};
+
+describe.skipIf(postgresTierSkipped)(`database (${testTier()})`, () => {
+  let database: DatabaseHandle;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(() => database.close());
+
+  it('runs the migrations again without changing anything', async () => {
+    const tables = () => database.query<{ n: number }>(`select count(*)::int as n from information_schema.columns where table_schema = 'public'`);
+    const before = await tables();
+    await migrateDatabase(database);
+    await migrateDatabase(database);
+    expect(await tables()).toEqual(before);
+  });
+
+  it('gives every tenant-owned row its organization id, and domain rows their environment', async () => {
+    const columns = await database.query<{ table_name: string; column_name: string }>(
+      `select c.table_name, c.column_name from information_schema.columns c
+       join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name
+       where c.table_schema = 'public' and t.table_type = 'BASE TABLE'`,
+    );
+    const byTable = new Map<string, Set<string>>();
+    for (const { table_name, column_name } of columns) {
+      if (!byTable.has(table_name)) byTable.set(table_name, new Set());
+      byTable.get(table_name)!.add(column_name);
+    }
+    expect([...byTable.keys()]).toEqual(expect.arrayContaining(['api_keys', 'audit_events', 'members', 'event_types', 'bookings']));
+    for (const [table, names] of byTable) {
+      if (table in NOT_TENANT_OWNED) continue;
+      expect(names.has('organization_id'), `${table} has no organization_id`).toBe(true);
+      if (!(table in WITHOUT_ENVIRONMENT)) expect(names.has('environment'), `${table} has no environment`).toBe(true);
+    }
+  });
+});
