@@ -31,9 +31,23 @@ export function useQueryLimits(limits: LimitsConfig['query'], hasValidKey: (requ
     maxDirectivesRule({ n: limits.maxDirectives, ...callbacks }),
     costLimitRule({ maxCost: limits.maxCost, ...callbacks }),
   ];
+  // Clients repeat the same few documents: lex each one once (bounded, like Yoga's own parse cache).
+  const withinTokens = new Map<string, boolean>();
+  const tooManyTokens = (query: string) => {
+    let within = withinTokens.get(query);
+    if (within === undefined) {
+      within = !tokensExceed(query, limits.maxTokens);
+      // Only ordinary-sized documents are remembered, so the cache stays small.
+      if (query.length <= 10_000) {
+        if (withinTokens.size >= 1000) withinTokens.delete(withinTokens.keys().next().value!);
+        withinTokens.set(query, within);
+      }
+    }
+    return !within;
+  };
   return {
     onParams({ params, setResult }) {
-      if (params.query && tokensExceed(params.query, limits.maxTokens)) {
+      if (params.query && tooManyTokens(params.query)) {
         setResult({ errors: [tooComplex(`Token limit of ${limits.maxTokens} exceeded.`)] });
       }
     },
