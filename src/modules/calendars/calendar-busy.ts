@@ -8,18 +8,17 @@ import { busyIntervals, mergeIntervals, parseSnapshot, type BusyInterval } from 
 
 export type { BusyInterval };
 
-/** Parsed snapshots by connection and sync time; a new sync gets a new entry. */
-const parsed = new Map<string, ICAL.Event[]>();
+/** Parsed snapshots by connection, reused while the stored snapshot is unchanged. */
+const parsed = new Map<string, { snapshot: string; events: ICAL.Event[] }>();
 const MAX_PARSED = 500;
 
-function eventsOf(connectionId: string, syncedAt: Date | null, snapshot: string): ICAL.Event[] {
-  const cacheKey = `${connectionId}@${syncedAt?.getTime() ?? 0}`;
-  let events = parsed.get(cacheKey);
-  if (!events) {
-    events = parseSnapshot(snapshot);
-    if (parsed.size >= MAX_PARSED) parsed.delete(parsed.keys().next().value!);
-    parsed.set(cacheKey, events);
-  }
+function eventsOf(connectionId: string, snapshot: string): ICAL.Event[] {
+  const cached = parsed.get(connectionId);
+  if (cached?.snapshot === snapshot) return cached.events;
+  const events = parseSnapshot(snapshot);
+  parsed.delete(connectionId);
+  if (parsed.size >= MAX_PARSED) parsed.delete(parsed.keys().next().value!);
+  parsed.set(connectionId, { snapshot, events });
   return events;
 }
 
@@ -44,7 +43,6 @@ export async function calendarBusyIntervals(
       id: calendarConnections.id,
       teamMemberId: calendarConnections.teamMemberId,
       snapshot: calendarConnections.busySnapshot,
-      syncedAt: calendarConnections.lastSyncedAt,
       timeZone: teamMembers.timeZone,
     })
     .from(calendarConnections)
@@ -59,7 +57,7 @@ export async function calendarBusyIntervals(
   for (const row of rows) {
     let intervals: BusyInterval[];
     try {
-      intervals = busyIntervals(eventsOf(row.id, row.syncedAt, row.snapshot!), from, to, row.timeZone);
+      intervals = busyIntervals(eventsOf(row.id, row.snapshot!), from, to, row.timeZone);
     } catch {
       continue;
     }
