@@ -81,6 +81,37 @@ describe.skipIf(browserTierSkipped)('the booking widget in Chromium', () => {
     });
   });
 
+  describe('when two visitors want the same time', () => {
+    let api: ApiStack;
+    beforeAll(async () => {
+      api = await startApi();
+    });
+    afterAll(() => api.close());
+
+    it('tells the slower one the time was just taken and offers the remaining times', async () => {
+      const shot = screenshots('extra-slot-taken');
+      const org = await api.organization('TEST');
+      await seedBookable(api, org.adminKey);
+      const key = await createPublicKey(api, org.adminKey, 'TEST');
+      const site = await serveWidget(api, key.secret);
+      const day = bookingDay();
+      const other = new WidgetPage(await context.newPage());
+      for (const visitor of [widget, other]) {
+        await visitor.open(site.url);
+        await visitor.chooseEventType('Intro call');
+        await visitor.pickDay(day);
+      }
+      const time = await other.bookFirstFreeTime('First Visitor', 'first@example.com');
+      expect(await other.messageOf('success')).toContain('Booked');
+
+      // The slower visitor still sees the time they chose before it was taken.
+      expect(await widget.bookFirstFreeTime('Second Visitor', 'second@example.com')).toBe(time);
+      expect(await widget.messageOf('slot-taken')).toContain('that time was just taken');
+      await expect.poll(() => widget.freeTimes.first().textContent()).not.toBe(time);
+      await shot(widget.page, 'taken');
+    });
+  });
+
   describe('with a pk_live_ key allowed for one origin', () => {
     let api: ApiStack;
     let liveKey: { id: string; secret: string };

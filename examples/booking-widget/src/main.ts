@@ -2,6 +2,7 @@ import { WidgetError, type WidgetConfig } from './api.js';
 import { h, replaceChildren } from './dom.js';
 import { book, bookingsByIds, listEventTypes, slotsOnDay, type Booking, type EventType, type Slot } from './operations.js';
 import { rememberBooking, rememberedBookingIds } from './storage.js';
+import { choiceButton, renderLayout, type WidgetView } from './view.js';
 
 /**
  * The booking widget: choose a meeting, a day and a time, leave a name and
@@ -28,85 +29,100 @@ function localDay(date: Date): string {
 const formatStart = (iso: string) =>
   new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZone: visitorTimeZone }).format(new Date(iso));
 
-function mount(root: HTMLElement): void {
-  const config = readConfig(root);
-  const message = h('div', { class: 'message', role: 'alert', 'aria-live': 'polite' });
-  const eventTypeList = h('div', { class: 'choices' });
-  const dayInput = h('input', { type: 'date', id: 'tessera-day', value: localDay(new Date()) });
-  const slotList = h('div', { class: 'choices', 'aria-label': 'Free times' });
-  const nameInput = h('input', { id: 'tessera-name', autocomplete: 'name', required: true });
-  const emailInput = h('input', { id: 'tessera-email', type: 'email', autocomplete: 'email', required: true });
-  const bookButton = h('button', { type: 'submit', disabled: true }, 'Book');
-  const bookingList = h('ul', { class: 'bookings', 'aria-label': 'Your bookings' });
+/** "HH:MM" of a slot, as the API expressed it in the visitor's zone. */
+const clockTime = (slot: Slot) => slot.localStart.slice(11, 16);
 
-  let eventType: EventType | undefined;
-  let slot: Slot | undefined;
-  let idempotencyKey = crypto.randomUUID();
+class BookingWidget {
+  private eventTypes: EventType[] = [];
+  private eventType: EventType | undefined;
+  private slots: Slot[] = [];
+  private slot: Slot | undefined;
+  /** One per chosen slot: resubmitting the same choice can never book twice. */
+  private idempotencyKey = crypto.randomUUID();
 
-  const showError = (error: unknown) => {
-    const known = error instanceof WidgetError ? error : new WidgetError('failed', 'Something went wrong. Please try again.');
-    message.className = `message error ${known.kind}`;
-    replaceChildren(message, h('strong', {}, known.message), known.detail && h('small', {}, known.detail));
-  };
-  const showSuccess = (text: string) => {
-    message.className = 'message success';
-    replaceChildren(message, text);
-  };
-  const clearMessage = () => {
-    message.className = 'message';
-    replaceChildren(message);
-  };
+  constructor(
+    private readonly config: WidgetConfig,
+    private readonly view: WidgetView,
+  ) {
+    view.dayInput.addEventListener('change', () => {
+      view.message.clear();
+      void this.loadSlots();
+    });
+    view.form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void this.submit();
+    });
+  }
 
-  const choice = (label: string, pressed: boolean, onclick: () => void) =>
-    h('button', { type: 'button', 'aria-pressed': String(pressed), onclick }, label);
+  start(): void {
+    if (!this.config.publicKey) {
+      this.view.message.error(
+        new WidgetError('invalid-key', 'No key configured: set data-public-key on the widget, or add ?key=pk_test_… to the address.'),
+      );
+      return;
+    }
+    listEventTypes(this.config).then(
+      (eventTypes) => {
+        this.eventTypes = eventTypes;
+        this.renderEventTypes();
+      },
+      (error: unknown) => this.view.message.error(error),
+    );
+    void this.loadBookings();
+  }
 
-  function renderEventTypes(eventTypes: EventType[]) {
-    if (eventTypes.length === 0) return replaceChildren(eventTypeList, h('p', {}, 'Nothing can be booked here yet.'));
+  private renderEventTypes(): void {
+    const { eventTypeList } = this.view;
+    if (this.eventTypes.length === 0) return replaceChildren(eventTypeList, h('p', {}, 'Nothing can be booked here yet.'));
     replaceChildren(
       eventTypeList,
-      ...eventTypes.map((candidate) =>
-        choice(candidate.title, candidate.id === eventType?.id, () => {
-          eventType = candidate;
-          clearMessage();
-          renderEventTypes(eventTypes);
-          void loadSlots();
+      ...this.eventTypes.map((candidate) =>
+        choiceButton(candidate.title, candidate.id === this.eventType?.id, () => {
+          this.eventType = candidate;
+          this.view.message.clear();
+          this.renderEventTypes();
+          void this.loadSlots();
         }),
       ),
     );
   }
 
-  function renderSlots(slots: Slot[]) {
-    bookButton.disabled = !slot;
-    bookButton.textContent = slot ? `Book ${slot.localStart.slice(11, 16)}` : 'Book';
-    if (slots.length === 0) return replaceChildren(slotList, h('p', {}, 'No free times on this day. Try another day.'));
+  private renderSlots(): void {
+    const { slotList, bookButton } = this.view;
+    bookButton.disabled = !this.slot;
+    bookButton.textContent = this.slot ? `Book ${clockTime(this.slot)}` : 'Book';
+    if (this.slots.length === 0) return replaceChildren(slotList, h('p', {}, 'No free times on this day. Try another day.'));
     replaceChildren(
       slotList,
-      ...slots.map((candidate) =>
-        choice(candidate.localStart.slice(11, 16), candidate.start === slot?.start, () => {
-          slot = candidate;
-          idempotencyKey = crypto.randomUUID();
-          clearMessage();
-          renderSlots(slots);
+      ...this.slots.map((candidate) =>
+        choiceButton(clockTime(candidate), candidate.start === this.slot?.start, () => {
+          this.slot = candidate;
+          this.idempotencyKey = crypto.randomUUID();
+          this.view.message.clear();
+          this.renderSlots();
         }),
       ),
     );
   }
 
-  async function loadSlots() {
-    slot = undefined;
-    bookButton.disabled = true;
-    bookButton.textContent = 'Book';
-    if (!eventType) return;
-    replaceChildren(slotList, h('p', {}, 'Looking for free times…'));
+  private async loadSlots(): Promise<void> {
+    this.slot = undefined;
+    this.slots = [];
+    this.view.bookButton.disabled = true;
+    this.view.bookButton.textContent = 'Book';
+    if (!this.eventType) return;
+    replaceChildren(this.view.slotList, h('p', {}, 'Looking for free times…'));
     try {
-      renderSlots(await slotsOnDay(config, eventType.id, dayInput.value, visitorTimeZone));
+      this.slots = await slotsOnDay(this.config, this.eventType.id, this.view.dayInput.value, visitorTimeZone);
+      this.renderSlots();
     } catch (error) {
-      replaceChildren(slotList);
-      showError(error);
+      replaceChildren(this.view.slotList);
+      this.view.message.error(error);
     }
   }
 
-  function renderBookings(bookings: Booking[]) {
+  private renderBookings(bookings: Booking[]): void {
+    const { bookingList } = this.view;
     if (bookings.length === 0) return replaceChildren(bookingList, h('li', {}, 'None yet.'));
     replaceChildren(
       bookingList,
@@ -116,76 +132,38 @@ function mount(root: HTMLElement): void {
     );
   }
 
-  async function loadBookings() {
+  private async loadBookings(): Promise<void> {
     try {
-      renderBookings(await bookingsByIds(config, rememberedBookingIds(config)));
+      this.renderBookings(await bookingsByIds(this.config, rememberedBookingIds(this.config)));
     } catch (error) {
-      showError(error);
+      this.view.message.error(error);
     }
   }
 
-  async function submit(event: Event) {
-    event.preventDefault();
+  private async submit(): Promise<void> {
+    const { eventType, slot, view } = this;
     if (!eventType || !slot) return;
-    bookButton.disabled = true;
+    view.bookButton.disabled = true;
     try {
-      const booking = await book(config, {
+      const booking = await book(this.config, {
         eventTypeId: eventType.id,
         startAt: slot.start,
-        name: nameInput.value,
-        email: emailInput.value,
+        name: view.nameInput.value,
+        email: view.emailInput.value,
         timeZone: visitorTimeZone,
-        idempotencyKey,
+        idempotencyKey: this.idempotencyKey,
       });
-      rememberBooking(config, booking.id);
-      showSuccess(`Booked: ${booking.eventType.title} on ${formatStart(booking.startAt)} (${booking.status.toLowerCase()}).`);
-      await loadSlots();
-      await loadBookings();
+      rememberBooking(this.config, booking.id);
+      view.message.success(`Booked: ${booking.eventType.title} on ${formatStart(booking.startAt)} (${booking.status.toLowerCase()}).`);
+      await this.loadSlots();
+      await this.loadBookings();
     } catch (error) {
-      showError(error);
-      if (error instanceof WidgetError && error.kind === 'slot-taken') await loadSlots();
-      bookButton.disabled = !slot;
+      view.message.error(error);
+      if (error instanceof WidgetError && error.kind === 'slot-taken') await this.loadSlots();
+      view.bookButton.disabled = !this.slot;
     }
   }
-
-  dayInput.addEventListener('change', () => {
-    clearMessage();
-    void loadSlots();
-  });
-  replaceChildren(
-    root,
-    h('h1', {}, 'Book a meeting'),
-    message,
-    h('section', {}, h('h2', {}, '1. Choose a meeting'), eventTypeList),
-    h(
-      'section',
-      {},
-      h('h2', {}, '2. Pick a time'),
-      h('label', { for: 'tessera-day' }, 'Day '),
-      dayInput,
-      h('p', { class: 'zone' }, `Times are in your time zone, ${visitorTimeZone}.`),
-      slotList,
-    ),
-    h(
-      'form',
-      { onsubmit: (event) => void submit(event) },
-      h('h2', {}, '3. Your details'),
-      h('label', { for: 'tessera-name' }, 'Name'),
-      nameInput,
-      h('label', { for: 'tessera-email' }, 'Email'),
-      emailInput,
-      bookButton,
-    ),
-    h('section', {}, h('h2', {}, 'Your bookings'), bookingList),
-  );
-
-  if (!config.publicKey) {
-    showError(new WidgetError('invalid-key', 'No key configured: set data-public-key on the widget, or add ?key=pk_test_… to the address.'));
-    return;
-  }
-  listEventTypes(config).then(renderEventTypes, showError);
-  void loadBookings();
 }
 
 const root = document.getElementById('tessera-booking');
-if (root) mount(root);
+if (root) new BookingWidget(readConfig(root), renderLayout(root, localDay(new Date()), visitorTimeZone)).start();
