@@ -62,8 +62,9 @@ export default defineConfig({
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
           globalSetup: ['test/browser/chromium-setup.ts'],
-          testTimeout: 60_000,
-          hookTimeout: 60_000,
+          // Generous: Chromium shares two cores with the other tiers in CI.
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
         },
       },
     ],
