@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueWebhookEvent } from '../../src/modules/webhooks/outbox.js';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
+import { CREATE_BOOKING, attendee, seedEventType, seedHost, tenantOf } from '../helpers/booking-fixtures.js';
 import { LocalServer } from '../helpers/local-server.js';
 import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
 import { loadSignatureRecipe, type VerifySignature } from '../helpers/signature-recipe.js';
@@ -96,6 +97,29 @@ describe.skipIf(postgresTierSkipped)(`webhook delivery (${testTier()})`, () => {
     expect(deliveries.nodes[0]).toMatchObject({ event: 'api_key.created', eventId: body.id, status: 'SUCCEEDED', attempts: 1, responseStatus: 200 });
     expect(deliveries.nodes[0].durationMs).toBeGreaterThanOrEqual(0);
     expect(stats).toEqual({ total: 1, pending: 0, succeeded: 1, failed: 0, successRate: 1 });
+  });
+
+  it('tells a receiver about a booking and its cancellation, signed', async () => {
+    const { secret } = await webhookFor('/bookings', ['booking.created', 'booking.cancelled']);
+    const host = await seedHost(harness, tenantOf(org));
+    const eventType = await seedEventType(harness, tenantOf(org), { hostIds: [host.id] });
+    const startAt = new Date(harness.clock.getTime() + 3 * 86_400_000);
+    startAt.setUTCHours(10, 0, 0, 0);
+    const created = await harness.request(CREATE_BOOKING, {
+      key: org.adminKey,
+      variables: { input: { eventTypeId: eventType.id, startAt: startAt.toISOString(), attendee: attendee() } },
+    });
+    expect(created.body.errors).toBeUndefined();
+    const bookingId = created.body.data!.createBooking.id;
+    await harness.request('mutation ($id: ID!) { cancelBooking(id: $id, reason: "ill") { id } }', { key: org.adminKey, variables: { id: bookingId } });
+    await harness.app.webhooks.deliverDueWebhooks();
+
+    const requests = receiver.to('/bookings');
+    expect(requests.map((request) => JSON.parse(request.body).type).sort()).toEqual(['booking.cancelled', 'booking.created']);
+    for (const request of requests) {
+      expect(JSON.parse(request.body).data.booking.id).toBe(bookingId);
+      expect(verify(request.body, request.headers['tessera-signature'] as string, secret, 300, harness.clock.getTime())).toBe(true);
+    }
   });
 
   it('retries a non-2xx answer after a backoff, then succeeds', async () => {
