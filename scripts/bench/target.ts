@@ -6,7 +6,7 @@
  *   memory - the full app (createApp) with in-memory stores
  *   redis  - the full app with REDIS_URL
  * It reports its port and key over IPC, and on request how many database
- * queries it has made so far.
+ * statements it has run so far, in all and on the authentication path.
  */
 import { createServer } from 'node:http';
 import { createYoga } from 'graphql-yoga';
@@ -28,13 +28,17 @@ const logger = createLogger('silent');
 const database = await openDatabase('memory://');
 await migrateDatabase(database);
 
-// Every statement the driver runs, whoever runs it.
+// Every statement the driver runs, whoever runs it; and those of the authentication path:
+// key lookups and last-used writes (api_keys, members) and request audit inserts.
 let queries = 0;
+let authPathQueries = 0;
+const AUTH_PATH = /"api_keys"|"members"|insert into "audit_events"/i;
 const client = (database.db as unknown as { session: { client: Record<'query' | 'exec', (...args: unknown[]) => unknown> } }).session.client;
 for (const method of ['query', 'exec'] as const) {
   const original = client[method].bind(client);
   client[method] = (...args: unknown[]) => {
     queries++;
+    if (typeof args[0] === 'string' && AUTH_PATH.test(args[0])) authPathQueries++;
     return original(...args);
   };
 }
@@ -84,5 +88,5 @@ server.listen(0, '127.0.0.1', () => {
   process.send!({ port: typeof address === 'object' && address ? address.port : 0, key: org.secret });
 });
 process.on('message', (message) => {
-  if (message === 'stats') process.send!({ queries, ...counters() });
+  if (message === 'stats') process.send!({ queries, authPathQueries, ...counters() });
 });
