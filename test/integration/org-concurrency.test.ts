@@ -33,16 +33,16 @@ describe.skipIf(postgresTierSkipped)(`requests in flight per organization (${tes
     let open!: () => void;
     gate = new Promise<void>((resolve) => (open = resolve));
     const client = new AbortController();
-    const inFlight = harness.app.yoga
-      .fetch('http://tessera.test/graphql', {
+    const inFlight = Promise.resolve(
+      harness.app.yoga.fetch('http://tessera.test/graphql', {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${org.adminKey}` },
         body: JSON.stringify({
           query: 'mutation { createWebhook(input: { url: "https://hooks.example.com/in", events: ["booking.created"] }) { secret } }',
         }),
         signal: client.signal,
-      })
-      .catch(() => null);
+      }),
+    ).catch(() => null);
     await eventually(() => resolving === 1, 5000, 'the slow request reaching its resolver');
     expect(held(org.organizationId)).toBe(1);
 

@@ -82,7 +82,7 @@ describe.skipIf(!redisUrl)('limits shared through Redis', () => {
     const gateA = new ConcurrencyGate(2, 60_000, connection);
     const gateB = new ConcurrencyGate(2, 60_000, connection);
     const organization = `org_slots_${Date.now()}`;
-    const [time] = (await redis.time()) as [string, string];
+    const [time] = (await redis.time()) as unknown as [string, string];
     // Two slots an instance took and never gave back: their expiry has passed.
     await redis.zadd(`tessera:inflight:${organization}`, Number(time) * 1000 - 1000, 'dead:1', Number(time) * 1000 - 1000, 'dead:2');
 
