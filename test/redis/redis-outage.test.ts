@@ -49,4 +49,17 @@ describe.skipIf(!binary)('when Redis goes away', () => {
       direct.disconnect();
     }
   });
+
+  it('answers every request while Redis hangs (stopped, its connection still open), waiting at most REDIS_TIMEOUT_MS per call', async () => {
+    await eventually(async () => (await ready()).redis === 'ok', 5000, 'Redis available');
+    server.process.kill('SIGSTOP');
+    try {
+      // Without a command timeout these would wait for Redis forever, and the test would time out.
+      const responses = await Promise.all(Array.from({ length: 5 }, () => harness.request(VIEWER, { key: org.adminKey })));
+      expect(responses.map((response) => response.status)).toEqual(Array(5).fill(200));
+    } finally {
+      server.process.kill('SIGCONT');
+    }
+    expect((await harness.request(VIEWER, { key: org.adminKey })).status).toBe(200);
+  });
 });
