@@ -86,4 +86,15 @@ describe.skipIf(postgresTierSkipped)(`cached key verification (${testTier()})`, 
     const took = await eventually(async () => (await status(key.secret)) === 401, 1000, 'the revocation reaching the cache');
     expect(took).toBeLessThan(1000);
   });
+
+  it.skipIf(testTier() !== 'postgres')('forgets every cached key when its LISTEN connection was lost (notices may have been missed)', async () => {
+    const key = await makeKey();
+    expect(await status(key.secret)).toBe(200);
+    await harness.database.query(`update api_keys set revoked_at = now() - interval '1 second' where id = '${key.id}'`);
+    await harness.database.query(
+      `select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query ilike 'listen%'`,
+    );
+    // postgres.js listens again on a fresh connection, and the cache starts over.
+    await eventually(async () => (await status(key.secret)) === 401, 15_000, 'the cache being cleared after the reconnect');
+  });
 });
