@@ -109,6 +109,7 @@ CREATE TABLE "bookings" (
 	"notes" text,
 	"created_by_key_id" text NOT NULL,
 	"idempotency_key" text,
+	"access_token_hash" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"cancelled_at" timestamp with time zone,
@@ -224,6 +225,7 @@ CREATE INDEX "bookings_status_idx" ON "bookings" USING btree ("organization_id",
 CREATE INDEX "bookings_event_type_idx" ON "bookings" USING btree ("organization_id","environment","event_type_id","start_at","id");--> statement-breakpoint
 CREATE INDEX "bookings_host_idx" ON "bookings" USING btree ("organization_id","environment","host_id","start_at","id");--> statement-breakpoint
 CREATE UNIQUE INDEX "bookings_idempotency_idx" ON "bookings" USING btree ("created_by_key_id","idempotency_key") WHERE idempotency_key is not null;--> statement-breakpoint
+CREATE UNIQUE INDEX "bookings_access_token_idx" ON "bookings" USING btree ("access_token_hash") WHERE access_token_hash is not null;--> statement-breakpoint
 CREATE INDEX "event_type_hosts_member_idx" ON "event_type_hosts" USING btree ("team_member_id");--> statement-breakpoint
 CREATE INDEX "team_members_tenant_idx" ON "team_members" USING btree ("organization_id","environment","created_at","id");--> statement-breakpoint
 CREATE UNIQUE INDEX "team_members_email_idx" ON "team_members" USING btree ("organization_id","environment","email");--> statement-breakpoint

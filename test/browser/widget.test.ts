@@ -112,6 +112,40 @@ describe.skipIf(browserTierSkipped)('the booking widget in Chromium', () => {
     });
   });
 
+  describe('when several visitors book from one site', () => {
+    let api: ApiStack;
+    beforeAll(async () => {
+      api = await startApi();
+    });
+    afterAll(() => api.close());
+
+    it('shows each visitor only their own bookings, and the copied key alone lists none', async () => {
+      const shot = screenshots('extra-own-bookings-only');
+      const org = await api.organization('TEST');
+      await seedBookable(api, org.adminKey);
+      const key = await createPublicKey(api, org.adminKey, 'TEST');
+      const site = await serveWidget(api, key.secret);
+
+      // Another visitor, in their own browser, books first.
+      const otherContext = await browser.newContext({ timezoneId: VISITOR_ZONE, locale: 'en-US' });
+      const other = new WidgetPage(await otherContext.newPage());
+      await other.open(site.url);
+      await other.chooseEventType('Intro call');
+      await other.pickDay(bookingDay());
+      await other.bookFirstFreeTime('Olga Other', 'olga@example.com');
+      await expect.poll(() => other.yourBookings.innerText()).toContain('Olga Other');
+      await otherContext.close();
+
+      await widget.open(site.url);
+      await expect.poll(() => widget.yourBookings.innerText()).toContain('None yet');
+      expect(await widget.yourBookings.innerText()).not.toContain('Olga Other');
+      await shot(widget.page, 'none-of-others');
+      // Whoever copies the key from the page gets no booking without its access token.
+      const { bookings } = await api.call(key.secret, '{ bookings { nodes { id } } }');
+      expect(bookings.nodes).toEqual([]);
+    });
+  });
+
   describe('with a pk_live_ key allowed for one origin', () => {
     let api: ApiStack;
     let liveKey: { id: string; secret: string };

@@ -41,11 +41,15 @@ describe.skipIf(postgresTierSkipped)(`who sees and changes which bookings (${tes
   });
   afterAll(() => harness.stop());
 
-  it('shows a bookings:read-own key only the bookings it created; the others answer NOT_FOUND', async () => {
-    expect(ids(await harness.request(BOOKINGS, { key: widget.secret }))).toEqual([widgetBooking]);
-    expect((await harness.request(BOOKING, { key: widget.secret, variables: { id: widgetBooking } })).body.data!.booking.id).toBe(
-      widgetBooking,
-    );
+  it('shows a secret bookings:read-own key only the bookings it created; the others answer NOT_FOUND', async () => {
+    const server = await harness.makeKey({ organization: org, scopes: ['bookings:create', 'bookings:read-own'] });
+    const mine = await book(server.secret, 14);
+    expect(ids(await harness.request(BOOKINGS, { key: server.secret }))).toEqual([mine]);
+    expect((await harness.request(BOOKING, { key: server.secret, variables: { id: mine } })).body.data!.booking.id).toBe(mine);
+    expect(codeOf(await harness.request(BOOKING, { key: server.secret, variables: { id: widgetBooking } }))).toBe('NOT_FOUND');
+  });
+
+  it('never shows a public key another public key’s bookings, even with that booking’s id', async () => {
     expect(codeOf(await harness.request(BOOKING, { key: widget.secret, variables: { id: otherBooking } }))).toBe('NOT_FOUND');
   });
 

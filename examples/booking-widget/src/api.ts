@@ -81,16 +81,10 @@ function explain(response: Response, error: GraphQLError): WidgetError {
   return new WidgetError('failed', `Something went wrong: ${error.message}`, error.message);
 }
 
-export type RequestOptions = {
-  /** Field errors that leave the rest of the answer usable, e.g. NOT_FOUND for one of several bookings. */
-  tolerate?: (code: string | undefined) => boolean;
-};
-
 export async function graphql<T>(
   config: WidgetConfig,
   query: string,
   variables: Record<string, unknown> = {},
-  options: RequestOptions = {},
 ): Promise<T> {
   let response: Response;
   try {
@@ -113,7 +107,7 @@ export async function graphql<T>(
   } catch {
     throw new WidgetError('failed', `The booking service answered with HTTP ${response.status} and no readable body.`);
   }
-  const [error] = (body.errors ?? []).filter((e) => !(body.data && options.tolerate?.(e.extensions?.code)));
+  const [error] = body.errors ?? [];
   if (error) throw explain(response, error);
   if (!body.data) throw new WidgetError('failed', `The booking service answered with HTTP ${response.status} and no data.`);
   return body.data;

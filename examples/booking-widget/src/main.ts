@@ -1,7 +1,7 @@
 import { WidgetError, type WidgetConfig } from './api.js';
 import { h, replaceChildren } from './dom.js';
-import { book, bookingsByIds, listEventTypes, slotsOnDay, type Booking, type EventType, type Slot } from './operations.js';
-import { rememberBooking, rememberedBookingIds } from './storage.js';
+import { book, bookingsByTokens, listEventTypes, slotsOnDay, type Booking, type EventType, type Slot } from './operations.js';
+import { rememberBooking, rememberedBookings } from './storage.js';
 import { choiceButton, renderLayout, type WidgetView } from './view.js';
 
 /**
@@ -134,7 +134,8 @@ class BookingWidget {
 
   private async loadBookings(): Promise<void> {
     try {
-      this.renderBookings(await bookingsByIds(this.config, rememberedBookingIds(this.config)));
+      const tokens = rememberedBookings(this.config).map((booking) => booking.accessToken);
+      this.renderBookings(await bookingsByTokens(this.config, tokens));
     } catch (error) {
       this.view.message.error(error);
     }
@@ -153,7 +154,8 @@ class BookingWidget {
         timeZone: visitorTimeZone,
         idempotencyKey: this.idempotencyKey,
       });
-      rememberBooking(this.config, booking.id);
+      // A replayed request (same idempotency key) gets no token; the first answer already stored it.
+      if (booking.accessToken) rememberBooking(this.config, { id: booking.id, accessToken: booking.accessToken });
       view.message.success(`Booked: ${booking.eventType.title} on ${formatStart(booking.startAt)} (${booking.status.toLowerCase()}).`);
       await this.loadSlots();
       await this.loadBookings();

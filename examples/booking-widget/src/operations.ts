@@ -48,10 +48,13 @@ export type BookingRequest = {
   idempotencyKey: string;
 };
 
-export async function book(config: WidgetConfig, request: BookingRequest): Promise<Booking> {
-  const data = await graphql<{ createBooking: Booking }>(
+/** The new booking and its access token: the only time the API shows it (null when a retry replayed the request). */
+export type NewBooking = Booking & { accessToken: string | null };
+
+export async function book(config: WidgetConfig, request: BookingRequest): Promise<NewBooking> {
+  const data = await graphql<{ createBooking: NewBooking }>(
     config,
-    `mutation WidgetBook($input: CreateBookingInput!) { createBooking(input: $input) { ${BOOKING_FIELDS} } }`,
+    `mutation WidgetBook($input: CreateBookingInput!) { createBooking(input: $input) { ${BOOKING_FIELDS} accessToken } }`,
     {
       input: {
         eventTypeId: request.eventTypeId,
@@ -65,17 +68,18 @@ export async function book(config: WidgetConfig, request: BookingRequest): Promi
 }
 
 /**
- * The bookings this visitor made from this page, by the ids the page kept.
- * `bookings:read-own` would list every booking made with the key, other
- * visitors' too; a page must show a visitor only their own.
+ * The bookings this visitor made from this page, by the access tokens the
+ * page kept. A public key sees a booking only with its token, so another
+ * visitor (or anyone who copies the key) sees none of these.
  */
-export async function bookingsByIds(config: WidgetConfig, ids: readonly string[]): Promise<Booking[]> {
-  if (ids.length === 0) return [];
-  const variables = Object.fromEntries(ids.map((id, i) => [`id${i}`, id]));
-  const declarations = ids.map((_, i) => `$id${i}: ID!`).join(', ');
-  const fields = ids.map((_, i) => `b${i}: booking(id: $id${i}) { ${BOOKING_FIELDS} }`).join('\n');
-  const data = await graphql<Record<string, Booking | null>>(config, `query WidgetMyBookings(${declarations}) { ${fields} }`, variables, {
-    tolerate: (code) => code === 'NOT_FOUND',
-  });
-  return ids.map((_, i) => data[`b${i}`]).filter((booking): booking is Booking => booking != null);
+export async function bookingsByTokens(config: WidgetConfig, accessTokens: readonly string[]): Promise<Booking[]> {
+  if (accessTokens.length === 0) return [];
+  const data = await graphql<{ bookings: { nodes: Booking[] } }>(
+    config,
+    `query WidgetMyBookings($accessTokens: [String!]!, $first: Int!) {
+      bookings(accessTokens: $accessTokens, first: $first) { nodes { ${BOOKING_FIELDS} } }
+    }`,
+    { accessTokens, first: accessTokens.length },
+  );
+  return data.bookings.nodes;
 }

@@ -24,6 +24,12 @@ export const bookings = pgTable(
     notes: text('notes'),
     createdByKeyId: text('created_by_key_id').notNull(),
     idempotencyKey: text('idempotency_key'),
+    /**
+     * SHA-256 of the access token a public key got when it made this booking
+     * (the token itself is shown once, never stored). Null for bookings made
+     * with secret keys, which read back by key instead.
+     */
+    accessTokenHash: text('access_token_hash'),
     createdAt: createdAt(),
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
     cancelledAt: timestamptz('cancelled_at'),
@@ -41,6 +47,10 @@ export const bookings = pgTable(
     uniqueIndex('bookings_idempotency_idx')
       .on(t.createdByKeyId, t.idempotencyKey)
       .where(sql`idempotency_key is not null`),
+    // Public keys read bookings back by token; each token names one booking.
+    uniqueIndex('bookings_access_token_idx')
+      .on(t.accessTokenHash)
+      .where(sql`access_token_hash is not null`),
   ],
 );
 

@@ -14,7 +14,8 @@ import { validateCustomFieldValues } from '../event-types/custom-fields.js';
 import { findEventType } from '../event-types/event-types.service.js';
 import { enqueueWebhookEvent, type WebhookEventType } from '../webhooks/outbox.js';
 import { attendeeChange, validAttendee, validIdempotencyKey, validNotes, type AttendeeChange, type AttendeeInput } from './booking-input.js';
-import { bookingEventData, type Booking } from './booking-payload.js';
+import { newBookingAccessToken } from './booking-access-token.js';
+import { bookingEventData, type Booking, type CreatedBooking } from './booking-payload.js';
 import { assertBookable, assertBookableTime, claimHost } from './booking-slots.js';
 import { BOOKING_ACTIONS, statusAfter, transitionError, type BookingAction, type BookingEventType } from './booking-states.js';
 import { findBooking, recordBookingEvent } from './bookings.service.js';
@@ -65,18 +66,23 @@ async function bookingByIdempotencyKey(db: Executor, actor: Principal, key: stri
   return booking;
 }
 
+/** A replayed request gets the first booking but not its token: that was shown once, and only its hash is kept. */
+const replayed = (booking: Booking): CreatedBooking => ({ ...booking, accessToken: null });
+
 /**
  * Books a slot for an attendee, with a host free at that time. A request
  * repeating an idempotency key of the same API key returns the booking the
  * first one made, whatever else it says, even when both arrive at once.
+ * A public key's booking comes with its access token, this once.
  */
-export async function createBooking(db: Executor, actor: Principal, input: NewBooking, now: Date): Promise<Booking> {
+export async function createBooking(db: Executor, actor: Principal, input: NewBooking, now: Date): Promise<CreatedBooking> {
   const tenant = tenantOf(actor);
   const idempotencyKey = validIdempotencyKey(input.idempotencyKey);
   if (idempotencyKey) {
     const earlier = await bookingByIdempotencyKey(db, actor, idempotencyKey);
-    if (earlier) return earlier;
+    if (earlier) return replayed(earlier);
   }
+  const access = actor.keyType === 'PUBLIC' ? newBookingAccessToken() : null;
   const eventType = await findEventType(db, tenant, input.eventTypeId);
   const attendee = validAttendee(input.attendee, 'attendee');
   const customFieldValues = validateCustomFieldValues(eventType.customFields, input.customFieldValues);
@@ -99,19 +105,20 @@ export async function createBooking(db: Executor, actor: Principal, input: NewBo
           customFieldValues,
           createdByKeyId: actor.keyId,
           idempotencyKey,
+          accessTokenHash: access?.hash ?? null,
           createdAt: now,
           updatedAt: now,
         })
         .returning();
       await recordChange(tx, actor, { type: 'CREATED', after: booking!, before: null, now });
-      return booking!;
+      return { ...booking!, accessToken: access?.token ?? null };
     });
   } catch (error) {
     // The same request raced itself: the first one took the slot (this one then finds it taken) or
     // inserted first (the unique index refuses this one). Either way the retry gets the first booking.
     if (idempotencyKey) {
       const earlier = await bookingByIdempotencyKey(db, actor, idempotencyKey);
-      if (earlier) return earlier;
+      if (earlier) return replayed(earlier);
     }
     throw error;
   }
@@ -119,7 +126,7 @@ export async function createBooking(db: Executor, actor: Principal, input: NewBo
 
 /** Finds and locks a booking the actor may act on, and refuses the action if the state machine does. */
 async function lockForAction(tx: Executor, actor: Principal, id: string, action: BookingAction, now: Date): Promise<Booking> {
-  const booking = await findBooking(tx, actor, id, true);
+  const booking = await findBooking(tx, actor, id, { forUpdate: true });
   const refusal = transitionError(action, booking, now);
   if (refusal) throw badUserInput('id', refusal);
   return booking;

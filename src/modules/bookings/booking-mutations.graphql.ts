@@ -52,7 +52,7 @@ const UpdateBookingInput = builder.inputType('UpdateBookingInput', {
  * A booking changed by this request: its history, if already loaded by an
  * earlier mutation of the same request, must be read again.
  */
-function changed(context: RequestContext, booking: Booking): Booking {
+function changed<T extends Booking>(context: RequestContext, booking: T): T {
   bookingLoaders(context).history.clear(booking.id);
   return booking;
 }
@@ -65,7 +65,9 @@ builder.mutationFields((t) => ({
     ...requires('bookings:create'),
     ...rateLimited(...FIELD_LIMITS.bookingCreation),
     type: BookingRef,
-    description: 'Books a free slot; the booking starts PENDING. SLOT_UNAVAILABLE when the time is not (or no longer) free.',
+    description:
+      'Books a free slot; the booking starts PENDING. SLOT_UNAVAILABLE when the time is not (or no longer) free. ' +
+      'For a public key the answer carries the booking’s accessToken, this once.',
     args: { input: t.arg({ type: CreateBookingInput, required: true }) },
     resolve: async (_root, { input }, context) => {
       const booking = await createBooking(

@@ -3,6 +3,13 @@ import type { bookings } from '../../db/schema/index.js';
 export type Booking = typeof bookings.$inferSelect;
 
 /**
+ * createBooking's answer: the booking and, for a public key's new booking,
+ * its access token. Only this object carries the token; rows read later
+ * never do (the database keeps just its hash).
+ */
+export type CreatedBooking = Booking & { accessToken: string | null };
+
+/**
  * The booking as webhook receivers see it: the API's field names, related
  * objects by id, times as ISO-8601 strings. One shape for every booking.* event.
  */

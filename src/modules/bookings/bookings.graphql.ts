@@ -6,7 +6,7 @@ import { pageSize } from '../../lib/cursor.js';
 import { EventTypeRef } from '../event-types/event-types.graphql.js';
 import { TeamMemberRef } from '../team/team.graphql.js';
 import { bookingLoaders, type KeyReference } from './booking-loaders.js';
-import { bookingCursor, findBooking, listBookings, type Booking, type BookingEvent } from './bookings.service.js';
+import { bookingCursor, findBooking, listBookings, type Booking, type BookingEvent, type CreatedBooking } from './bookings.service.js';
 
 export const BookingStatusEnum = builder.enumType('BookingStatus', {
   values: {
@@ -69,7 +69,7 @@ const BookingEventRef = builder.objectRef<BookingEvent>('BookingEvent').implemen
   }),
 });
 
-export const BookingRef = builder.objectRef<Booking>('Booking').implement({
+export const BookingRef = builder.objectRef<Booking | CreatedBooking>('Booking').implement({
   description: 'A meeting an attendee booked with a host.',
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -107,6 +107,14 @@ export const BookingRef = builder.objectRef<Booking>('Booking').implement({
       description: 'Every change, oldest first, with the key that made it.',
       resolve: (booking, _args, context) => bookingLoaders(context).history.load(booking.id),
     }),
+    accessToken: t.string({
+      nullable: true,
+      description:
+        'Shown once to the public key that created the booking; pass it to booking/bookings to read the booking back from a browser. ' +
+        'Null everywhere else: on later reads, for secret keys, and when createBooking replays an idempotencyKey (only its hash is kept).',
+      // Only createBooking's answer carries the token; rows read from the database never do.
+      resolve: (booking) => ('accessToken' in booking ? booking.accessToken : null),
+    }),
   }),
 });
 
@@ -122,16 +130,21 @@ const BookingFilterInput = builder.inputType('BookingFilter', {
   }),
 });
 
+const ACCESS_TOKENS_ARG =
+  'Public keys: the accessToken createBooking returned (at most 200). Secret keys read by scope and ignore it.';
+
 builder.queryFields((t) => ({
   bookings: t.field({
     ...requires('bookings:read', 'bookings:read-own'),
     type: BookingConnection,
     description:
-      "With bookings:read, the organization's bookings; with only bookings:read-own, those created with this key. In start time order.",
+      "With bookings:read, the organization's bookings; with only bookings:read-own, those created with this key. " +
+      'A public key sees only the bookings whose access tokens it passes (none without). In start time order.',
     args: {
       filter: t.arg({ type: BookingFilterInput, required: false }),
       first: t.arg.int({ required: false, description: 'Page size: default 50, at most 200.' }),
       after: t.arg.string({ required: false }),
+      accessTokens: t.arg.stringList({ required: false, description: ACCESS_TOKENS_ARG }),
     },
     resolve: async (_root, args, { db, principal }) => {
       const filter = args.filter ?? {};
@@ -140,6 +153,7 @@ builder.queryFields((t) => ({
         principal,
         { ...filter, eventTypeId: filter.eventTypeId?.toString(), hostId: filter.hostId?.toString() },
         { first: pageSize(args.first), after: args.after },
+        { accessTokens: args.accessTokens },
       );
       return { nodes: page.bookings, hasNextPage: page.hasNextPage, cursorOf: bookingCursor };
     },
@@ -148,8 +162,12 @@ builder.queryFields((t) => ({
     ...requires('bookings:read', 'bookings:read-own'),
     type: BookingRef,
     nullable: true,
-    description: 'NOT_FOUND for bookings this key may not see.',
-    args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, { db, principal }) => findBooking(db, principal, String(id)),
+    description: 'NOT_FOUND for bookings this key may not see; for a public key, also without the booking’s access token.',
+    args: {
+      id: t.arg.id({ required: true }),
+      accessToken: t.arg.string({ required: false, description: ACCESS_TOKENS_ARG }),
+    },
+    resolve: (_root, { id, accessToken }, { db, principal }) =>
+      findBooking(db, principal, String(id), { accessTokens: accessToken ? [accessToken] : [] }),
   }),
 }));

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, gte, inArray, lt, or, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Principal } from '../../auth/principal.js';
 import { tenantOf } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
@@ -7,21 +7,35 @@ import { inTenant } from '../../db/tenant.js';
 import { notFound } from '../../graphql/errors.js';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
 import { newId } from '../../lib/random.js';
+import { accessTokenHashes } from './booking-access-token.js';
 import type { Booking } from './booking-payload.js';
 import type { BookingEventType, BookingStatus } from './booking-states.js';
 
-export type { Booking } from './booking-payload.js';
+export type { Booking, CreatedBooking } from './booking-payload.js';
 export type BookingEvent = typeof bookingEvents.$inferSelect;
 
 /**
- * The bookings a caller may see and act on: the whole tenant's with
- * bookings:read; otherwise only those created with the same key. Mutations
- * use the same rule, so a key that may only read its own bookings cannot
- * cancel or move anyone else's (they answer NOT_FOUND, as if absent).
+ * What a caller shows to read a booking beyond its key: the access tokens
+ * createBooking gave a public key. Secret keys need none and are not asked.
  */
-export function visibleTo(viewer: Principal): SQL {
+export type BookingProof = { accessTokens?: readonly string[] | null };
+
+/**
+ * The bookings a caller may see and act on: the whole tenant's with
+ * bookings:read; otherwise only those created with the same key. A public
+ * key is public (it sits in web pages), so it also needs each booking's
+ * access token: "created with this key" alone would be every visitor's
+ * bookings. Mutations use the same rule, so a key that may only read its own
+ * bookings cannot cancel or move anyone else's (they answer NOT_FOUND, as if absent).
+ */
+export function visibleTo(viewer: Principal, proof: BookingProof = {}): SQL {
   const tenant = inTenant(bookings, tenantOf(viewer));
-  return viewer.scopes.has('bookings:read') ? tenant : and(tenant, eq(bookings.createdByKeyId, viewer.keyId))!;
+  const own = and(tenant, eq(bookings.createdByKeyId, viewer.keyId))!;
+  if (viewer.keyType === 'PUBLIC') {
+    const hashes = accessTokenHashes(proof.accessTokens, 'accessTokens');
+    return hashes.length ? and(own, inArray(bookings.accessTokenHash, hashes))! : sql`false`;
+  }
+  return viewer.scopes.has('bookings:read') ? tenant : own;
 }
 
 export type BookingFilter = {
@@ -50,8 +64,9 @@ export async function listBookings(
   viewer: Principal,
   filter: BookingFilter,
   page: { first: number; after?: string | null },
+  proof: BookingProof = {},
 ): Promise<{ bookings: Booking[]; hasNextPage: boolean }> {
-  const conditions = [visibleTo(viewer), ...filterConditions(filter)];
+  const conditions = [visibleTo(viewer, proof), ...filterConditions(filter)];
   if (page.after) {
     const cursor = decodeCursor(page.after, 'after');
     conditions.push(or(gt(bookings.startAt, cursor.at), and(eq(bookings.startAt, cursor.at), gt(bookings.id, cursor.id))));
@@ -69,11 +84,16 @@ export async function listBookings(
  * One booking the caller may see. `forUpdate` locks the row so concurrent
  * changes to the same booking apply one after the other.
  */
-export async function findBooking(db: Executor, viewer: Principal, id: string, forUpdate = false): Promise<Booking> {
+export async function findBooking(
+  db: Executor,
+  viewer: Principal,
+  id: string,
+  { forUpdate = false, ...proof }: BookingProof & { forUpdate?: boolean } = {},
+): Promise<Booking> {
   const query = db
     .select()
     .from(bookings)
-    .where(and(visibleTo(viewer), eq(bookings.id, id)))
+    .where(and(visibleTo(viewer, proof), eq(bookings.id, id)))
     .limit(1);
   const [booking] = forUpdate ? await query.for('update') : await query;
   if (!booking) throw notFound('booking', id);
