@@ -7,7 +7,7 @@
 
 export const SCOPES = {
   'bookings:create': 'Create bookings.',
-  'bookings:read-own': 'Read the bookings created with the same key.',
+  'bookings:read-own': 'Read the bookings created with the same key (public keys: only with each booking’s access token).',
   'bookings:read': "Read all of the organization's bookings.",
   'bookings:update': 'Change attendee details and notes of a booking.',
   'bookings:cancel': 'Cancel bookings.',
