@@ -28,7 +28,9 @@ const CreateBookingInput = builder.inputType('CreateBookingInput', {
     hostId: t.id({ required: false, description: 'Book this host; otherwise the least busy free host is chosen.' }),
     idempotencyKey: t.string({
       required: false,
-      description: 'Retrying with the same key (from the same API key) returns the first booking instead of a second.',
+      description:
+        'Retrying with the same key (from the same API key) returns the first booking instead of a second (accessToken null). ' +
+        'With a public key use a random value such as a UUID: anyone who has the key and repeats it gets that booking back.',
     }),
   }),
 });
