@@ -92,8 +92,8 @@ describe.skipIf(postgresTierSkipped)(`booking access tokens for public keys (${t
   });
 
   it('does not hand the token out again when createBooking replays an idempotency key', async () => {
-    const first = await book(site.secret, 'Carol Visitor', 'carol-attempt-1');
-    const replay = await book(site.secret, 'Carol Visitor', 'carol-attempt-1');
+    const first = await book(site.secret, 'Carol Visitor', 'carol-attempt-1-3a9f0c7e52d1b846');
+    const replay = await book(site.secret, 'Carol Visitor', 'carol-attempt-1-3a9f0c7e52d1b846');
     expect(first.accessToken).toMatch(/^bat_/);
     expect(replay).toEqual({ id: first.id, accessToken: null });
     expect(await listed(site.secret, [first.accessToken!])).toEqual([first.id]);

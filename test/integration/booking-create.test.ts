@@ -70,8 +70,8 @@ describe.skipIf(postgresTierSkipped)(`createBooking (${testTier()})`, () => {
   describe('idempotency', () => {
     it('returns the first booking when the same key repeats an idempotency key', async () => {
       const { eventType } = await bookableEventType({}, 5);
-      const first = await book({ eventTypeId: eventType.id, idempotencyKey: 'order-1' });
-      const again = await book({ eventTypeId: eventType.id, idempotencyKey: 'order-1', attendee: attendee('Grace Hopper') });
+      const first = await book({ eventTypeId: eventType.id, idempotencyKey: 'order-1-7f3c9a2e4b6d8f01' });
+      const again = await book({ eventTypeId: eventType.id, idempotencyKey: 'order-1-7f3c9a2e4b6d8f01', attendee: attendee('Grace Hopper') });
 
       expect(again.body.data!.createBooking.id).toBe(first.body.data!.createBooking.id);
       expect(again.body.data!.createBooking.attendee.name).toBe('Ada Lovelace');
@@ -81,18 +81,27 @@ describe.skipIf(postgresTierSkipped)(`createBooking (${testTier()})`, () => {
       expect(stored!.count).toBe(1);
     });
 
+    it('refuses a guessable idempotency key from a public key, whose replays anyone holding the key could read', async () => {
+      const { eventType } = await bookableEventType({}, 5);
+      const refused = await book({ eventTypeId: eventType.id, idempotencyKey: 'order-1' });
+      expect(errorOf(refused)).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'idempotencyKey' } });
+      const server = await harness.makeKey({ organization: org, scopes: ['bookings:create'] });
+      const accepted = await book({ eventTypeId: eventType.id, idempotencyKey: 'order-1' }, server.secret);
+      expect(accepted.body.errors).toBeUndefined();
+    });
+
     it('keeps idempotency keys apart between API keys', async () => {
       const { eventType } = await bookableEventType({}, 5);
       const other = await harness.makeKey({ organization: org, type: 'PUBLIC', scopes: ['bookings:create'] });
-      const mine = await book({ eventTypeId: eventType.id, idempotencyKey: 'order-2' });
-      const theirs = await book({ eventTypeId: eventType.id, idempotencyKey: 'order-2' }, other.secret);
+      const mine = await book({ eventTypeId: eventType.id, idempotencyKey: 'order-2-9b1d3f5a7c2e4068' });
+      const theirs = await book({ eventTypeId: eventType.id, idempotencyKey: 'order-2-9b1d3f5a7c2e4068' }, other.secret);
       expect(theirs.body.data!.createBooking.id).not.toBe(mine.body.data!.createBooking.id);
     });
 
     it.each([1, 5])('creates one booking when a request races its own retries (capacity %i)', async (capacity) => {
       const { eventType } = await bookableEventType({}, capacity);
       const responses = await Promise.all(
-        Array.from({ length: 8 }, () => book({ eventTypeId: eventType.id, idempotencyKey: `race-${capacity}` })),
+        Array.from({ length: 8 }, () => book({ eventTypeId: eventType.id, idempotencyKey: `race-${capacity}-5e8a1c3f7b9d2046` })),
       );
 
       const ids = new Set(responses.map((r) => r.body.data?.createBooking.id));

@@ -77,7 +77,7 @@ const replayed = (booking: Booking): CreatedBooking => ({ ...booking, accessToke
  */
 export async function createBooking(db: Executor, actor: Principal, input: NewBooking, now: Date): Promise<CreatedBooking> {
   const tenant = tenantOf(actor);
-  const idempotencyKey = validIdempotencyKey(input.idempotencyKey);
+  const idempotencyKey = validIdempotencyKey(input.idempotencyKey, actor.keyType);
   if (idempotencyKey) {
     const earlier = await bookingByIdempotencyKey(db, actor, idempotencyKey);
     if (earlier) return replayed(earlier);

@@ -1,3 +1,4 @@
+import type { ApiKeyType } from '../../auth/key-format.js';
 /** Checks on what callers send about attendees; the first mistake is answered naming its field. */
 import { badUserInput } from '../../graphql/errors.js';
 import { canonicalTimeZone } from '../../lib/time-zone.js';
@@ -6,7 +7,7 @@ export type AttendeeInput = { name: string; email: string; timeZone?: string | n
 export type AttendeeChange = { name?: string | null; email?: string | null; timeZone?: string | null };
 export type AttendeeColumns = { attendeeName: string; attendeeEmail: string; attendeeTimeZone: string | null };
 
-export const BOOKING_LIMITS = { maxNameLength: 200, maxEmailLength: 320, maxNotesLength: 5000, maxIdempotencyKeyLength: 255 };
+export const BOOKING_LIMITS = { maxNameLength: 200, maxEmailLength: 320, maxNotesLength: 5000, maxIdempotencyKeyLength: 255, minPublicIdempotencyKeyLength: 20 };
 
 // Deliberately loose: the real check is whether mail arrives; this catches typos like a missing "@".
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -58,10 +59,21 @@ export function validNotes(notes: string | null): string | null {
   return notes;
 }
 
-export function validIdempotencyKey(key: string | null | undefined): string | null {
+/**
+ * A replayed idempotency key returns the first booking, attendee included. A
+ * public key is in every visitor's hands, so its idempotency keys must be
+ * unguessable (a random UUID), or anyone could replay `order-1` and read it.
+ */
+export function validIdempotencyKey(key: string | null | undefined, keyType: ApiKeyType): string | null {
   if (key === null || key === undefined) return null;
   if (!key || key.length > BOOKING_LIMITS.maxIdempotencyKeyLength) {
     throw badUserInput('idempotencyKey', `must be 1 to ${BOOKING_LIMITS.maxIdempotencyKeyLength} characters.`);
+  }
+  if (keyType === 'PUBLIC' && key.length < BOOKING_LIMITS.minPublicIdempotencyKeyLength) {
+    throw badUserInput(
+      'idempotencyKey',
+      `with a public key it must be at least ${BOOKING_LIMITS.minPublicIdempotencyKeyLength} random characters (use crypto.randomUUID()), so other visitors cannot guess it.`,
+    );
   }
   return key;
 }

@@ -30,7 +30,7 @@ const CreateBookingInput = builder.inputType('CreateBookingInput', {
       required: false,
       description:
         'Retrying with the same key (from the same API key) returns the first booking instead of a second (accessToken null). ' +
-        'With a public key use a random value such as a UUID: anyone who has the key and repeats it gets that booking back.',
+        'With a public key it must be at least 20 random characters (a UUID): anyone who has the key and repeats it gets that booking back.',
     }),
   }),
 });
