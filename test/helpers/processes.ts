@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 
 /** Configuration every spawned process gets; ENCRYPTION_KEY keeps postgres:// URLs acceptable. */
 export function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -54,11 +53,12 @@ export type RunningServer = {
 };
 
 /**
- * `tsx src/server.ts` (what `npm start` runs), not through npm or npx: npm
- * does not pass SIGTERM on to its child, and the test signals the server.
+ * `node --import tsx src/server.ts`, exactly what `npm start` runs, but not
+ * through npm: npm does not pass SIGTERM on to its child, and the test
+ * signals the server.
  */
 export async function startServer(env: Record<string, string>): Promise<RunningServer> {
-  const child = spawn(TSX, ['src/server.ts'], { cwd: ROOT, env: baseEnv({ PORT: '0', HOST: '127.0.0.1', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env: baseEnv({ PORT: '0', HOST: '127.0.0.1', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
   const output = collect(child);
   const exited = finished(child, output);
   const waitFor = (pattern: RegExp) =>
