@@ -18,6 +18,8 @@ const ALLOWED: Record<string, string> = {
   'WebhookWithSecret.secret': 'a new webhook signing secret, shown once to its creator',
   'Webhook.url': "the customer's own endpoint, which they must be able to review (webhooks:read)",
   'Mutation.rotateWebhookSecret': 'answers with WebhookWithSecret, below',
+  'Booking.accessToken':
+    "a public key's one-time token for reading back the booking it just made; set only on createBooking's answer, null on every later read (booking-access-tokens.test.ts)",
 };
 /** Types whose name says "secret" on purpose: a secret shown once, at creation. */
 const ALLOWED_TYPES: Record<string, string> = {
