@@ -43,10 +43,17 @@ export function maskError(logger: Logger) {
       });
     }
     logger.error({ err: original }, 'unexpected error');
+    // A failing field keeps the other fields' data (HTTP 200); a failure with no
+    // field to blame (e.g. while building the request context) fails the request.
+    const requestLevel = !located?.path;
     return new GraphQLError('Something went wrong on our side. It has been logged.', {
       nodes: located?.nodes,
       path: located?.path,
-      extensions: { code: 'INTERNAL_SERVER_ERROR', type: 'api_error' },
+      extensions: {
+        code: 'INTERNAL_SERVER_ERROR',
+        type: 'api_error',
+        ...(requestLevel ? { http: { status: ERROR_CODES.INTERNAL_SERVER_ERROR.status } } : {}),
+      },
     });
   };
 }

@@ -41,6 +41,13 @@ describe('error shaping', () => {
     expect(masked.extensions).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', type: 'api_error' });
   });
 
+  it('answers 500 for an unexpected failure outside any field, and keeps a failing field at 200', () => {
+    const outsideFields = mask(new Error('context exploded')) as GraphQLError;
+    expect(outsideFields.extensions).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', http: { status: 500 } });
+    const inField = mask(new GraphQLError('x', { originalError: new Error('resolver exploded'), path: ['eventTypes'] })) as GraphQLError;
+    expect(inField.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR', type: 'api_error' });
+  });
+
   it('passes errors we raise on purpose through unchanged', () => {
     const error = fieldError('NOT_FOUND', 'No event type with id "x".');
     expect(mask(error)).toBe(error);
