@@ -13,7 +13,8 @@ import { migrateDatabase } from '../../src/db/migrate.js';
 import { createOperatorKey, findKeyById, revokeApiKey } from '../../src/modules/api-keys/api-keys.service.js';
 import { bootstrapOrganization, type Bootstrapped } from '../../src/modules/organizations/bootstrap.js';
 import { eventually } from '../helpers/eventually.js';
-import { findFreePort, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { findFreePort } from '../helpers/free-port.js';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 
 const adminUrl = inject('postgresAdminUrl');
 const redisBinary = inject('redisServerBinary');

@@ -105,28 +105,28 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { id, startAt }, context) =>
       changed(context, await rescheduleBooking(context.db, context.principal, String(id), startAt, context.now())),
   }),
-  confirmBooking: t.field({
-    ...requires('bookings:transition'),
-    type: BookingRef,
-    description: `PENDING to CONFIRMED. ${ON_OTHERS}`,
-    args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, { id }, context) =>
-      changed(context, await changeBookingStatus(context.db, context.principal, String(id), 'confirm', context.now())),
-  }),
-  completeBooking: t.field({
-    ...requires('bookings:transition'),
-    type: BookingRef,
-    description: `CONFIRMED to COMPLETED, once the start time has passed. ${ON_OTHERS}`,
-    args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, { id }, context) =>
-      changed(context, await changeBookingStatus(context.db, context.principal, String(id), 'complete', context.now())),
-  }),
-  markBookingNoShow: t.field({
-    ...requires('bookings:transition'),
-    type: BookingRef,
-    description: `CONFIRMED to NO_SHOW, once the start time has passed. ${ON_OTHERS}`,
-    args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, { id }, context) =>
-      changed(context, await changeBookingStatus(context.db, context.principal, String(id), 'noShow', context.now())),
-  }),
+  ...statusMutations(t),
 }));
+
+/** The plain status moves; their rules live in the transition table (booking-states.ts). */
+const STATUS_MUTATIONS = {
+  confirmBooking: { transition: 'confirm', description: 'PENDING to CONFIRMED.' },
+  completeBooking: { transition: 'complete', description: 'CONFIRMED to COMPLETED, once the start time has passed.' },
+  markBookingNoShow: { transition: 'noShow', description: 'CONFIRMED to NO_SHOW, once the start time has passed.' },
+} as const;
+
+function statusMutations(t: Parameters<Parameters<typeof builder.mutationFields>[0]>[0]) {
+  return Object.fromEntries(
+    Object.entries(STATUS_MUTATIONS).map(([name, { transition, description }]) => [
+      name,
+      t.field({
+        ...requires('bookings:transition'),
+        type: BookingRef,
+        description: `${description} ${ON_OTHERS}`,
+        args: { id: t.arg.id({ required: true }) },
+        resolve: async (_root, { id }, context) =>
+          changed(context, await changeBookingStatus(context.db, context.principal, String(id), transition, context.now())),
+      }),
+    ]),
+  );
+}
