@@ -8,8 +8,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ERROR_CODES } from '../src/graphql/errors.js';
-import { ALL_SCOPES, PUBLIC_KEY_SCOPES, ROLE_SCOPES, SCOPE_GROUPS, SCOPES, WILDCARD } from '../src/graphql/scopes.js';
+import { ERROR_CODES } from '../src/lib/errors.js';
+import { ALL_SCOPES, PUBLIC_KEY_SCOPES, ROLE_SCOPES, SCOPE_GROUPS, SCOPES, WILDCARD } from '../src/auth/access/scopes.js';
 
 const yes = (value: boolean) => (value ? 'yes' : '—');
 const code = (name: string) => `\`${name}\``;

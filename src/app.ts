@@ -1,26 +1,25 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import { assertOriginPermitted } from './auth/origin-policy.js';
-import { clientAddress } from './auth/client-address.js';
-import type { Config } from './config.js';
+import type { KeyCache } from './auth/key-cache.js';
+import { createKeyVerification } from './auth/key-verification.js';
+import type { Config } from './config/config.js';
+import { resolveEncryptionKey } from './config/encryption-key.js';
 import type { DatabaseHandle } from './db/client.js';
 import type { RequestContext } from './graphql/context.js';
-import { isDatabaseUnavailable, maskError, useErrorTypes } from './graphql/error-shaping.js';
-import { requestError } from './graphql/errors.js';
-import { buildSchema } from './graphql/index.js';
-import { createBrowserAccess, type BrowserAccess } from './http/browser-access.js';
-import { renderLocalGraphiQL } from './http/graphiql-assets.js';
-import { GRAPHIQL_DEFAULT_DOCUMENT } from './http/graphiql.js';
-import { useHealthRoutes } from './http/health.plugin.js';
+import { maskError } from './graphql/error-mapping.js';
 import type { Logger } from './lib/logger.js';
-import { LastUsedTracker } from './modules/api-keys/last-used.js';
-import { useRequestAudit } from './modules/audit/request-audit.plugin.js';
-import { RequestAuditLog } from './modules/audit/request-audit-log.js';
-import { createRequestLimiting, type RequestLimiting } from './rate-limit/index.js';
-import { resolveEncryptionKey } from './lib/encryption-key.js';
 import { systemResolver, type HostResolver } from './lib/outbound-url.js';
+import { RedisConnection } from './lib/redis.js';
 import { SecretBox } from './lib/secret-box.js';
+import { LastUsedTracker } from './modules/api-keys/last-used.js';
+import { BrowserOriginRegistry } from './modules/api-keys/origin-registry.js';
+import { RequestAuditLog } from './modules/audit/request-audit-log.js';
 import { CalendarSync } from './modules/calendars/calendar-sync.js';
 import { WebhookWorker } from './modules/webhooks/webhook-worker.js';
+import { renderLocalGraphiQL } from './pipeline/graphiql-assets.js';
+import { GRAPHIQL_DEFAULT_DOCUMENT } from './pipeline/graphiql.js';
+import { requestPipeline } from './pipeline/request-pipeline.js';
+import { RequestGuard } from './rate-limit/request-limits.js';
+import { buildSchema } from './schema.js';
 
 export type AppDependencies = {
   database: DatabaseHandle;
@@ -35,9 +34,14 @@ export type App = {
   yoga: YogaServerInstance<Record<string, unknown>, RequestContext>;
   auditLog: RequestAuditLog;
   lastUsed: LastUsedTracker;
-  browser: BrowserAccess;
-  /** Key cache, request limits and the Redis connection (if configured). */
-  limiting: RequestLimiting;
+  /** Origins some public key allows, for CORS; tests refresh it after changing keys directly. */
+  origins: BrowserOriginRegistry;
+  /** Cached key verifications, kept current by key-change notices. */
+  keyCache: KeyCache;
+  /** Request, concurrency, auth-failure and field limits. */
+  guard: RequestGuard;
+  /** The shared store for limits, when REDIS_URL is set. */
+  redis: RedisConnection | null;
   /** Delivers queued webhook events; tests call `deliverDueWebhooks()` directly. */
   webhooks: WebhookWorker;
   /** Fetches calendar feeds into busy snapshots; tests call `refreshStale()` directly. */
@@ -48,8 +52,7 @@ export type App = {
   stop(): Promise<void>;
 };
 
-type ServerContext = { req?: { socket?: { remoteAddress?: string } } };
-
+/** Wiring only: what the request pipeline and the resolvers need, built once per process. */
 export function createApp(config: Config, deps: AppDependencies): App {
   const { database, logger } = deps;
   const now = deps.now ?? (() => new Date());
@@ -59,8 +62,10 @@ export function createApp(config: Config, deps: AppDependencies): App {
     logger,
   );
   const lastUsed = new LastUsedTracker(database.db, config.lastUsedWriteIntervalMs, logger);
-  const browser = createBrowserAccess(database.db, logger, now);
-  const limiting = createRequestLimiting(config, { database, logger, now });
+  const origins = new BrowserOriginRegistry(database.db, logger, now);
+  const redis = config.redisUrl ? new RedisConnection(config.redisUrl, config.limits.redisTimeoutMs, logger) : null;
+  const keys = createKeyVerification(database, config.limits.keyCacheTtlMs, logger);
+  const guard = new RequestGuard(config.limits, redis, logger);
   const secrets = new SecretBox(resolveEncryptionKey(config));
   const resolver = deps.resolveHost ?? systemResolver;
   const webhooks = new WebhookWorker(
@@ -74,37 +79,24 @@ export function createApp(config: Config, deps: AppDependencies): App {
     { secrets, resolver, now, logger },
   );
 
-  async function buildContext({ request, ...serverContext }: { request: Request } & ServerContext): Promise<RequestContext> {
-    const at = now();
-    const ip = clientAddress(request, serverContext, config.trustProxy);
-    const { principal } = await limiting.admitted(request, serverContext);
-    assertOriginPermitted(principal, request, config.trustProxy);
-    const claimedOrganization = request.headers.get('x-organization-id');
-    if (claimedOrganization && claimedOrganization !== principal.organizationId) {
-      throw requestError('FORBIDDEN', 'X-Organization-Id does not match the organization of this API key.');
-    }
-    lastUsed.touch(principal.keyId, ip, at);
-    const context: RequestContext = {
-      db: database.db,
-      principal,
-      client: { ip, userAgent: request.headers.get('user-agent') },
-      logger,
-      now,
-      outbound: { secrets, resolver, calendarSync: calendars },
-      limits: limiting.guard,
-    };
-    return context;
-  }
+  // The caller (principal, tenant, client) is already on the context: the pipeline put it there.
+  const services: Omit<RequestContext, 'principal' | 'tenant' | 'client'> = {
+    db: database.db,
+    logger,
+    now,
+    outbound: { secrets, resolver, calendarSync: calendars },
+    limits: guard,
+  };
 
   const yoga = createYoga<Record<string, unknown>, RequestContext>({
     schema: buildSchema(),
-    context: buildContext as never,
+    context: () => services as RequestContext,
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/.internal/yoga-health',
     landingPage: false,
     logging: logger,
     maskedErrors: { maskError: maskError(logger) },
-    cors: false, // answered per origin by browser.plugins
+    cors: false, // answered per origin by the pipeline's CORS stage
     renderGraphiQL: renderLocalGraphiQL,
     graphiql: {
       title: 'Tessera GraphiQL',
@@ -112,26 +104,18 @@ export function createApp(config: Config, deps: AppDependencies): App {
       headers: JSON.stringify({ Authorization: 'Bearer ' }, null, 2),
       shouldPersistHeaders: false,
     },
-    plugins: [
-      ...browser.plugins,
-      useHealthRoutes(database.ping, undefined, limiting.status),
-      ...limiting.plugins,
-      useRequestAudit(
-        auditLog,
-        async (request, serverContext) => ({
-          principal: (await limiting.admitted(request, serverContext as ServerContext)).principal,
-          ip: clientAddress(request, serverContext as ServerContext, config.trustProxy),
-          userAgent: request.headers.get('user-agent'),
-        }),
-        now,
-      ),
-      useErrorTypes(),
-    ],
+    plugins: requestPipeline({
+      operations: { trustProxy: config.trustProxy, keys: keys.cache, guard, now, audit: auditLog, lastUsed },
+      origins,
+      maxBodyBytes: config.limits.maxBodyBytes,
+      queryLimits: config.limits.query,
+      health: [database.ping, undefined, () => redis?.status() ?? { redis: 'not configured' }],
+    }),
   });
 
   auditLog.start();
   lastUsed.start();
-  browser.start();
+  origins.start();
   webhooks.start();
   calendars.start();
 
@@ -142,14 +126,17 @@ export function createApp(config: Config, deps: AppDependencies): App {
     yoga,
     auditLog,
     lastUsed,
-    browser,
-    limiting,
+    origins,
+    keyCache: keys.cache,
+    guard,
+    redis,
     webhooks,
     calendars,
     flush,
     stop: async () => {
-      browser.stop();
-      await Promise.all([auditLog.stop(), lastUsed.stop(), webhooks.stop(), calendars.stop(), limiting.stop()]);
+      origins.stop();
+      await Promise.all([auditLog.stop(), lastUsed.stop(), webhooks.stop(), calendars.stop(), keys.stop()]);
+      await redis?.close();
     },
   };
 }

@@ -5,7 +5,8 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { DatabaseHandle } from './db/client.js';
-import { findKeyById, listOrganizationKeys, revokeApiKey, apiKeyStatus } from './modules/api-keys/api-keys.service.js';
+import { keyStatus } from './auth/key-state.js';
+import { findKeyById, listOrganizationKeys, revokeApiKey } from './modules/api-keys/api-keys.service.js';
 import { bootstrapOrganization } from './modules/organizations/bootstrap.js';
 import { addMember, findMember, findOrganization, updateMember } from './modules/organizations/organizations.service.js';
 import { openRuntime } from './runtime.js';
@@ -81,7 +82,7 @@ program
       preview: key.preview,
       type: key.type,
       environment: key.environment,
-      status: apiKeyStatus(key, now),
+      status: keyStatus(key, now),
       scopes: key.scopes.join(' '),
       expiresAt: key.expiresAt?.toISOString() ?? 'never',
       lastUsedAt: key.lastUsedAt?.toISOString() ?? 'never',

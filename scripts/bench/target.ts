@@ -11,13 +11,13 @@
 import { createServer } from 'node:http';
 import { createYoga } from 'graphql-yoga';
 import { createApp } from '../../src/app.js';
-import type { Principal } from '../../src/auth/principal.js';
-import { loadConfig } from '../../src/config.js';
+import { tenantOf, type Principal } from '../../src/auth/principal.js';
+import { loadConfig } from '../../src/config/config.js';
 import { openDatabase } from '../../src/db/client.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
 import type { RequestContext } from '../../src/graphql/context.js';
-import { buildSchema } from '../../src/graphql/index.js';
-import { ALL_SCOPES } from '../../src/graphql/scopes.js';
+import { buildSchema } from '../../src/schema.js';
+import { ALL_SCOPES } from '../../src/auth/access/scopes.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createEventType } from '../../src/modules/event-types/event-types.service.js';
 import { bootstrapOrganization } from '../../src/modules/organizations/bootstrap.js';
@@ -62,24 +62,22 @@ let handler;
 let counters = () => ({ keyLookups: 0, lastUsedWrites: 0, auditRecords: 0 });
 if (mode === 'bare') {
   const principal: Principal = {
-    keyId: org.apiKey.id,
+    kind: 'api-key',
+    id: org.apiKey.id,
     organizationId: org.organization.id,
-    environment: 'TEST',
-    keyType: 'SECRET',
-    ownerMemberId: org.member.id,
     role: 'ADMIN',
     scopes: new Set(ALL_SCOPES),
-    allowedOrigins: [],
+    key: { type: 'SECRET', environment: 'TEST', ownerMemberId: org.member.id, allowedOrigins: [] },
   };
   const limits = new RequestGuard({ ...config.limits, fieldLimits: false }, null, logger);
   // Only what the eventTypes resolvers read; the full app builds the rest.
-  const context = { db: database.db, principal, client: { ip: null, userAgent: null }, logger, now: () => new Date(), limits };
+  const context = { db: database.db, principal, tenant: tenantOf(principal), client: { ip: null, userAgent: null }, logger, now: () => new Date(), limits };
   handler = createYoga({ schema: buildSchema(), context: () => context as unknown as RequestContext, logging: false, landingPage: false });
 } else {
   const app = createApp(config, { database, logger });
-  if (app.limiting.redis && !(await app.limiting.redis.waitUntilReady(5000))) throw new Error('Redis not reachable');
+  if (app.redis && !(await app.redis.waitUntilReady(5000))) throw new Error('Redis not reachable');
   handler = app.yoga;
-  counters = () => ({ keyLookups: app.limiting.keyCache.lookups, lastUsedWrites: app.lastUsed.writes, auditRecords: app.auditLog.written });
+  counters = () => ({ keyLookups: app.keyCache.lookups, lastUsedWrites: app.lastUsed.writes, auditRecords: app.auditLog.written });
 }
 
 const server = createServer(handler);

@@ -1,4 +1,4 @@
-import { requestError } from '../graphql/errors.js';
+import { appError } from '../lib/errors.js';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
@@ -13,16 +13,16 @@ export function presentedApiKey(headers: Headers): string {
   if (authorization) {
     const match = BEARER.exec(authorization);
     if (!match?.[1]) {
-      throw requestError('UNAUTHORIZED', 'The Authorization header must read "Bearer <API key>".');
+      throw appError('UNAUTHORIZED', 'The Authorization header must read "Bearer <API key>".');
     }
     bearer = match[1];
   }
   if (bearer && legacy && bearer !== legacy) {
-    throw requestError('BAD_REQUEST', 'Authorization and X-API-Key carry different keys; send only one.');
+    throw appError('BAD_REQUEST', 'Authorization and X-API-Key carry different keys; send only one.');
   }
   const key = bearer ?? legacy;
   if (!key) {
-    throw requestError('UNAUTHORIZED', 'No API key: send "Authorization: Bearer <API key>".');
+    throw appError('UNAUTHORIZED', 'No API key: send "Authorization: Bearer <API key>".');
   }
   return key;
 }

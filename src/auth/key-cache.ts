@@ -77,7 +77,7 @@ export class KeyCache {
     this.pending.clear();
     for (const [hash, { verified }] of this.entries) {
       const { principal } = verified;
-      const matches = 'keyId' in change ? principal.keyId === change.keyId : principal.ownerMemberId === change.memberId;
+      const matches = 'keyId' in change ? principal.id === change.keyId : principal.key.ownerMemberId === change.memberId;
       if (matches) this.entries.delete(hash);
     }
   }

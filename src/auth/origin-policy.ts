@@ -1,5 +1,5 @@
-import { requestError } from '../graphql/errors.js';
-import { originAllowed } from '../modules/api-keys/origins.js';
+import { appError } from '../lib/errors.js';
+import { originAllowed } from './origins.js';
 import type { Principal } from './principal.js';
 
 /** Enough to name any real origin; a longer header is shortened before we echo it back. */
@@ -36,18 +36,18 @@ function isOwnOrigin(origin: string, request: Request, trustProxy: boolean): boo
  */
 export function assertOriginPermitted(principal: Principal, request: Request, trustProxy: boolean): void {
   const origin = request.headers.get('origin');
-  if (principal.keyType === 'PUBLIC') {
-    if (principal.environment === 'TEST') return;
+  if (principal.key.type === 'PUBLIC') {
+    if (principal.key.environment === 'TEST') return;
     if (origin === null) {
-      throw requestError(
+      throw appError(
         'FORBIDDEN',
         'This pk_live_ key works only from web pages on its allowed origins, and this request carried no Origin header. ' +
           'Call from a browser page on an allowed origin, or use a secret key from a server.',
         { reason: 'ORIGIN_MISSING' },
       );
     }
-    if (!originAllowed(origin, principal.allowedOrigins)) {
-      throw requestError(
+    if (!originAllowed(origin, principal.key.allowedOrigins)) {
+      throw appError(
         'FORBIDDEN',
         `Origin ${shown(origin)} is not allowed for this pk_live_ key. ` +
           "Add it to the key's allowedOrigins (updateApiKey), or use the key only on the sites it was made for.",
@@ -57,7 +57,7 @@ export function assertOriginPermitted(principal: Principal, request: Request, tr
     return;
   }
   if (origin !== null && !isOwnOrigin(origin, request, trustProxy)) {
-    throw requestError(
+    throw appError(
       'FORBIDDEN',
       `Secret keys are for servers and must never be put in a web page (this request came from origin ${shown(origin)}). ` +
         'Use a public key (pk_live_ with allowed origins, or pk_test_) in browsers, and revoke this secret key if it was exposed.',

@@ -1,23 +1,55 @@
+import type { MemberRole, Scope } from './access/scopes.js';
 import type { ApiKeyEnvironment, ApiKeyType } from './key-format.js';
-import type { MemberRole, Scope } from '../graphql/scopes.js';
 
-/** The authenticated caller: a key, its owner and what it may do right now. */
-export type Principal = {
-  keyId: string;
+/**
+ * The authenticated caller. A tagged union so that a new kind of caller (an
+ * OAuth client, a dashboard session) is one more variant: limits, audit,
+ * last-used, read-own and "created by" use only the shared part (`kind`,
+ * `id`, organization, role, effective scopes) and the tenant.
+ */
+export type Principal = ApiKeyPrincipal;
+
+type CallerBase = {
+  /** Stable identity of the caller within its kind: what limits, audit and read-own key off. */
+  id: string;
   organizationId: string;
-  environment: ApiKeyEnvironment;
-  keyType: ApiKeyType;
-  ownerMemberId: string;
+  /** The role that caps this caller (its owner's, for a key). */
   role: MemberRole;
-  /** Effective scopes: the key's, expanded, intersected with its owner's role. */
+  /** Effective scopes: granted, expanded, intersected with every ceiling that applies. */
   scopes: ReadonlySet<Scope>;
-  allowedOrigins: readonly string[];
+};
+
+/** A request made with an API key; `id` is the key's id. */
+export type ApiKeyPrincipal = CallerBase & {
+  kind: 'api-key';
+  key: {
+    type: ApiKeyType;
+    environment: ApiKeyEnvironment;
+    /** The member who owns the key record. */
+    ownerMemberId: string;
+    allowedOrigins: readonly string[];
+  };
 };
 
 /** Which slice of data a caller lives in: one organization, one of live or test. */
 export type Tenant = { organizationId: string; environment: ApiKeyEnvironment };
 
-export const tenantOf = (principal: Principal): Tenant => ({
-  organizationId: principal.organizationId,
-  environment: principal.environment,
-});
+export function tenantOf(principal: Principal): Tenant {
+  switch (principal.kind) {
+    case 'api-key':
+      return { organizationId: principal.organizationId, environment: principal.key.environment };
+  }
+}
+
+/** Where a request came from: the trusted client address (computed once) and its user agent. */
+export type Client = { ip: string | null; userAgent: string | null };
+
+/** Who made a change: a caller over the API (and from where), or an operator at the CLI. */
+export type Actor = ApiActor | { cli: string };
+export type ApiActor = { principal: Principal; ip?: string | null; userAgent?: string | null };
+
+/** The id of the key that acted, for records that name one (audit, createdBy). */
+export const actingKeyId = (principal: Principal): string | null => (principal.kind === 'api-key' ? principal.id : null);
+
+/** A caller whose credential is embedded in web pages: it reaches only what a visitor may. */
+export const isPublicCaller = (principal: Principal): boolean => principal.kind === 'api-key' && principal.key.type === 'PUBLIC';

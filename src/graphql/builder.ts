@@ -1,10 +1,10 @@
 import SchemaBuilder from '@pothos/core';
 import DirectivesPlugin from '@pothos/plugin-directives';
 import ScopeAuthPlugin, { AuthScopeFailureType, type AuthFailure } from '@pothos/plugin-scope-auth';
-import FieldRateLimitPlugin from '../rate-limit/field-limit.plugin.js';
+import FieldRateLimitPlugin from './field-limit.plugin.js';
 import type { RequestContext } from './context.js';
-import { fieldError } from './errors.js';
-import { isSatisfied, type ScopeRequirement } from './scopes.js';
+import { appError } from '../lib/errors.js';
+import { isSatisfied, type ScopeRequirement } from '../auth/access/scopes.js';
 
 /** The single builder. It defines no types: the modules do. */
 export const builder = new SchemaBuilder<{
@@ -31,7 +31,7 @@ export const builder = new SchemaBuilder<{
       authenticated: true,
     }),
     unauthorizedError: (_parent, _context, info, result) =>
-      fieldError('FORBIDDEN', `This key lacks the scopes ${info.parentType.name}.${info.fieldName} requires.`, {
+      appError('FORBIDDEN', `This key lacks the scopes ${info.parentType.name}.${info.fieldName} requires.`, {
         requiredScopes: requiredScopesOf(result.failure),
       }),
   },

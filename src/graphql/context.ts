@@ -1,20 +1,28 @@
 import type { Logger } from 'pino';
-import type { Principal } from '../auth/principal.js';
+import type { Client, Principal, Tenant } from '../auth/principal.js';
 import type { Database } from '../db/client.js';
 import type { HostResolver } from '../lib/outbound-url.js';
 import type { SecretBox } from '../lib/secret-box.js';
-import type { CalendarSync } from '../modules/calendars/calendar-sync.js';
 import type { RequestLimits } from '../rate-limit/request-limits.js';
 
-/** What every resolver receives. Built once per request after authentication. */
+/** Fetches one calendar connection's feed now (the calendars module's sync worker). */
+export type CalendarFeedRefresher = { sync(connectionId: string): Promise<unknown> };
+
+/**
+ * What every resolver receives. The request pipeline (src/pipeline) puts the
+ * caller on it once, after authentication: the principal, its tenant and the
+ * client; the app adds the services below.
+ */
 export type RequestContext = {
-  db: Database;
   principal: Principal;
-  client: { ip: string | null; userAgent: string | null };
+  /** The slice of data this caller lives in; every query filters by it. */
+  tenant: Tenant;
+  client: Client;
+  db: Database;
   logger: Logger;
   now: () => Date;
   /** Seals stored credentials, resolves outbound hosts (SSRF guard) and fetches calendar feeds. */
-  outbound: { secrets: SecretBox; resolver: HostResolver; calendarSync: CalendarSync };
+  outbound: { secrets: SecretBox; resolver: HostResolver; calendarSync: CalendarFeedRefresher };
   /** Per-field limits and the key limit defaults (src/rate-limit). */
   limits: RequestLimits;
 };

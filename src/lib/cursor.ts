@@ -1,4 +1,4 @@
-import { badUserInput } from '../graphql/errors.js';
+import { badUserInput } from './errors.js';
 
 /**
  * Opaque keyset cursors: a row's sort time and id. Keyset (not offset)

@@ -1,4 +1,4 @@
-import type { RedisConnection } from '../redis.js';
+import type { RedisConnection } from '../lib/redis.js';
 import { WindowCounters } from './window-counters.js';
 
 const WINDOW_SECONDS = 60;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RedisConnection } from '../redis.js';
+import type { RedisConnection } from '../lib/redis.js';
 
 /**
  * Takes a slot if fewer than ARGV[2] unexpired ones are held. Slots are

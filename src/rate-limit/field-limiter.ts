@@ -1,7 +1,7 @@
-import type { GraphQLError, GraphQLResolveInfo } from 'graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import { getGraphQLRateLimiter, type Store } from 'graphql-rate-limit';
-import type { Principal } from '../auth/principal.js';
-import { fieldError } from '../graphql/errors.js';
+import { isPublicCaller, type Principal } from '../auth/principal.js';
+import { appError, type AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 
 /**
@@ -55,11 +55,11 @@ export class FieldLimiter {
   async check(
     limit: FieldLimit,
     call: { args: Record<string, unknown>; info: GraphQLResolveInfo; principal: Principal; ip: string | null },
-  ): Promise<GraphQLError | null> {
+  ): Promise<AppError | null> {
     const { principal, info } = call;
     if (!this.enabled) return null;
-    if (limit.by === 'public-client' && principal.keyType !== 'PUBLIC') return null;
-    const subject = limit.by === 'key' ? principal.keyId : `${principal.keyId}@${call.ip ?? 'unknown'}`;
+    if (limit.by === 'public-client' && !isPublicCaller(principal)) return null;
+    const subject = limit.by === 'key' ? principal.id : `${principal.id}@${call.ip ?? 'unknown'}`;
     const identity = `${info.parentType.name}:${limit.by}:${limit.window}:${subject}`;
     try {
       const limited = await this.serially(`${identity}|${info.fieldName}`, () =>
@@ -70,7 +70,7 @@ export class FieldLimiter {
       );
       if (!limited) return null;
       const retryAfter = await this.retryAfterSeconds(identity, info.fieldName, windowMs(limit));
-      return fieldError(
+      return appError(
         'FIELD_RATE_LIMITED',
         `${info.fieldName} is limited to ${limit.max} calls per ${limit.window} ${DESCRIBE_BY[limit.by]}; retry in ${retryAfter} s.`,
         { field: info.fieldName, retryAfter, limit: { max: limit.max, window: limit.window, by: limit.by } },

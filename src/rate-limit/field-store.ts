@@ -1,5 +1,5 @@
 import type { Identity, Store } from 'graphql-rate-limit';
-import type { RedisConnection } from '../redis.js';
+import type { RedisConnection } from '../lib/redis.js';
 
 const MAX_IDENTITIES = 100_000;
 

@@ -1,5 +1,5 @@
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract, type RateLimiterRes } from 'rate-limiter-flexible';
-import type { RedisConnection } from '../redis.js';
+import type { RedisConnection } from '../lib/redis.js';
 
 export type WindowCount = {
   allowed: boolean;

@@ -5,9 +5,9 @@
  */
 import { createApp, type App, type AppDependencies } from '../../src/app.js';
 import type { ApiKeyEnvironment, ApiKeyType } from '../../src/auth/key-format.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/config.js';
 import type { DatabaseHandle } from '../../src/db/client.js';
-import type { MemberRole } from '../../src/graphql/scopes.js';
+import type { MemberRole } from '../../src/auth/access/scopes.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createOperatorKey } from '../../src/modules/api-keys/api-keys.service.js';
 import { bootstrapOrganization } from '../../src/modules/organizations/bootstrap.js';

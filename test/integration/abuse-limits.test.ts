@@ -22,7 +22,7 @@ describe.skipIf(postgresTierSkipped)(`failed authentication per client address (
       const response = await harness.request(VIEWER, { key: guess(), headers: from('198.51.100.7') });
       expect(response.status).toBe(401);
     }
-    const lookups = harness.app.limiting.keyCache.lookups;
+    const lookups = harness.app.keyCache.lookups;
     const throttled = await harness.request(VIEWER, { key: guess(), headers: from('198.51.100.7') });
     expect(throttled.status).toBe(429);
     expect(throttled.body.errors?.[0]?.extensions).toMatchObject({ code: 'AUTHENTICATION_THROTTLED', type: 'rate_limit_error' });
@@ -30,7 +30,7 @@ describe.skipIf(postgresTierSkipped)(`failed authentication per client address (
     // Even a valid key is refused from that address for now, and nothing was looked up.
     const valid = await harness.request(VIEWER, { key: org.adminKey, headers: from('198.51.100.7') });
     expect(valid.status).toBe(429);
-    expect(harness.app.limiting.keyCache.lookups).toBe(lookups);
+    expect(harness.app.keyCache.lookups).toBe(lookups);
 
     const elsewhere = await harness.request(VIEWER, { key: org.adminKey, headers: from('198.51.100.8') });
     expect(elsewhere.status).toBe(200);

@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authenticate } from '../../src/auth/authenticate.js';
+import { verifyApiKey } from '../../src/auth/authenticate.js';
 import type { Database } from '../../src/db/client.js';
 import { apiKeys, auditEvents } from '../../src/db/schema/index.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -128,7 +128,7 @@ describe.skipIf(postgresTierSkipped)(`audit log (${testTier()})`, () => {
     });
 
     it('writes no record when the change is rolled back', async () => {
-      const principal = await authenticate(harness.db, org.adminKey, harness.clock);
+      const { principal } = await verifyApiKey(harness.db, org.adminKey, harness.clock);
       const name = `rolled-back-${newId('x')}`;
       await expect(
         harness.db.transaction(async (tx) => {

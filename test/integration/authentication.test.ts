@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey } from '../../src/auth/key-format.js';
 import { createApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/config.js';
 import { openDatabase } from '../../src/db/client.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createdKey, expectOk, expectRequestError, revokeKey, viewer } from '../helpers/api-keys.js';

@@ -35,7 +35,7 @@ describe.skipIf(postgresTierSkipped)(`CORS while only pk_live_ keys exist (${tes
       .secret;
     await harness.makeKey({ organization: org, scopes: PUBLIC_SCOPES, type: 'PUBLIC', environment: 'LIVE', allowedOrigins: ['https://*.example.org'] });
     // makeKey writes to the database directly; the API refreshes on its own mutations only.
-    await harness.app.browser.origins.refresh();
+    await harness.app.origins.refresh();
   });
   afterAll(() => harness.stop());
 
@@ -85,7 +85,7 @@ describe.skipIf(postgresTierSkipped)(`CORS while only pk_live_ keys exist (${tes
   it('lets the page read why a known origin was refused', async () => {
     const other = await harness.makeKey({ organization: org, scopes: PUBLIC_SCOPES, type: 'PUBLIC', environment: 'LIVE', allowedOrigins: [STRANGER] });
     expect(other.secret).toBeTruthy();
-    await harness.app.browser.origins.refresh();
+    await harness.app.origins.refresh();
     // The stranger's origin is known (another key allows it), but not to this key.
     const response = await harness.request('{ viewer { scopes } }', { key: live, headers: { origin: STRANGER } });
     expect(response.status).toBe(403);
@@ -112,7 +112,7 @@ describe.skipIf(postgresTierSkipped)(`CORS once a pk_test_ key exists (${testTie
     harness = await TestHarness.start();
     const org = await harness.organization();
     await harness.makeKey({ organization: org, scopes: PUBLIC_SCOPES, type: 'PUBLIC', environment: 'TEST' });
-    await harness.app.browser.origins.refresh();
+    await harness.app.origins.refresh();
   });
   afterAll(() => harness.stop());
 

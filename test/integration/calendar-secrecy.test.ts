@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { GraphQLString, getNamedType, isInterfaceType, isObjectType, type GraphQLNamedType } from 'graphql';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSchema } from '../../src/graphql/index.js';
+import { buildSchema } from '../../src/schema.js';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
 import { LocalServer } from '../helpers/local-server.js';
 import { createTeamMember } from '../helpers/scheduling.js';

@@ -10,7 +10,7 @@ const VIEWER = '{ viewer { scopes } }';
 describe.skipIf(postgresTierSkipped)(`cached key verification (${testTier()})`, () => {
   let harness: TestHarness;
   let org: TestOrganization;
-  const lookups = () => harness.app.limiting.keyCache.lookups;
+  const lookups = () => harness.app.keyCache.lookups;
 
   beforeAll(async () => {
     // A day-long safety net, so only the rules under test can end a cached entry.

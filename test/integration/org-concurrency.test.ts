@@ -9,7 +9,7 @@ describe.skipIf(postgresTierSkipped)(`requests in flight per organization (${tes
   let harness: TestHarness;
   let org: TestOrganization;
   let other: TestOrganization;
-  const held = (organizationId: string) => harness.app.limiting.guard.concurrency.heldLocally(organizationId);
+  const held = (organizationId: string) => harness.app.guard.concurrency.heldLocally(organizationId);
 
   /** DNS for webhook URLs, held while `gate` is closed: keeps a createWebhook request in flight. */
   let gate: Promise<void> = Promise.resolve();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALL_SCOPES } from '../../src/graphql/scopes.js';
+import { ALL_SCOPES } from '../../src/auth/access/scopes.js';
 import { updateMember } from '../../src/modules/organizations/organizations.service.js';
 import { expectFieldError, expectOk, expectRequestError, viewer } from '../helpers/api-keys.js';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';

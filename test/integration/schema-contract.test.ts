@@ -13,8 +13,8 @@ import {
   type GraphQLObjectType,
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSchema } from '../../src/graphql/index.js';
-import { ALL_SCOPES, type Scope } from '../../src/graphql/scopes.js';
+import { buildSchema } from '../../src/schema.js';
+import { ALL_SCOPES, type Scope } from '../../src/auth/access/scopes.js';
 import { printSchemaFile } from '../../scripts/print-schema.js';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
 import { postgresTierSkipped, testTier } from '../helpers/test-database.js';

@@ -17,7 +17,7 @@ describe.skipIf(!binary)('when Redis goes away', () => {
     // A Redis of this suite's own, so killing it disturbs no one else.
     server = await startRedisServer(binary!);
     harness = await TestHarness.start({ REDIS_URL: server.url, RATE_LIMIT_TEST_PER_MINUTE: '1000', ORG_CONCURRENCY_LIMIT: '100' });
-    await harness.app.limiting.redis!.waitUntilReady(5000);
+    await harness.app.redis!.waitUntilReady(5000);
     org = await harness.organization();
   });
   afterAll(async () => {

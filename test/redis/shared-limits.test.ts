@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { ConcurrencyGate } from '../../src/rate-limit/concurrency.js';
-import { RedisConnection } from '../../src/redis.js';
+import { RedisConnection } from '../../src/lib/redis.js';
 import { eventually } from '../helpers/eventually.js';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
 
@@ -30,7 +30,7 @@ describe.skipIf(!redisUrl)('limits shared through Redis', () => {
     const env = { REDIS_URL: redisUrl!, ...LIMITS };
     harness = await TestHarness.start(env);
     second = createApp(loadConfig({ DATABASE_URL: 'memory://', ...env }), { database: harness.database, logger: createLogger('silent') });
-    for (const app of [harness.app, second]) expect(await app.limiting.redis!.waitUntilReady(5000)).toBe(true);
+    for (const app of [harness.app, second]) expect(await app.redis!.waitUntilReady(5000)).toBe(true);
     redis = new Redis(redisUrl!);
     org = await harness.organization();
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_DATABASE_URL, loadConfig } from '../../src/config.js';
+import { ConfigError, DEFAULT_DATABASE_URL, loadConfig } from '../../src/config/config.js';
 import { parseDatabaseUrl } from '../../src/db/client.js';
 
 function refusal(env: Record<string, string>): ConfigError {

@@ -1,7 +1,8 @@
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { isDatabaseUnavailable, maskError } from '../../src/graphql/error-shaping.js';
-import { ERROR_CODES, errorTypeFor, fieldError, requestError } from '../../src/graphql/errors.js';
+import { isDatabaseUnavailable } from '../../src/db/unavailable.js';
+import { maskError, toGraphQLError } from '../../src/graphql/error-mapping.js';
+import { appError, ERROR_CODES, errorTypeFor } from '../../src/lib/errors.js';
 import { createLogger } from '../../src/lib/logger.js';
 
 const mask = maskError(createLogger('silent'));
@@ -48,15 +49,28 @@ describe('error shaping', () => {
     expect(inField.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR', type: 'api_error' });
   });
 
-  it('passes errors we raise on purpose through unchanged', () => {
-    const error = fieldError('NOT_FOUND', 'No event type with id "x".');
-    expect(mask(error)).toBe(error);
+  it('passes errors we raise on purpose through with their code, message and details', () => {
+    const error = appError('NOT_FOUND', 'No event type with id "x".');
+    const masked = mask(new GraphQLError(error.message, { originalError: error, path: ['eventType'] })) as GraphQLError;
+    expect(masked.message).toBe('No event type with id "x".');
+    expect(masked.extensions).toEqual({ code: 'NOT_FOUND', type: 'invalid_request_error' });
+    const mapped = toGraphQLError(appError('INVALID_API_KEY', 'x'));
+    expect(mask(mapped)).toBe(mapped);
   });
 
   it('gives request-level errors their HTTP status and field-level errors none', () => {
-    expect(requestError('INVALID_API_KEY', 'x').extensions).toMatchObject({ code: 'INVALID_API_KEY', type: 'authentication_error', http: { status: 401 } });
-    const field = fieldError('FORBIDDEN', 'x', { requiredScopes: [['keys:read']] });
+    expect(toGraphQLError(appError('INVALID_API_KEY', 'x')).extensions).toMatchObject({
+      code: 'INVALID_API_KEY',
+      type: 'authentication_error',
+      http: { status: 401 },
+    });
+    const field = toGraphQLError(appError('FORBIDDEN', 'x', { requiredScopes: [['keys:read']] }), { path: ['apiKeys'], nodes: undefined });
     expect(field.extensions).toEqual({ code: 'FORBIDDEN', type: 'permission_error', requiredScopes: [['keys:read']] });
+  });
+
+  it('adds Retry-After to a request-level refusal that says when to retry', () => {
+    const limited = toGraphQLError(appError('RATE_LIMITED', 'x', { retryAfter: 7 }));
+    expect(limited.extensions).toMatchObject({ retryAfter: 7, http: { status: 429, headers: { 'Retry-After': '7' } } });
   });
 
   it('holds the error table of the contract', () => {

@@ -6,7 +6,7 @@ import { FieldLimiter } from '../../src/rate-limit/field-limiter.js';
 import { MemoryFieldStore } from '../../src/rate-limit/field-store.js';
 
 const info = { fieldName: 'bookings', parentType: { name: 'Query' } } as unknown as GraphQLResolveInfo;
-const principal = (keyId: string, keyType: 'SECRET' | 'PUBLIC' = 'SECRET') => ({ keyId, keyType }) as Principal;
+const principal = (id: string, type: 'SECRET' | 'PUBLIC' = 'SECRET') => ({ kind: 'api-key', id, key: { type } }) as Principal;
 const limit = { max: 3, window: '1m', by: 'key' } as const;
 
 describe('FieldLimiter', () => {
@@ -16,7 +16,7 @@ describe('FieldLimiter', () => {
       Array.from({ length: 8 }, () => limiter.check(limit, { args: {}, info, principal: principal('key_a'), ip: null })),
     );
     expect(outcomes.filter((error) => error === null)).toHaveLength(3);
-    expect(outcomes.filter((error) => error?.extensions.code === 'FIELD_RATE_LIMITED')).toHaveLength(5);
+    expect(outcomes.filter((error) => error?.code === 'FIELD_RATE_LIMITED')).toHaveLength(5);
   });
 
   it('counts public-client limits per address, and not for secret keys', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/config.js';
 import { rateLimitHeaders } from '../../src/rate-limit/headers.js';
 import { windowMs } from '../../src/rate-limit/field-limiter.js';
 

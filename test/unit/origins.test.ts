@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeAllowedOrigin, originAllowed } from '../../src/modules/api-keys/origins.js';
-import { validateAllowedOrigins } from '../../src/modules/api-keys/policy.js';
+import { normalizeAllowedOrigin, originAllowed } from '../../src/auth/origins.js';
+import { validateAllowedOrigins } from '../../src/auth/access/key-rules.js';
 
 const normalized = (raw: string) => {
   const check = normalizeAllowedOrigin(raw);

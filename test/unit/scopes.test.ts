@@ -6,12 +6,11 @@ import {
   isGrantable,
   isSatisfied,
   PUBLIC_KEY_SCOPES,
-  requires,
-  authenticated,
   ROLE_SCOPES,
   SCOPE_GROUPS,
-} from '../../src/graphql/scopes.js';
-import { validateScopes } from '../../src/modules/api-keys/policy.js';
+} from '../../src/auth/access/scopes.js';
+import { validateScopes } from '../../src/auth/access/key-rules.js';
+import { authenticated, requires } from '../../src/graphql/requirements.js';
 
 describe('scope catalogue', () => {
   it('holds exactly the scopes of the contract', () => {

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
-import { resolveEncryptionKey } from '../../src/lib/encryption-key.js';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { resolveEncryptionKey } from '../../src/config/encryption-key.js';
 import { SecretBox } from '../../src/lib/secret-box.js';
 
 describe('sealed credentials', () => {

@@ -2,7 +2,7 @@ import { tenantOf } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
 import type { Weekday } from '../../db/schema/team.js';
 import { builder } from '../../graphql/builder.js';
-import { requires } from '../../graphql/scopes.js';
+import { requires } from '../../graphql/requirements.js';
 import { BookingStatusEnum } from '../bookings/bookings.graphql.js';
 import { EventTypeRef } from '../event-types/event-types.graphql.js';
 import { TeamMemberRef, WeekdayEnum } from '../team/team.graphql.js';
@@ -150,6 +150,6 @@ builder.queryField('analytics', (t) =>
       to: t.arg({ type: 'DateTime', required: true }),
       timeZone: t.arg.string({ required: true, description: 'IANA name; weekdays and hours are read on its wall clock.' }),
     },
-    resolve: (_root, args, { principal }) => analyticsWindow(tenantOf(principal), args.from, args.to, args.timeZone),
+    resolve: (_root, args, { tenant }) => analyticsWindow(tenant, args.from, args.to, args.timeZone),
   }),
 );

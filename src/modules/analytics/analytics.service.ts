@@ -5,7 +5,7 @@ import type { Executor } from '../../db/client.js';
 import { apiKeys, auditEvents, bookings, eventTypes, teamMembers } from '../../db/schema/index.js';
 import type { Weekday } from '../../db/schema/team.js';
 import { inTenant } from '../../db/tenant.js';
-import { badUserInput } from '../../graphql/errors.js';
+import { badUserInput } from '../../lib/errors.js';
 
 export type BookingStatus = (typeof bookings.status.enumValues)[number];
 

@@ -1,11 +1,11 @@
 import type { RequestContext } from '../../graphql/context.js';
+import { keyStatus } from '../../auth/key-state.js';
 import { builder } from '../../graphql/builder.js';
-import { requires } from '../../graphql/scopes.js';
+import { requires } from '../../graphql/requirements.js';
 import { FIELD_LIMITS, rateLimited } from '../../rate-limit/field-limits.js';
 import { MemberRef } from '../organizations/organizations.graphql.js';
 import { findMember } from '../organizations/organizations.service.js';
 import {
-  apiKeyStatus,
   createApiKey,
   findApiKey,
   listApiKeys,
@@ -15,7 +15,7 @@ import {
   type ApiKey,
   type CreatedApiKey,
 } from './api-keys.service.js';
-import { EXPIRY_DAYS, MAX_ROLL_GRACE_SECONDS } from './policy.js';
+import { EXPIRY_DAYS, MAX_ROLL_GRACE_SECONDS } from '../../auth/access/key-rules.js';
 
 const ApiKeyTypeEnum = builder.enumType('ApiKeyType', {
   values: {
@@ -49,7 +49,7 @@ export const ApiKeyRef = builder.objectRef<ApiKey>('ApiKey').implement({
     preview: t.exposeString('preview', { description: 'First 12 and last 4 characters of the secret.' }),
     scopes: t.exposeStringList('scopes', { description: 'Scopes as granted (groups and * unexpanded).' }),
     allowedOrigins: t.exposeStringList('allowedOrigins'),
-    status: t.field({ type: ApiKeyStatusEnum, resolve: (key, _args, { now }) => apiKeyStatus(key, now()) }),
+    status: t.field({ type: ApiKeyStatusEnum, resolve: (key, _args, { now }) => keyStatus(key, now()) }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     createdBy: t.field({
       type: MemberRef,

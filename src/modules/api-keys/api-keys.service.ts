@@ -1,12 +1,13 @@
 import { and, asc, eq, isNull, type SQL } from 'drizzle-orm';
 import { generateApiKey, hashApiKey, keyPreview, type ApiKeyEnvironment, type ApiKeyType } from '../../auth/key-format.js';
 import { broadcastKeyChange } from '../../auth/key-changes.js';
-import type { Principal } from '../../auth/principal.js';
+import { keyStatus, type ApiKeyRecord } from '../../auth/key-state.js';
+import { tenantOf, type Actor, type ApiActor, type Principal } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
 import { apiKeys } from '../../db/schema/index.js';
-import { badUserInput, notFound } from '../../graphql/errors.js';
+import { badUserInput, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/random.js';
-import { recordKeyChange, type Actor, type KeyChangeAction } from '../audit/audit.service.js';
+import { recordKeyChange, type KeyChangeAction } from '../audit/audit.service.js';
 import { announceKeyChange, apiKeyPayload } from './key-events.js';
 import {
   assertEnvironmentReachable,
@@ -17,22 +18,15 @@ import {
   validateName,
   validateScopes,
   type ExpiresIn,
-} from './policy.js';
+} from '../../auth/access/key-rules.js';
 
-export type ApiKey = typeof apiKeys.$inferSelect;
-export type ApiKeyStatus = 'ACTIVE' | 'EXPIRED' | 'REVOKED';
+export type ApiKey = ApiKeyRecord;
 export type CreatedApiKey = { apiKey: ApiKey; secret: string };
-
-export function apiKeyStatus(key: ApiKey, now: Date): ApiKeyStatus {
-  if (key.revokedAt && key.revokedAt <= now) return 'REVOKED';
-  if (key.expiresAt && key.expiresAt <= now) return 'EXPIRED';
-  return 'ACTIVE';
-}
 
 /** Keys a caller can see: its organization's; a test key only the test ones. */
 function reachableBy(viewer: Principal): SQL {
   const inOrganization = eq(apiKeys.organizationId, viewer.organizationId);
-  return viewer.environment === 'TEST' ? and(inOrganization, eq(apiKeys.environment, 'TEST'))! : inOrganization;
+  return tenantOf(viewer).environment === 'TEST' ? and(inOrganization, eq(apiKeys.environment, 'TEST'))! : inOrganization;
 }
 
 export async function listApiKeys(db: Executor, viewer: Principal, includeRevoked: boolean): Promise<ApiKey[]> {
@@ -111,7 +105,7 @@ function validatedSettings(input: NewApiKeyInput) {
 /** Creates a key owned by the caller's member, never with more than the caller holds. */
 export async function createApiKey(
   db: Executor,
-  actor: { principal: Principal; ip?: string | null; userAgent?: string | null },
+  actor: ApiActor,
   input: NewApiKeyInput,
   now: Date,
 ): Promise<CreatedApiKey> {
@@ -125,9 +119,9 @@ export async function createApiKey(
       {
         ...settings,
         organizationId: principal.organizationId,
-        ownerMemberId: principal.ownerMemberId,
+        ownerMemberId: principal.key.ownerMemberId,
         expiresAt: expiryFrom(now, input.expiresIn),
-        createdByKeyId: principal.keyId,
+        createdByKeyId: principal.id,
       },
       now,
     );
@@ -168,7 +162,7 @@ export type ApiKeyUpdate = { name?: string | null; scopes?: readonly string[] | 
 
 export async function updateApiKey(
   db: Executor,
-  actor: { principal: Principal; ip?: string | null; userAgent?: string | null },
+  actor: ApiActor,
   id: string,
   update: ApiKeyUpdate,
   now: Date,
@@ -213,7 +207,7 @@ export async function revokeApiKey(db: Executor, actor: Actor, key: ApiKey, now:
  */
 export async function rollApiKey(
   db: Executor,
-  actor: { principal: Principal; ip?: string | null; userAgent?: string | null },
+  actor: ApiActor,
   id: string,
   expireOldKeyInSeconds: number,
   now: Date,
@@ -222,8 +216,8 @@ export async function rollApiKey(
     throw badUserInput('expireOldKeyInSeconds', `must be between 0 and ${MAX_ROLL_GRACE_SECONDS} (7 days).`);
   }
   const old = await findApiKey(db, actor.principal, id);
-  if (apiKeyStatus(old, now) !== 'ACTIVE') {
-    throw badUserInput('id', `the key is ${apiKeyStatus(old, now).toLowerCase()}; only active keys can be rolled.`);
+  if (keyStatus(old, now) !== 'ACTIVE') {
+    throw badUserInput('id', `the key is ${keyStatus(old, now).toLowerCase()}; only active keys can be rolled.`);
   }
   // The new secret carries the old key's powers, so the caller must hold them.
   assertWithinCallerScopes(actor.principal, old.scopes);
@@ -240,7 +234,7 @@ export async function rollApiKey(
         organizationId: old.organizationId,
         ownerMemberId: old.ownerMemberId,
         expiresAt: lifetime === null ? null : new Date(now.getTime() + lifetime),
-        createdByKeyId: actor.principal.keyId,
+        createdByKeyId: actor.principal.id,
         rolledFromKeyId: old.id,
       },
       now,

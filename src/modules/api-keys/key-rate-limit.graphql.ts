@@ -1,9 +1,11 @@
 import { builder } from '../../graphql/builder.js';
-import { requires } from '../../graphql/scopes.js';
+import { requires } from '../../graphql/requirements.js';
 import { FIELD_LIMITS, rateLimited } from '../../rate-limit/field-limits.js';
 import type { KeyPolicy } from '../../rate-limit/request-limits.js';
 import { ApiKeyRef } from './api-keys.graphql.js';
-import { MAX_OVERRIDE_REQUESTS, MAX_OVERRIDE_WINDOW_SECONDS, overrideOf, setApiKeyRateLimit } from './key-rate-limit.js';
+import { MAX_OVERRIDE_REQUESTS, MAX_OVERRIDE_WINDOW_SECONDS } from '../../auth/access/key-rules.js';
+import { rateLimitOverrideOf } from '../../auth/key-state.js';
+import { setApiKeyRateLimit } from './key-rate-limit.js';
 
 const ApiKeyRateLimitRef = builder.objectRef<KeyPolicy>('ApiKeyRateLimit').implement({
   description: 'How many requests a key may make per window, across all instances; reported on every response in X-RateLimit-* headers.',
@@ -27,7 +29,7 @@ builder.objectField(ApiKeyRef, 'rateLimit', (t) =>
   t.field({
     type: ApiKeyRateLimitRef,
     description: 'The request limit in force for this key.',
-    resolve: (key, _args, { limits }) => limits.keyPolicy(key.environment, overrideOf(key)),
+    resolve: (key, _args, { limits }) => limits.keyPolicy(key.environment, rateLimitOverrideOf(key)),
   }),
 );
 

@@ -2,7 +2,7 @@ import { and, eq, gt, isNull, or } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { apiKeys } from '../../db/schema/index.js';
 import type { Logger } from '../../lib/logger.js';
-import { normalizeAllowedOrigin, originAllowed } from './origins.js';
+import { normalizeAllowedOrigin, originAllowed } from '../../auth/origins.js';
 
 /** Keys changed by another instance or the CLI become visible to CORS within this time. */
 export const ORIGIN_REFRESH_INTERVAL_MS = 30_000;

@@ -1,6 +1,6 @@
 import { builder } from '../../graphql/builder.js';
 import { connectionOf } from '../../graphql/connection.js';
-import { requires } from '../../graphql/scopes.js';
+import { requires } from '../../graphql/requirements.js';
 import { pageSize } from '../../lib/cursor.js';
 import { auditCursor, listAuditEvents, type AuditEvent } from './audit.service.js';
 

@@ -1,5 +1,5 @@
 import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
-import type { Principal } from '../../auth/principal.js';
+import { tenantOf, type Actor, type Principal } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
 import { auditEvents } from '../../db/schema/index.js';
 import { newId } from '../../lib/random.js';
@@ -11,8 +11,6 @@ export type NewAuditEvent = typeof auditEvents.$inferInsert;
 
 export type KeyChangeAction = 'api_key.created' | 'api_key.updated' | 'api_key.revoked' | 'api_key.rolled';
 
-/** Who made a key change: a key over the API, or an operator at the CLI. */
-export type Actor = { principal: Principal; ip?: string | null; userAgent?: string | null } | { cli: string };
 
 /** Written inside the caller's transaction, so the change and its record land together. */
 export async function recordKeyChange(
@@ -32,7 +30,7 @@ export async function recordKeyChange(
     id: newId('evt'),
     organizationId: change.organizationId,
     environment: change.environment,
-    apiKeyId: byKey ? actor.principal.keyId : null,
+    apiKeyId: byKey ? actor.principal.id : null,
     action: change.action,
     outcome: 'ok',
     targetId: change.targetId,
@@ -56,7 +54,7 @@ export async function listAuditEvents(
   page: { first: number; after?: string | null },
 ): Promise<{ events: AuditEvent[]; hasNextPage: boolean }> {
   const conditions: (SQL | undefined)[] = [eq(auditEvents.organizationId, viewer.organizationId)];
-  if (viewer.environment === 'TEST') conditions.push(eq(auditEvents.environment, 'TEST'));
+  if (tenantOf(viewer).environment === 'TEST') conditions.push(eq(auditEvents.environment, 'TEST'));
   if (filter.apiKeyId) conditions.push(eq(auditEvents.apiKeyId, filter.apiKeyId));
   if (filter.action) conditions.push(eq(auditEvents.action, filter.action));
   if (page.after) {

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { tenantOf } from '../../auth/principal.js';
 import { builder } from '../../graphql/builder.js';
-import { requires } from '../../graphql/scopes.js';
+import { requires } from '../../graphql/requirements.js';
 import { findEventType } from '../event-types/event-types.service.js';
 import { checkedTimeZone } from '../team/team-input.js';
 import { availableSlots } from './availability.service.js';
@@ -67,10 +67,9 @@ builder.queryFields((t) => ({
         description: "The viewer's IANA zone: only localStart and localEnd are expressed in it; slots are instants.",
       }),
     },
-    resolve: async (_root, args, { db, principal, now }) => {
+    resolve: async (_root, args, { db, tenant, now }) => {
       const timeZone = checkedTimeZone(args.timeZone ?? 'UTC');
       const range = requestedRange(args.from, args.to);
-      const tenant = tenantOf(principal);
       const eventType = await findEventType(db, tenant, String(args.eventTypeId));
       const slots = await availableSlots(db, tenant, eventType, range, now());
       return slots.map((slot) => ({ ...slot, timeZone }));
@@ -85,7 +84,7 @@ builder.queryFields((t) => ({
       from: t.arg({ type: 'DateTime', required: true }),
       to: t.arg({ type: 'DateTime', required: true }),
     },
-    resolve: (_root, args, { db, principal }) =>
-      freeBusy(db, tenantOf(principal), args.teamMemberIds.map(String), requestedRange(args.from, args.to)),
+    resolve: (_root, args, { db, tenant }) =>
+      freeBusy(db, tenant, args.teamMemberIds.map(String), requestedRange(args.from, args.to)),
   }),
 }));

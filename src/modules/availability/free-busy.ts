@@ -1,6 +1,6 @@
 import type { Tenant } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
-import { badUserInput, notFound } from '../../graphql/errors.js';
+import { badUserInput, notFound } from '../../lib/errors.js';
 import { calendarBusyIntervals } from '../calendars/calendar-busy.js';
 import { teamMembersByIds } from '../team/team.service.js';
 import { heldBookings } from './availability.service.js';

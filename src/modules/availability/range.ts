@@ -1,4 +1,4 @@
-import { badUserInput } from '../../graphql/errors.js';
+import { badUserInput } from '../../lib/errors.js';
 import type { Interval } from './slots.js';
 
 /** Longest span one availability or free/busy request may cover. */

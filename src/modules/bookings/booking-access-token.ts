@@ -6,7 +6,7 @@
  * only by presenting its token. Only the token's SHA-256 is stored.
  */
 import { createHash } from 'node:crypto';
-import { badUserInput } from '../../graphql/errors.js';
+import { badUserInput } from '../../lib/errors.js';
 import { MAX_PAGE_SIZE } from '../../lib/cursor.js';
 import { randomBase62 } from '../../lib/random.js';
 

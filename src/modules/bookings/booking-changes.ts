@@ -4,11 +4,11 @@
  * three commit together or not at all.
  */
 import { and, eq } from 'drizzle-orm';
-import { tenantOf, type Principal } from '../../auth/principal.js';
+import { isPublicCaller, tenantOf, type Principal } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
 import { bookings } from '../../db/schema/index.js';
 import { inTenant } from '../../db/tenant.js';
-import { badUserInput } from '../../graphql/errors.js';
+import { badUserInput } from '../../lib/errors.js';
 import { newId } from '../../lib/random.js';
 import { validateCustomFieldValues } from '../event-types/custom-fields.js';
 import { findEventType } from '../event-types/event-types.service.js';
@@ -40,7 +40,7 @@ async function recordChange(
     booking: change.after,
     type: change.type,
     fromStatus: change.before?.status ?? null,
-    actingKeyId: actor.keyId,
+    actingKeyId: actor.id,
     details: change.details,
     at: change.now,
   });
@@ -61,7 +61,7 @@ async function bookingByIdempotencyKey(db: Executor, actor: Principal, key: stri
   const [booking] = await db
     .select()
     .from(bookings)
-    .where(and(inTenant(bookings, tenantOf(actor)), eq(bookings.createdByKeyId, actor.keyId), eq(bookings.idempotencyKey, key)))
+    .where(and(inTenant(bookings, tenantOf(actor)), eq(bookings.createdByKeyId, actor.id), eq(bookings.idempotencyKey, key)))
     .limit(1);
   return booking;
 }
@@ -77,12 +77,12 @@ const replayed = (booking: Booking): CreatedBooking => ({ ...booking, accessToke
  */
 export async function createBooking(db: Executor, actor: Principal, input: NewBooking, now: Date): Promise<CreatedBooking> {
   const tenant = tenantOf(actor);
-  const idempotencyKey = validIdempotencyKey(input.idempotencyKey, actor.keyType);
+  const idempotencyKey = validIdempotencyKey(input.idempotencyKey, isPublicCaller(actor));
   if (idempotencyKey) {
     const earlier = await bookingByIdempotencyKey(db, actor, idempotencyKey);
     if (earlier) return replayed(earlier);
   }
-  const access = actor.keyType === 'PUBLIC' ? newBookingAccessToken() : null;
+  const access = isPublicCaller(actor) ? newBookingAccessToken() : null;
   const eventType = await findEventType(db, tenant, input.eventTypeId);
   const attendee = validAttendee(input.attendee, 'attendee');
   const customFieldValues = validateCustomFieldValues(eventType.customFields, input.customFieldValues);
@@ -103,7 +103,7 @@ export async function createBooking(db: Executor, actor: Principal, input: NewBo
           endAt: new Date(input.startAt.getTime() + eventType.durationMinutes * 60_000),
           ...attendee,
           customFieldValues,
-          createdByKeyId: actor.keyId,
+          createdByKeyId: actor.id,
           idempotencyKey,
           accessTokenHash: access?.hash ?? null,
           createdAt: now,

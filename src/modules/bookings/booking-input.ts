@@ -1,6 +1,6 @@
 import type { ApiKeyType } from '../../auth/key-format.js';
 /** Checks on what callers send about attendees; the first mistake is answered naming its field. */
-import { badUserInput } from '../../graphql/errors.js';
+import { badUserInput } from '../../lib/errors.js';
 import { canonicalTimeZone } from '../../lib/time-zone.js';
 
 export type AttendeeInput = { name: string; email: string; timeZone?: string | null };
@@ -64,12 +64,12 @@ export function validNotes(notes: string | null): string | null {
  * public key is in every visitor's hands, so its idempotency keys must be
  * unguessable (a random UUID), or anyone could replay `order-1` and read it.
  */
-export function validIdempotencyKey(key: string | null | undefined, keyType: ApiKeyType): string | null {
+export function validIdempotencyKey(key: string | null | undefined, fromPublicCaller: boolean): string | null {
   if (key === null || key === undefined) return null;
   if (!key || key.length > BOOKING_LIMITS.maxIdempotencyKeyLength) {
     throw badUserInput('idempotencyKey', `must be 1 to ${BOOKING_LIMITS.maxIdempotencyKeyLength} characters.`);
   }
-  if (keyType === 'PUBLIC' && key.length < BOOKING_LIMITS.minPublicIdempotencyKeyLength) {
+  if (fromPublicCaller && key.length < BOOKING_LIMITS.minPublicIdempotencyKeyLength) {
     throw badUserInput(
       'idempotencyKey',
       `with a public key it must be at least ${BOOKING_LIMITS.minPublicIdempotencyKeyLength} random characters (use crypto.randomUUID()), so other visitors cannot guess it.`,

@@ -1,6 +1,6 @@
 import { builder } from '../../graphql/builder.js';
 import type { RequestContext } from '../../graphql/context.js';
-import { requires } from '../../graphql/scopes.js';
+import { requires } from '../../graphql/requirements.js';
 import { FIELD_LIMITS, rateLimited } from '../../rate-limit/field-limits.js';
 import { changeBookingStatus, createBooking, rescheduleBooking, updateBooking } from './booking-changes.js';
 import { bookingLoaders } from './booking-loaders.js';

@@ -18,7 +18,7 @@ import type { Tenant } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
 import { teamMembers } from '../../db/schema/index.js';
 import { inTenant } from '../../db/tenant.js';
-import { badUserInput, requestError } from '../../graphql/errors.js';
+import { badUserInput, appError } from '../../lib/errors.js';
 import { activeHostsOf, availableHostsAt } from '../availability/availability.service.js';
 import { isOnSlotGrid, SLOT_GRANULARITY_MINUTES } from '../availability/slots.js';
 import type { EventType } from '../event-types/event-types.service.js';
@@ -33,7 +33,7 @@ export type SlotRequest = {
 };
 
 export function slotUnavailable(startAt: Date) {
-  return requestError(
+  return appError(
     'SLOT_UNAVAILABLE',
     `startAt: ${startAt.toISOString()} is not (or no longer) available; read availability and pick another time.`,
     { field: 'startAt' },

@@ -1,7 +1,7 @@
 import { builder } from '../../graphql/builder.js';
 import { connectionOf } from '../../graphql/connection.js';
 import type { RequestContext } from '../../graphql/context.js';
-import { requires } from '../../graphql/scopes.js';
+import { requires } from '../../graphql/requirements.js';
 import { pageSize } from '../../lib/cursor.js';
 import { EventTypeRef } from '../event-types/event-types.graphql.js';
 import { TeamMemberRef } from '../team/team.graphql.js';

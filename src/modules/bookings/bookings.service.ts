@@ -1,10 +1,10 @@
 import { and, asc, eq, gt, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Principal } from '../../auth/principal.js';
-import { tenantOf } from '../../auth/principal.js';
+import { isPublicCaller, tenantOf } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
 import { bookingEvents, bookings } from '../../db/schema/index.js';
 import { inTenant } from '../../db/tenant.js';
-import { notFound } from '../../graphql/errors.js';
+import { notFound } from '../../lib/errors.js';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
 import { newId } from '../../lib/random.js';
 import { accessTokenHashes } from './booking-access-token.js';
@@ -30,8 +30,8 @@ export type BookingProof = { accessTokens?: readonly string[] | null };
  */
 export function visibleTo(viewer: Principal, proof: BookingProof = {}): SQL {
   const tenant = inTenant(bookings, tenantOf(viewer));
-  const own = and(tenant, eq(bookings.createdByKeyId, viewer.keyId))!;
-  if (viewer.keyType === 'PUBLIC') {
+  const own = and(tenant, eq(bookings.createdByKeyId, viewer.id))!;
+  if (isPublicCaller(viewer)) {
     const hashes = accessTokenHashes(proof.accessTokens, 'accessTokens');
     return hashes.length ? and(own, inArray(bookings.accessTokenHash, hashes))! : sql`false`;
   }

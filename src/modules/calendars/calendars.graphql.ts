@@ -1,6 +1,6 @@
 import { tenantOf } from '../../auth/principal.js';
 import { builder } from '../../graphql/builder.js';
-import { requires } from '../../graphql/scopes.js';
+import { requires } from '../../graphql/requirements.js';
 import { TeamMemberRef } from '../team/team.graphql.js';
 import {
   connectCalendar,
@@ -42,8 +42,8 @@ builder.queryField('calendars', (t) =>
     ...requires('calendars:read'),
     type: [CalendarConnectionRef],
     args: { teamMemberId: t.arg.id({ required: false, description: "Only this member's calendars." }) },
-    resolve: (_root, { teamMemberId }, { db, principal }) =>
-      listCalendarConnections(db, tenantOf(principal), teamMemberId ? String(teamMemberId) : null),
+    resolve: (_root, { teamMemberId }, { db, tenant }) =>
+      listCalendarConnections(db, tenant, teamMemberId ? String(teamMemberId) : null),
   }),
 );
 
@@ -54,8 +54,7 @@ builder.mutationFields((t) => ({
     description:
       'Connects an iCalendar feed by its secret URL (https and a public host in live mode; webcal:// is read as https). The URL is stored encrypted and never shown again. The feed is fetched once right away: see status and lastError.',
     args: { teamMemberId: t.arg.id({ required: true }), url: t.arg.string({ required: true }) },
-    resolve: async (_root, { teamMemberId, url }, { db, principal, outbound, now }) => {
-      const tenant = tenantOf(principal);
+    resolve: async (_root, { teamMemberId, url }, { db, tenant, outbound, now }) => {
       const id = await connectCalendar(db, tenant, { teamMemberId: String(teamMemberId), url }, outbound, now());
       await outbound.calendarSync.sync(id);
       return findCalendarConnection(db, tenant, id);
@@ -66,6 +65,6 @@ builder.mutationFields((t) => ({
     type: CalendarConnectionRef,
     description: 'Removes the connection together with its stored URL; its busy times stop applying.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, { db, principal }) => disconnectCalendar(db, tenantOf(principal), String(id)),
+    resolve: (_root, { id }, { db, tenant }) => disconnectCalendar(db, tenant, String(id)),
   }),
 }));

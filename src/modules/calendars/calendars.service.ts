@@ -3,7 +3,7 @@ import type { Tenant } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
 import { calendarConnections, teamMembers } from '../../db/schema/index.js';
 import { inTenant } from '../../db/tenant.js';
-import { badUserInput, notFound } from '../../graphql/errors.js';
+import { badUserInput, notFound } from '../../lib/errors.js';
 import { checkOutboundUrl, hostOf, OutboundRefused, type HostResolver } from '../../lib/outbound-url.js';
 import { newId } from '../../lib/random.js';
 import type { SecretBox } from '../../lib/secret-box.js';

@@ -3,7 +3,7 @@
  * definitions an event type is saved with, and the values a booking brings.
  */
 import type { CustomFieldDefinition } from '../../db/schema/event-types.js';
-import { badUserInput } from '../../graphql/errors.js';
+import { badUserInput } from '../../lib/errors.js';
 import { EVENT_TYPE_LIMITS } from './limits.js';
 
 export type CustomFieldType = CustomFieldDefinition['type'];

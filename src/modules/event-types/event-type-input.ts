@@ -1,7 +1,7 @@
 /** Validation of what an event type is created or changed with; errors name the offending input field. */
 import type { Tenant } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
-import { badUserInput } from '../../graphql/errors.js';
+import { badUserInput } from '../../lib/errors.js';
 import { teamMembersByIds } from '../team/team.service.js';
 import { EVENT_TYPE_LIMITS } from './limits.js';
 

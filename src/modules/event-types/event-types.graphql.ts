@@ -2,7 +2,7 @@ import { tenantOf } from '../../auth/principal.js';
 import type { CustomFieldDefinition } from '../../db/schema/event-types.js';
 import { builder } from '../../graphql/builder.js';
 import { connectionOf } from '../../graphql/connection.js';
-import { requires } from '../../graphql/scopes.js';
+import { requires } from '../../graphql/requirements.js';
 import { pageSize } from '../../lib/cursor.js';
 import { TeamMemberRef } from '../team/team.graphql.js';
 import { CUSTOM_FIELD_TYPES } from './custom-fields.js';
@@ -109,8 +109,8 @@ builder.queryFields((t) => ({
     type: EventTypeConnection,
     description: 'Oldest first; deleted event types are left out.',
     args: { first: t.arg.int({ required: false }), after: t.arg.string({ required: false }) },
-    resolve: async (_root, args, { db, principal }) => {
-      const page = await listEventTypes(db, tenantOf(principal), { first: pageSize(args.first), after: args.after });
+    resolve: async (_root, args, { db, tenant }) => {
+      const page = await listEventTypes(db, tenant, { first: pageSize(args.first), after: args.after });
       return { nodes: page.eventTypes, hasNextPage: page.hasNextPage, cursorOf: eventTypeCursor };
     },
   }),
@@ -120,7 +120,7 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'Also answers for a deleted event type (see deletedAt), as its bookings still point at it.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, { db, principal }) => findEventType(db, tenantOf(principal), String(id)),
+    resolve: (_root, { id }, { db, tenant }) => findEventType(db, tenant, String(id)),
   }),
   eventTypeBySlug: t.field({
     ...requires('event-types:read'),
@@ -128,7 +128,7 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'Not-deleted event types only.',
     args: { slug: t.arg.string({ required: true }) },
-    resolve: (_root, { slug }, { db, principal }) => findEventTypeBySlug(db, tenantOf(principal), slug),
+    resolve: (_root, { slug }, { db, tenant }) => findEventTypeBySlug(db, tenant, slug),
   }),
 }));
 
@@ -137,21 +137,21 @@ builder.mutationFields((t) => ({
     ...requires('event-types:write'),
     type: EventTypeRef,
     args: { input: t.arg({ type: CreateEventTypeInput, required: true }) },
-    resolve: (_root, { input }, { db, principal, now }) =>
-      createEventType(db, tenantOf(principal), { ...input, hostIds: idsOf(input.hostIds) }, now()),
+    resolve: (_root, { input }, { db, tenant, now }) =>
+      createEventType(db, tenant, { ...input, hostIds: idsOf(input.hostIds) }, now()),
   }),
   updateEventType: t.field({
     ...requires('event-types:write'),
     type: EventTypeRef,
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateEventTypeInput, required: true }) },
-    resolve: (_root, { id, input }, { db, principal, now }) =>
-      updateEventType(db, tenantOf(principal), String(id), { ...input, hostIds: idsOf(input.hostIds) }, now()),
+    resolve: (_root, { id, input }, { db, tenant, now }) =>
+      updateEventType(db, tenant, String(id), { ...input, hostIds: idsOf(input.hostIds) }, now()),
   }),
   deleteEventType: t.field({
     ...requires('event-types:write'),
     type: EventTypeRef,
     description: 'Soft delete: gone from lists and slug lookups, no longer bookable; existing bookings keep it.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, { db, principal, now }) => deleteEventType(db, tenantOf(principal), String(id), now()),
+    resolve: (_root, { id }, { db, tenant, now }) => deleteEventType(db, tenant, String(id), now()),
   }),
 }));

@@ -4,7 +4,7 @@ import type { Executor } from '../../db/client.js';
 import { eventTypeHosts, eventTypes } from '../../db/schema/index.js';
 import { inTenant } from '../../db/tenant.js';
 import { isUniqueViolation } from '../../db/unique-violation.js';
-import { badUserInput, fieldError, notFound } from '../../graphql/errors.js';
+import { badUserInput, appError, notFound } from '../../lib/errors.js';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
 import { newId } from '../../lib/random.js';
 import { validateCustomFieldDefinitions, type CustomFieldInput } from './custom-fields.js';
@@ -79,7 +79,7 @@ export async function findEventTypeBySlug(db: Executor, tenant: Tenant, slug: st
     .from(eventTypes)
     .where(and(inTenant(eventTypes, tenant), eq(eventTypes.slug, slug), isNull(eventTypes.deletedAt)))
     .limit(1);
-  if (!eventType) throw fieldError('NOT_FOUND', `No event type with slug "${slug}".`);
+  if (!eventType) throw appError('NOT_FOUND', `No event type with slug "${slug}".`);
   return eventType;
 }
 

@@ -1,6 +1,6 @@
 import type { ApiKeyEnvironment } from '../../auth/key-format.js';
 import type { Executor } from '../../db/client.js';
-import { WILDCARD } from '../../graphql/scopes.js';
+import { WILDCARD } from '../../auth/access/scopes.js';
 import { createOperatorKey, type ApiKey } from '../api-keys/api-keys.service.js';
 import { addMember, createOrganization, type Member, type Organization } from './organizations.service.js';
 

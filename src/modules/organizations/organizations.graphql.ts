@@ -1,5 +1,5 @@
 import { builder } from '../../graphql/builder.js';
-import { authenticated } from '../../graphql/scopes.js';
+import { authenticated } from '../../graphql/requirements.js';
 import { findOrganization, type Member, type Organization } from './organizations.service.js';
 import { ApiKeyRef } from '../api-keys/api-keys.graphql.js';
 import { findApiKey } from '../api-keys/api-keys.service.js';
@@ -38,7 +38,7 @@ const ViewerRef = builder.objectRef<Viewer>('Viewer').implement({
   fields: (t) => ({
     apiKey: t.field({
       type: ApiKeyRef,
-      resolve: (_viewer, _args, { db, principal }) => findApiKey(db, principal, principal.keyId),
+      resolve: (_viewer, _args, { db, principal }) => findApiKey(db, principal, principal.id),
     }),
     organization: t.field({
       type: OrganizationRef,

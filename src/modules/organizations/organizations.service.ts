@@ -2,8 +2,8 @@ import { eq, sql } from 'drizzle-orm';
 import { broadcastKeyChange } from '../../auth/key-changes.js';
 import type { Executor } from '../../db/client.js';
 import { members, organizations } from '../../db/schema/index.js';
-import { badUserInput, notFound } from '../../graphql/errors.js';
-import type { MemberRole } from '../../graphql/scopes.js';
+import { badUserInput, notFound } from '../../lib/errors.js';
+import type { MemberRole } from '../../auth/access/scopes.js';
 import { newId } from '../../lib/random.js';
 
 export type Organization = typeof organizations.$inferSelect;

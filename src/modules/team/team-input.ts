@@ -1,6 +1,6 @@
 /** Validation of what a team member is created or changed with; errors name the offending input field. */
 import type { Weekday, WorkingHours } from '../../db/schema/team.js';
-import { badUserInput } from '../../graphql/errors.js';
+import { badUserInput } from '../../lib/errors.js';
 import { canonicalTimeZone } from '../../lib/time-zone.js';
 
 export const WEEKDAYS: readonly Weekday[] = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'];

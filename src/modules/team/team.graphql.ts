@@ -2,7 +2,7 @@ import { tenantOf } from '../../auth/principal.js';
 import type { WorkingHours } from '../../db/schema/team.js';
 import { builder } from '../../graphql/builder.js';
 import { connectionOf } from '../../graphql/connection.js';
-import { requires } from '../../graphql/scopes.js';
+import { requires } from '../../graphql/requirements.js';
 import { pageSize } from '../../lib/cursor.js';
 import { MAX_CAPACITY, WEEKDAYS } from './team-input.js';
 import {
@@ -84,8 +84,8 @@ builder.queryFields((t) => ({
     type: TeamMemberConnection,
     description: 'Oldest first, inactive members included.',
     args: { first: t.arg.int({ required: false }), after: t.arg.string({ required: false }) },
-    resolve: async (_root, args, { db, principal }) => {
-      const page = await listTeamMembers(db, tenantOf(principal), { first: pageSize(args.first), after: args.after });
+    resolve: async (_root, args, { db, tenant }) => {
+      const page = await listTeamMembers(db, tenant, { first: pageSize(args.first), after: args.after });
       return { nodes: page.members, hasNextPage: page.hasNextPage, cursorOf: teamMemberCursor };
     },
   }),
@@ -94,7 +94,7 @@ builder.queryFields((t) => ({
     type: TeamMemberRef,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, { db, principal }) => findTeamMember(db, tenantOf(principal), String(id)),
+    resolve: (_root, { id }, { db, tenant }) => findTeamMember(db, tenant, String(id)),
   }),
 }));
 
@@ -103,21 +103,21 @@ builder.mutationFields((t) => ({
     ...requires('team:write'),
     type: TeamMemberRef,
     args: { input: t.arg({ type: CreateTeamMemberInput, required: true }) },
-    resolve: (_root, { input }, { db, principal, now }) => createTeamMember(db, tenantOf(principal), input, now()),
+    resolve: (_root, { input }, { db, tenant, now }) => createTeamMember(db, tenant, input, now()),
   }),
   updateTeamMember: t.field({
     ...requires('team:write'),
     type: TeamMemberRef,
     description: 'Changes only the fields given.',
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateTeamMemberInput, required: true }) },
-    resolve: (_root, { id, input }, { db, principal, now }) =>
-      updateTeamMember(db, tenantOf(principal), String(id), input, now()),
+    resolve: (_root, { id, input }, { db, tenant, now }) =>
+      updateTeamMember(db, tenant, String(id), input, now()),
   }),
   deactivateTeamMember: t.field({
     ...requires('team:write'),
     type: TeamMemberRef,
     description: 'Keeps the member and their bookings on record; they are offered for no new booking.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, { db, principal, now }) => deactivateTeamMember(db, tenantOf(principal), String(id), now()),
+    resolve: (_root, { id }, { db, tenant, now }) => deactivateTeamMember(db, tenant, String(id), now()),
   }),
 }));

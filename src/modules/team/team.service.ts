@@ -4,7 +4,7 @@ import type { Executor } from '../../db/client.js';
 import { eventTypeHosts, teamMembers, type WorkingHours } from '../../db/schema/index.js';
 import { inTenant } from '../../db/tenant.js';
 import { isUniqueViolation } from '../../db/unique-violation.js';
-import { badUserInput, notFound } from '../../graphql/errors.js';
+import { badUserInput, notFound } from '../../lib/errors.js';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
 import { newId } from '../../lib/random.js';
 import { checkedCapacity, checkedEmail, checkedName, checkedTimeZone, checkedWorkingHours } from './team-input.js';

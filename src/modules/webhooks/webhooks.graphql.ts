@@ -1,7 +1,7 @@
 import { tenantOf } from '../../auth/principal.js';
 import { builder } from '../../graphql/builder.js';
 import { connectionOf } from '../../graphql/connection.js';
-import { requires } from '../../graphql/scopes.js';
+import { requires } from '../../graphql/requirements.js';
 import { pageSize } from '../../lib/cursor.js';
 import { MAX_DELIVERY_ATTEMPTS } from './delivery-policy.js';
 import { WEBHOOK_EVENT_TYPES } from './outbox.js';
@@ -75,14 +75,14 @@ export const WebhookRef = builder.objectRef<Webhook>('Webhook').implement({
       type: WebhookDeliveryConnection,
       description: 'Newest first.',
       args: { first: t.arg.int({ required: false }), after: t.arg.string({ required: false }) },
-      resolve: async (webhook, args, { db, principal }) => {
-        const page = await listDeliveries(db, tenantOf(principal), webhook.id, { first: pageSize(args.first), after: args.after });
+      resolve: async (webhook, args, { db, tenant }) => {
+        const page = await listDeliveries(db, tenant, webhook.id, { first: pageSize(args.first), after: args.after });
         return { nodes: page.deliveries, hasNextPage: page.hasNextPage, cursorOf: deliveryCursor };
       },
     }),
     stats: t.field({
       type: WebhookStatsRef,
-      resolve: (webhook, _args, { db, principal }) => deliveryStats(db, tenantOf(principal), webhook.id),
+      resolve: (webhook, _args, { db, tenant }) => deliveryStats(db, tenant, webhook.id),
     }),
   }),
 });
@@ -117,14 +117,14 @@ builder.queryFields((t) => ({
   webhooks: t.field({
     ...requires('webhooks:read'),
     type: [WebhookRef],
-    resolve: (_root, _args, { db, principal }) => listWebhooks(db, tenantOf(principal)),
+    resolve: (_root, _args, { db, tenant }) => listWebhooks(db, tenant),
   }),
   webhook: t.field({
     ...requires('webhooks:read'),
     type: WebhookRef,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, { db, principal }) => findWebhook(db, tenantOf(principal), String(id)),
+    resolve: (_root, { id }, { db, tenant }) => findWebhook(db, tenant, String(id)),
   }),
 }));
 
@@ -133,34 +133,34 @@ builder.mutationFields((t) => ({
     ...requires('webhooks:manage'),
     type: WebhookWithSecretRef,
     args: { input: t.arg({ type: CreateWebhookInput, required: true }) },
-    resolve: (_root, { input }, { db, principal, outbound, now }) => createWebhook(db, tenantOf(principal), input, outbound, now()),
+    resolve: (_root, { input }, { db, tenant, outbound, now }) => createWebhook(db, tenant, input, outbound, now()),
   }),
   updateWebhook: t.field({
     ...requires('webhooks:manage'),
     type: WebhookRef,
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateWebhookInput, required: true }) },
-    resolve: (_root, { id, input }, { db, principal, outbound, now }) =>
-      updateWebhook(db, tenantOf(principal), String(id), input, outbound, now()),
+    resolve: (_root, { id, input }, { db, tenant, outbound, now }) =>
+      updateWebhook(db, tenant, String(id), input, outbound, now()),
   }),
   deleteWebhook: t.field({
     ...requires('webhooks:manage'),
     type: WebhookRef,
     description: 'Deletes the webhook; its pending deliveries are dropped.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, { db, principal }) => deleteWebhook(db, tenantOf(principal), String(id)),
+    resolve: (_root, { id }, { db, tenant }) => deleteWebhook(db, tenant, String(id)),
   }),
   rotateWebhookSecret: t.field({
     ...requires('webhooks:manage'),
     type: WebhookWithSecretRef,
     description: 'Issues a new signing secret; the old one stops signing immediately.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, { db, principal, outbound, now }) => rotateWebhookSecret(db, tenantOf(principal), String(id), outbound, now()),
+    resolve: (_root, { id }, { db, tenant, outbound, now }) => rotateWebhookSecret(db, tenant, String(id), outbound, now()),
   }),
   redeliverWebhookEvent: t.field({
     ...requires('webhooks:manage'),
     type: WebhookDeliveryRef,
     description: 'Queues the event of a delivery to its webhook again, as a new delivery with a fresh set of attempts.',
     args: { deliveryId: t.arg.id({ required: true }) },
-    resolve: (_root, { deliveryId }, { db, principal, now }) => redeliverWebhookEvent(db, tenantOf(principal), String(deliveryId), now()),
+    resolve: (_root, { deliveryId }, { db, tenant, now }) => redeliverWebhookEvent(db, tenant, String(deliveryId), now()),
   }),
 }));

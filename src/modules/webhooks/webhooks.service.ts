@@ -3,7 +3,7 @@ import type { Tenant } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
 import { webhookDeliveries, webhookEvents, webhooks } from '../../db/schema/index.js';
 import { inTenant } from '../../db/tenant.js';
-import { badUserInput, notFound } from '../../graphql/errors.js';
+import { badUserInput, notFound } from '../../lib/errors.js';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
 import { checkOutboundUrl, OutboundRefused, type HostResolver } from '../../lib/outbound-url.js';
 import { newId, randomBase62 } from '../../lib/random.js';

@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type App } from '../../../src/app.js';
-import { loadConfig } from '../../../src/config.js';
+import { loadConfig } from '../../../src/config/config.js';
 import { openDatabase, type DatabaseHandle } from '../../../src/db/client.js';
 import { migrateDatabase } from '../../../src/db/migrate.js';
 import { createLogger } from '../../../src/lib/logger.js';

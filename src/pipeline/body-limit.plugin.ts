@@ -1,5 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
-import { ERROR_CODES } from '../graphql/errors.js';
+import { ERROR_CODES } from '../lib/errors.js';
 
 const WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 

@@ -1,7 +1,7 @@
 import SchemaBuilder, { BasePlugin, type PothosOutputFieldConfig, type SchemaTypes } from '@pothos/core';
 import type { GraphQLFieldResolver } from 'graphql';
-import type { RequestContext } from '../graphql/context.js';
-import { windowMs, type FieldLimit } from './field-limiter.js';
+import type { RequestContext } from './context.js';
+import { windowMs, type FieldLimit } from '../rate-limit/field-limiter.js';
 
 /**
  * Pothos plugin behind `rateLimited(...)`: one declaration on a field both

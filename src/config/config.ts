@@ -1,4 +1,4 @@
-import { parseDatabaseUrl } from './db/client.js';
+import { parseDatabaseUrl } from '../db/client.js';
 
 export type Config = {
   port: number;

@@ -1,12 +1,15 @@
-import type { ApiKeyEnvironment, ApiKeyType } from '../../auth/key-format.js';
-import type { Principal } from '../../auth/principal.js';
-import { badUserInput, fieldError } from '../../graphql/errors.js';
-import { expandScopes, isGrantable, PUBLIC_KEY_SCOPES, WILDCARD } from '../../graphql/scopes.js';
-import { normalizeAllowedOrigin } from './origins.js';
+import type { ApiKeyEnvironment, ApiKeyType } from '../key-format.js';
+import type { RateLimitOverride } from '../key-state.js';
+import { tenantOf, type Principal } from '../principal.js';
+import { badUserInput, appError } from '../../lib/errors.js';
+import { expandScopes, isGrantable, PUBLIC_KEY_SCOPES, WILDCARD } from './scopes.js';
+import { normalizeAllowedOrigin } from '../origins.js';
 
 /**
- * The rules that keep key creation from being a way up: what a key may hold
- * given its type, and what a caller may hand out given its own scopes.
+ * The key lifecycle rules, in one place: what a key may hold given its type
+ * and environment, and what a caller may create, change, roll, revoke or
+ * re-limit given its own effective scopes. Called by the key services (API)
+ * and the operator paths (CLI, first start) alike.
  */
 
 export const EXPIRY_DAYS = { DAYS_7: 7, DAYS_30: 30, DAYS_90: 90, NEVER: null } as const;
@@ -62,15 +65,15 @@ export function validateAllowedOrigins(
 export function assertWithinCallerScopes(actor: Principal, scopes: readonly string[]): void {
   const beyond = [...expandScopes(scopes)].filter((scope) => !actor.scopes.has(scope));
   if (beyond.length > 0) {
-    throw fieldError('FORBIDDEN', `This key cannot grant scopes it does not hold: ${beyond.join(', ')}.`, {
+    throw appError('FORBIDDEN', `This key cannot grant scopes it does not hold: ${beyond.join(', ')}.`, {
       deniedScopes: beyond,
     });
   }
 }
 
 export function assertEnvironmentReachable(actor: Principal, environment: ApiKeyEnvironment): void {
-  if (actor.environment === 'TEST' && environment === 'LIVE') {
-    throw fieldError('FORBIDDEN', 'A test key can only create and manage test keys.');
+  if (tenantOf(actor).environment === 'TEST' && environment === 'LIVE') {
+    throw appError('FORBIDDEN', 'A test key can only create and manage test keys.');
   }
 }
 
@@ -78,4 +81,17 @@ export function validateName(name: string): string {
   const trimmed = name.trim();
   if (trimmed.length === 0 || trimmed.length > 100) throw badUserInput('name', 'must be 1 to 100 characters.');
   return trimmed;
+}
+
+export const MAX_OVERRIDE_REQUESTS = 1_000_000;
+export const MAX_OVERRIDE_WINDOW_SECONDS = 86_400;
+
+export function validRateLimitOverride(limit: RateLimitOverride): RateLimitOverride {
+  if (!Number.isInteger(limit.requests) || limit.requests < 1 || limit.requests > MAX_OVERRIDE_REQUESTS) {
+    throw badUserInput('limit.requests', `must be a whole number from 1 to ${MAX_OVERRIDE_REQUESTS}.`);
+  }
+  if (!Number.isInteger(limit.windowSeconds) || limit.windowSeconds < 1 || limit.windowSeconds > MAX_OVERRIDE_WINDOW_SECONDS) {
+    throw badUserInput('limit.windowSeconds', `must be a whole number of seconds from 1 to ${MAX_OVERRIDE_WINDOW_SECONDS} (a day).`);
+  }
+  return limit;
 }

@@ -1,9 +1,11 @@
-import { GraphQLError } from 'graphql';
-
 /**
  * Every error the API returns, by code: its HTTP status when it fails the whole
- * request, and its Stripe-style type. One table, read by the constructors below,
- * the error-shaping plugin and the README.
+ * request, and its Stripe-style type. One table, read by the GraphQL edge's
+ * mapper (src/graphql/error-mapping.ts) and the README.
+ *
+ * This module is transport-free on purpose: services, the access policy and the
+ * limiters throw `AppError`s; only the edge decides how they travel (a
+ * request-level HTTP status, or a field error next to other fields' data).
  */
 export const ERROR_CODES = {
   UNAUTHORIZED: { status: 401, type: 'authentication_error', when: 'no key, or no `Bearer` prefix' },
@@ -68,23 +70,32 @@ export function errorTypeFor(code: string | undefined): string {
   return mapped ? ERROR_CODES[mapped].type : 'invalid_request_error';
 }
 
-/** Fails the whole request: Yoga answers with this HTTP status and no data. */
-export function requestError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
-  const { status, type } = ERROR_CODES[code];
-  return new GraphQLError(message, { extensions: { code, type, ...extensions, http: { status } } });
-}
-
 /**
- * Fails one field: the response stays HTTP 200 and the other fields keep their
- * data, so these must never carry `extensions.http`.
+ * A failure we raise on purpose: a code from the table, a message written for
+ * the caller, and details that travel with it (`extensions` at the GraphQL
+ * edge). `retryAfter` (seconds) in the details becomes a Retry-After header
+ * when the error fails the whole request.
  */
-export function fieldError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
-  return new GraphQLError(message, { extensions: { code, type: ERROR_CODES[code].type, ...extensions } });
+export class AppError extends Error {
+  override readonly name = 'AppError';
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(message);
+  }
 }
 
-export const notFound = (what: string, id: string) => fieldError('NOT_FOUND', `No ${what} with id "${id}".`);
+export const isAppError = (error: unknown): error is AppError => error instanceof AppError;
+
+export const appError = (code: ErrorCode, message: string, details: Record<string, unknown> = {}) =>
+  new AppError(code, message, details);
+
+export const notFound = (what: string, id: string) => appError('NOT_FOUND', `No ${what} with id "${id}".`);
 
 /** Invalid input: names the offending argument so clients can point at it. */
-export function badUserInput(field: string, message: string): GraphQLError {
-  return requestError('BAD_USER_INPUT', `${field}: ${message}`, { field });
+export function badUserInput(field: string, message: string): AppError {
+  return appError('BAD_USER_INPUT', `${field}: ${message}`, { field });
 }

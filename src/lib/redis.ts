@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { Logger } from './lib/logger.js';
+import type { Logger } from './logger.js';
 
 export type RedisStatus = { redis: 'ok' | 'unreachable' | 'not configured'; warning?: string };
 

@@ -1,8 +1,9 @@
 /**
  * The scope catalogue: the one source of truth for what a key may be granted,
  * what each role allows, and what public keys may hold. Fields declare their
- * requirement with `requires(...)`, which yields both the enforcing scope-auth
- * rule and the `@requiresScopes` directive printed into schema.graphql.
+ * requirement with `requires(...)` (src/graphql/requirements.ts), which yields
+ * both the enforcing scope-auth rule and the `@requiresScopes` directive
+ * printed into schema.graphql.
  */
 
 export const SCOPES = {
@@ -95,28 +96,14 @@ export function isSatisfied(requirement: ScopeRequirement, granted: ReadonlySet<
   return requirement.some((all) => all.every((scope) => granted.has(scope)));
 }
 
-/**
- * Declares who may use a field. Each argument is one alternative: a scope, or
- * a list of scopes needed together. `requires('bookings:read', 'bookings:read-own')`
- * is satisfied by either.
- */
-export function requires(...alternatives: Array<Scope | Scope[]>) {
-  const scopes: ScopeRequirement = alternatives.map((alternative) =>
-    Array.isArray(alternative) ? alternative : [alternative],
-  );
-  return {
-    authScopes: { scopes },
-    directives: { requiresScopes: { scopes } },
-    // A denied field answers null next to the other fields' data; a non-null
-    // type would null its parent (for a root field, the whole response) instead.
-    nullable: true as const,
-  };
-}
+const PUBLIC_SCOPE_SET: ReadonlySet<Scope> = new Set(PUBLIC_KEY_SCOPES);
 
-/** Declares a field open to any valid key, on purpose. */
-export function authenticated() {
-  return {
-    authScopes: { authenticated: true },
-    directives: { authenticated: {} },
-  };
+/**
+ * What a key may do right now: its grant, expanded, within its owner's role
+ * and, for a public key, within what any web page may hold. Computed on every
+ * verification, so a demotion bites on the next request.
+ */
+export function effectiveKeyScopes(granted: Iterable<string>, role: MemberRole, type: 'SECRET' | 'PUBLIC'): Set<Scope> {
+  const scopes = intersect(expandScopes(granted), ROLE_SCOPES[role]);
+  return type === 'PUBLIC' ? intersect(scopes, PUBLIC_SCOPE_SET) : scopes;
 }

@@ -2,10 +2,12 @@ import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
-import { GraphQLError, Lexer, Source, TokenKind, type ValidationContext } from 'graphql';
+import { Lexer, Source, TokenKind, type GraphQLError, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { LimitsConfig } from '../config.js';
-import { ERROR_CODES } from '../graphql/errors.js';
+import type { LimitsConfig } from '../config/config.js';
+import { toGraphQLError, withMessage } from '../graphql/error-mapping.js';
+import { appError } from '../lib/errors.js';
+import type { PipelineContext } from './pipeline-context.js';
 
 const SUGGESTIONS = /\s*Did you mean [^?]+\?/g;
 
@@ -14,8 +16,7 @@ const SUGGESTIONS = /\s*Did you mean [^?]+\?/g;
  * limits (graphql-armor's rules; cost as armor computes it: objects 2, scalars
  * 1, ×1.5 per level, × `first`/`last`), before anything runs. Field
  * suggestions ("Did you mean …?") are shown only to requests admitted with a
- * valid key, so the schema cannot be mapped without one. (Admission runs
- * before validation today; the mask keeps that true if the order ever changes.)
+ * valid key, so the schema cannot be mapped without one.
  *
  * Armor's packages are CommonJS and build errors with their own copy of
  * graphql, which Yoga would not recognise (it would answer 500); so rules
@@ -23,7 +24,7 @@ const SUGGESTIONS = /\s*Did you mean [^?]+\?/g;
  * thrown rather than returned, so they answer 400 even to application/json
  * clients (Yoga answers those plain validation errors with 200).
  */
-export function useQueryLimits(limits: LimitsConfig['query'], hasValidKey: (request: Request) => boolean): Plugin {
+export function useQueryLimits(limits: LimitsConfig['query']): Plugin {
   const callbacks = { exposeLimits: true, propagateOnRejection: false, onReject: [report], onAccept: [] };
   const rules = [
     maxDepthRule({ n: limits.maxDepth, ...callbacks }),
@@ -53,14 +54,14 @@ export function useQueryLimits(limits: LimitsConfig['query'], hasValidKey: (requ
     },
     onValidate({ addValidationRule, context }) {
       for (const rule of rules) addValidationRule(rule as never);
-      const request = (context as { request?: Request }).request;
+      const admitted = (context as PipelineContext).principal !== undefined;
       return ({ valid, result, setResult }) => {
         if (valid) return;
         // Thrown, not returned: Yoga answers returned validation errors with 200 to
         // application/json clients, and a limit refusal should read as the 400 it is.
         const overLimit = result.find((error) => error.extensions?.code === 'QUERY_TOO_COMPLEX');
         if (overLimit) throw overLimit;
-        if (request && hasValidKey(request)) return;
+        if (admitted) return;
         setResult(result.map((error) => (error.message.includes('Did you mean') ? withoutSuggestions(error) : error)));
       };
     },
@@ -68,8 +69,7 @@ export function useQueryLimits(limits: LimitsConfig['query'], hasValidKey: (requ
 }
 
 function tooComplex(message: string): GraphQLError {
-  const { status, type } = ERROR_CODES.QUERY_TOO_COMPLEX;
-  return new GraphQLError(message.replace(/^Syntax Error: /, ''), { extensions: { code: 'QUERY_TOO_COMPLEX', type, http: { status } } });
+  return toGraphQLError(appError('QUERY_TOO_COMPLEX', message.replace(/^Syntax Error: /, '')));
 }
 
 function report(context: ValidationContext | null, error: Error): void {
@@ -95,12 +95,5 @@ function tokensExceed(query: string, max: number): boolean {
 }
 
 function withoutSuggestions(error: GraphQLError): GraphQLError {
-  return new GraphQLError(error.message.replace(SUGGESTIONS, ''), {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
-    originalError: error.originalError,
-    extensions: error.extensions,
-  });
+  return withMessage(error, error.message.replace(SUGGESTIONS, ''));
 }

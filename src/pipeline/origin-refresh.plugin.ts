@@ -1,5 +1,6 @@
 import { Kind, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import type { PipelineContext } from './pipeline-context.js';
 
 /** Mutations that can add, change or remove a key's allowed origins. */
 const KEY_MUTATIONS = new Set(['createApiKey', 'updateApiKey', 'rollApiKey', 'revokeApiKey']);
@@ -17,20 +18,14 @@ function changesKeys(document: DocumentNode): boolean {
 }
 
 /**
- * After a request that changed keys, reloads the origin registry before the
+ * After an operation that changed keys, reloads the origin registry before the
  * response leaves, so the page that just created a key can use it at once.
  */
 export function useOriginRefreshOnKeyChange(registry: { refresh(): Promise<void> }): Plugin {
-  const pending = new WeakSet<Request>();
   return {
     onExecute({ args }) {
-      const request = (args.contextValue as { request?: Request }).request;
-      if (request && changesKeys(args.document)) pending.add(request);
-    },
-    async onResultProcess({ request }) {
-      if (!pending.has(request)) return;
-      pending.delete(request);
-      await registry.refresh();
+      const operation = (args.contextValue as PipelineContext).operation;
+      if (operation && changesKeys(args.document)) operation.afterResult.push(() => registry.refresh());
     },
   };
 }

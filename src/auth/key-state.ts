@@ -1,0 +1,31 @@
+import type { apiKeys } from '../db/schema/index.js';
+
+/** A stored key record (never the secret: only its hash and preview). */
+export type ApiKeyRecord = typeof apiKeys.$inferSelect;
+export type ApiKeyStatus = 'ACTIVE' | 'EXPIRED' | 'REVOKED';
+
+/** A key's own request limit, when it has one; null: its environment's default. */
+export type RateLimitOverride = { requests: number; windowSeconds: number };
+
+/**
+ * A key's state as of `now`, read the same way by verification (which refuses
+ * it), the key list (which shows it) and the lifecycle rules (which allow
+ * rolling only an active key).
+ */
+export function keyStatus(key: Pick<ApiKeyRecord, 'revokedAt' | 'expiresAt'>, now: Date): ApiKeyStatus {
+  if (key.revokedAt && key.revokedAt <= now) return 'REVOKED';
+  if (key.expiresAt && key.expiresAt <= now) return 'EXPIRED';
+  return 'ACTIVE';
+}
+
+/** When the key stops working on its own (the earlier of revocation and expiry); null: never. */
+export function keyEndsAt(key: Pick<ApiKeyRecord, 'revokedAt' | 'expiresAt'>): Date | null {
+  const ends = [key.revokedAt, key.expiresAt].filter((at): at is Date => at !== null);
+  return ends.length ? new Date(Math.min(...ends.map((at) => at.getTime()))) : null;
+}
+
+export function rateLimitOverrideOf(key: Pick<ApiKeyRecord, 'rateLimitRequests' | 'rateLimitWindowSeconds'>): RateLimitOverride | null {
+  return key.rateLimitRequests !== null && key.rateLimitWindowSeconds !== null
+    ? { requests: key.rateLimitRequests, windowSeconds: key.rateLimitWindowSeconds }
+    : null;
+}

@@ -1,0 +1,42 @@
+import type { DatabaseHandle } from '../db/client.js';
+import type { Logger } from '../lib/logger.js';
+import { KeyCache } from './key-cache.js';
+import { KEY_CHANGES_CHANNEL, onLocalKeyChange, parseKeyChange } from './key-changes.js';
+
+export type KeyVerification = { cache: KeyCache; stop(): Promise<void> };
+
+/**
+ * The key cache, kept current by key-change notices from this process and,
+ * through PostgreSQL LISTEN/NOTIFY, from every other instance and the CLI.
+ * Without notices the cache could serve a revoked key until its TTL, so when
+ * LISTEN is impossible nothing is cached at all.
+ */
+export function createKeyVerification(database: DatabaseHandle, ttlMs: number, logger: Logger): KeyVerification {
+  const cache = new KeyCache(database.db, ttlMs);
+  const stopLocal = onLocalKeyChange((change) => cache.invalidate(change));
+  const listening = database
+    .listen(
+      KEY_CHANGES_CHANNEL,
+      (payload) => {
+        const change = parseKeyChange(payload);
+        if (change) cache.invalidate(change);
+        else cache.clear();
+      },
+      () => {
+        logger.warn('key-change listener reconnected; dropping cached key verifications');
+        cache.clear();
+      },
+    )
+    .catch((error: unknown) => {
+      logger.error({ err: error }, 'cannot LISTEN for key changes; key verifications will not be cached');
+      cache.disable();
+      return async () => {};
+    });
+  return {
+    cache,
+    async stop() {
+      stopLocal();
+      await (await listening)();
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
+import { ERROR_CODES, errorTypeFor, isAppError, type AppError, type ErrorCode } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+
+/**
+ * Field errors that still carry their table status, so a response with data
+ * answers 400/409. GraphQL over HTTP wants 2xx whenever `data` is present;
+ * this set is the one place that still deviates, and goes when clients'
+ * status handling is fixed (see CHANGELOG).
+ */
+const FIELD_CODES_WITH_STATUS = new Set<ErrorCode>(['BAD_USER_INPUT', 'SLOT_UNAVAILABLE']);
+
+type Location = Pick<GraphQLError, 'nodes' | 'path'> | undefined;
+
+/**
+ * The one mapping from domain errors to GraphQL: `extensions.code/type` and
+ * the details, and — decided by where it was raised — request level (no
+ * field to blame: the table's HTTP status, Retry-After when the details say
+ * when) or field level (the response keeps the other fields' data).
+ */
+export function toGraphQLError(error: AppError, location?: Location): GraphQLError {
+  const { status, type } = ERROR_CODES[error.code];
+  const requestLevel = !location?.path;
+  const retryAfter = error.details.retryAfter;
+  const headers = typeof retryAfter === 'number' ? { 'Retry-After': String(retryAfter) } : undefined;
+  const http = requestLevel || FIELD_CODES_WITH_STATUS.has(error.code) ? { http: { status, ...(headers && requestLevel ? { headers } : {}) } } : {};
+  return new GraphQLError(error.message, {
+    nodes: location?.nodes,
+    path: location?.path,
+    originalError: error,
+    extensions: { code: error.code, type, ...error.details, ...http },
+  });
+}
+
+/** The same error with another message (e.g. validation errors without suggestions). */
+export function withMessage(error: GraphQLError, message: string): GraphQLError {
+  return new GraphQLError(message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: error.extensions,
+  });
+}
+
+/**
+ * Yoga's error mask: domain errors are mapped as above; errors graphql-js or
+ * Yoga raised themselves pass through; anything else is logged in full and
+ * answered with a generic message, so no internals (or secrets) leak.
+ */
+export function maskError(logger: Logger) {
+  return (error: unknown): Error => {
+    const located = error instanceof GraphQLError ? error : undefined;
+    const original = located ? located.originalError : error;
+    if (isAppError(original)) {
+      // Already mapped where it was raised (the request pipeline maps its own refusals).
+      if (located?.extensions.code === original.code) return located;
+      return toGraphQLError(original, located);
+    }
+    if (located && (!original || original instanceof GraphQLError)) return located;
+    if (isDatabaseUnavailable(original)) {
+      logger.error({ err: original }, 'database unavailable');
+      return new GraphQLError('The database is unreachable; try again shortly.', {
+        nodes: located?.nodes,
+        path: located?.path,
+        extensions: { code: 'SERVICE_UNAVAILABLE', type: 'api_error', http: { status: ERROR_CODES.SERVICE_UNAVAILABLE.status } },
+      });
+    }
+    logger.error({ err: original }, 'unexpected error');
+    // A failing field keeps the other fields' data (HTTP 200); a failure with no
+    // field to blame (e.g. while building the request context) fails the request.
+    const requestLevel = !located?.path;
+    return new GraphQLError('Something went wrong on our side. It has been logged.', {
+      nodes: located?.nodes,
+      path: located?.path,
+      extensions: {
+        code: 'INTERNAL_SERVER_ERROR',
+        type: 'api_error',
+        ...(requestLevel ? { http: { status: ERROR_CODES.INTERNAL_SERVER_ERROR.status } } : {}),
+      },
+    });
+  };
+}
+
+/** Gives errors from Yoga and graphql-js the same `code` and `type` ours carry. */
+export function useErrorTypes(): Plugin {
+  return {
+    onResultProcess({ result }) {
+      for (const single of Array.isArray(result) ? result : [result]) {
+        if (!single || Symbol.asyncIterator in single) continue;
+        for (const error of single.errors ?? []) {
+          const extensions = error.extensions as Record<string, unknown>;
+          if (typeof extensions.code !== 'string') extensions.code = 'BAD_REQUEST';
+          if (typeof extensions.type !== 'string') extensions.type = errorTypeFor(extensions.code as string);
+        }
+      }
+    },
+  };
+}

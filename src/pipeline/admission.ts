@@ -1,0 +1,66 @@
+import type { KeyCache } from '../auth/key-cache.js';
+import { presentedApiKey } from '../auth/headers.js';
+import { assertOriginPermitted } from '../auth/origin-policy.js';
+import { tenantOf, type Client, type Principal } from '../auth/principal.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
+import { appError, isAppError } from '../lib/errors.js';
+import type { RequestGuard } from '../rate-limit/request-limits.js';
+import { clientAddress } from './client-address.js';
+import type { PipelineContext } from './pipeline-context.js';
+
+export type AdmissionDeps = {
+  trustProxy: boolean;
+  keys: KeyCache;
+  guard: RequestGuard;
+  now: () => Date;
+  /** A refusal after the caller was identified: still the tenant's activity, so it is recorded. */
+  onRefused(principal: Principal, client: Client, error: unknown): void;
+  /** The caller passed every check (last-used tracking). */
+  onAdmitted(principal: Principal, client: Client, at: Date): void;
+};
+
+/**
+ * The request pipeline's checks, in their one order, before any document is
+ * parsed: client address (computed once) → failed-auth throttle → key
+ * verification (cached) → origin policy → organization header → the caller's
+ * request limit and an organization slot. The outcome goes onto the context.
+ */
+export async function admit(request: Request, context: PipelineContext, deps: AdmissionDeps): Promise<void> {
+  const client: Client = {
+    ip: clientAddress(request, context, deps.trustProxy),
+    userAgent: request.headers.get('user-agent'),
+  };
+  context.client = client;
+  const { principal, rateLimit } = await deps.guard
+    .authenticate(client.ip, () => deps.keys.verify(presentedApiKey(request.headers), deps.now()))
+    .catch((error: unknown) => {
+      if (isDatabaseUnavailable(error)) throw appError('SERVICE_UNAVAILABLE', 'The database is unreachable; try again shortly.');
+      throw error;
+    });
+  try {
+    assertOriginPermitted(principal, request, deps.trustProxy);
+    assertOrganizationHeader(principal, request);
+    const policy = deps.guard.keyPolicy(principal.key.environment, rateLimit);
+    const counted = await deps.guard.countRequest(principal.id, policy);
+    context.responseHeaders = counted.headers;
+    if (counted.refusal) throw counted.refusal;
+    const slot = await deps.guard.takeSlot(principal.organizationId);
+    // A client that goes away gives its slot back at once, even while its resolvers still run.
+    request.signal?.addEventListener('abort', () => slot.release(), { once: true });
+    const at = deps.now();
+    context.operation = { slot, startedAt: at, afterResult: [] };
+  } catch (error) {
+    if (isAppError(error) && error.code === 'FORBIDDEN') deps.onRefused(principal, client, error);
+    throw error;
+  }
+  context.principal = principal;
+  context.tenant = tenantOf(principal);
+  deps.onAdmitted(principal, client, context.operation.startedAt);
+}
+
+function assertOrganizationHeader(principal: Principal, request: Request): void {
+  const claimed = request.headers.get('x-organization-id');
+  if (claimed && claimed !== principal.organizationId) {
+    throw appError('FORBIDDEN', 'X-Organization-Id does not match the organization of this API key.');
+  }
+}

@@ -1,0 +1,37 @@
+import { getOperationAST, Kind, type DocumentNode, type ExecutionResult, type SelectionSetNode } from 'graphql';
+
+/** What the audit record says about the operation a request ran. */
+export type OperationSummary = { type: string; name: string | null; rootFields: string[] };
+
+function rootFieldsOf(selectionSet: SelectionSetNode, document: DocumentNode, seen = new Set<string>()): string[] {
+  const fields: string[] = [];
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) fields.push(selection.name.value);
+    else if (selection.kind === Kind.INLINE_FRAGMENT) fields.push(...rootFieldsOf(selection.selectionSet, document, seen));
+    else if (!seen.has(selection.name.value)) {
+      seen.add(selection.name.value);
+      const fragment = document.definitions.find(
+        (d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === selection.name.value,
+      );
+      if (fragment?.kind === Kind.FRAGMENT_DEFINITION) fields.push(...rootFieldsOf(fragment.selectionSet, document, seen));
+    }
+  }
+  return [...new Set(fields)];
+}
+
+export function summarizeOperation(document: DocumentNode, operationName: string | null | undefined): OperationSummary | undefined {
+  const operation = getOperationAST(document, operationName);
+  if (!operation) return undefined;
+  return {
+    type: operation.operation,
+    name: operation.name?.value ?? operationName ?? null,
+    rootFields: rootFieldsOf(operation.selectionSet, document),
+  };
+}
+
+export type Outcome = 'ok' | 'denied' | 'error';
+
+export function outcomeOf(errors: ExecutionResult['errors']): Outcome {
+  if (!errors?.length) return 'ok';
+  return errors.some((error) => error.extensions?.code === 'FORBIDDEN') ? 'denied' : 'error';
+}

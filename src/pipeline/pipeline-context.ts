@@ -1,0 +1,32 @@
+import type { Client, Principal, Tenant } from '../auth/principal.js';
+import type { Slot } from '../rate-limit/concurrency.js';
+import type { OperationSummary } from './operation.js';
+
+/**
+ * The object Yoga hands every hook of one operation; the same object, extended
+ * with the app's services, is the resolvers' context. The pipeline writes the
+ * caller here once (principal, tenant, client) and keeps its own bookkeeping
+ * under `operation`: nothing is looked up by Request elsewhere.
+ */
+export type PipelineContext = {
+  /** Yoga assigns these two once admission has passed (from parsing on). */
+  request?: Request;
+  /** Node's request, when served by node:http (the socket gives the peer address). */
+  req?: { socket?: { remoteAddress?: string } };
+  params?: { operationName?: string | null };
+  principal?: Principal;
+  tenant?: Tenant;
+  client?: Client;
+  /** Rate-limit headers for the response, set as soon as the caller was counted (429s carry them too). */
+  responseHeaders?: Record<string, string>;
+  operation?: OperationInFlight;
+};
+
+/** An admitted operation: the slot to give back and what its audit record says. */
+export type OperationInFlight = {
+  slot: Slot;
+  startedAt: Date;
+  summary?: OperationSummary;
+  /** Set by stages that must act once the operation's result is known (e.g. origin refresh). */
+  afterResult: Array<() => Promise<void>>;
+};

@@ -1,0 +1,152 @@
+import type { ExecutionResult } from 'graphql';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import type { Plugin } from 'graphql-yoga';
+import type { Client, Principal } from '../auth/principal.js';
+import { tenantOf } from '../auth/principal.js';
+import type { LimitsConfig } from '../config/config.js';
+import { toGraphQLError, useErrorTypes } from '../graphql/error-mapping.js';
+import { isAppError } from '../lib/errors.js';
+import { newId } from '../lib/random.js';
+import type { NewAuditEvent } from '../modules/audit/audit.service.js';
+import { admit, type AdmissionDeps } from './admission.js';
+import { useBodyLimit } from './body-limit.plugin.js';
+import { useBrowserCors, type OriginGate } from './cors.plugin.js';
+import { useGraphiQLAssets } from './graphiql-assets.js';
+import { useHealthRoutes } from './health.plugin.js';
+import { useOriginRefreshOnKeyChange } from './origin-refresh.plugin.js';
+import { useQueryLimits } from './query-limits.plugin.js';
+import { outcomeOf, summarizeOperation, type Outcome } from './operation.js';
+import type { PipelineContext } from './pipeline-context.js';
+
+export type OperationPipelineDeps = Omit<AdmissionDeps, 'onRefused' | 'onAdmitted'> & {
+  audit: { record(event: NewAuditEvent): void };
+  lastUsed: { touch(callerId: string, ip: string | null, at: Date): void };
+};
+
+/**
+ * The per-operation stages of the request pipeline, as Yoga/envelop hooks so
+ * they run for every operation whatever carried it (POST, GET, SSE):
+ * admission before the document is parsed (see admission.ts); the operation
+ * summary once it validated; and, when its result is complete — at the end of
+ * the stream for a subscription — the audit record and the slot release. The
+ * rate-limit headers go onto the HTTP response.
+ */
+export function useOperationPipeline(deps: OperationPipelineDeps): Plugin {
+  const record = (principal: Principal, client: Client, at: Date, entry: Pick<NewAuditEvent, 'action' | 'operationName' | 'rootFields'> & { outcome: Outcome }) => {
+    const tenant = tenantOf(principal);
+    deps.audit.record({
+      id: newId('evt'),
+      organizationId: tenant.organizationId,
+      environment: tenant.environment,
+      apiKeyId: principal.kind === 'api-key' ? principal.id : null,
+      ip: client.ip,
+      userAgent: client.userAgent,
+      createdAt: at,
+      ...entry,
+    });
+  };
+
+  const admission: AdmissionDeps = {
+    ...deps,
+    onAdmitted: (principal, client, at) => deps.lastUsed.touch(principal.id, client.ip, at),
+    onRefused: () => {},
+  };
+
+  const finish = async (context: PipelineContext, result: ExecutionResult) => {
+    const { operation, principal, client } = context;
+    if (!operation || !principal || !client) return;
+    try {
+      await Promise.all(operation.afterResult.map((task) => task()));
+    } finally {
+      operation.slot.release();
+      const { summary } = operation;
+      record(principal, client, deps.now(), {
+        action: summary ? `graphql.${summary.type}` : 'graphql.invalid',
+        operationName: summary?.name ?? null,
+        rootFields: summary?.rootFields ?? [],
+        outcome: outcomeOf(result.errors),
+      });
+    }
+  };
+
+  return {
+    async onParams({ request, params, context }) {
+      try {
+        await admit(request, context as unknown as PipelineContext, {
+          ...admission,
+          onRefused: (principal, client) =>
+            record(principal, client, deps.now(), {
+              action: 'graphql.refused',
+              operationName: params.operationName ?? null,
+              rootFields: [],
+              outcome: 'denied',
+            }),
+        });
+      } catch (error) {
+        // Refusals fail the whole request: mapped here, where there is no field to blame.
+        throw isAppError(error) ? toGraphQLError(error) : error;
+      }
+    },
+    onValidate({ context, params }) {
+      const { operation, params: request } = context as unknown as PipelineContext;
+      if (operation) operation.summary = summarizeOperation(params.documentAST, request?.operationName);
+    },
+    async onExecutionResult({ result, setResult, context }) {
+      const pipeline = context as unknown as PipelineContext;
+      if (!isAsyncIterable(result)) return finish(pipeline, (Array.isArray(result) ? result[0] : result) as ExecutionResult);
+      setResult(untilDone(result, (last) => finish(pipeline, last)));
+    },
+    onResponse({ response, serverContext }) {
+      const headers = (serverContext as unknown as PipelineContext).responseHeaders;
+      for (const [name, value] of Object.entries(headers ?? {})) response.headers.set(name, value);
+    },
+  };
+}
+
+const isAsyncIterable = (value: unknown): value is AsyncIterable<ExecutionResult> =>
+  typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+
+/** Passes a stream through and calls `done` once when it ends, however it ends. */
+async function* untilDone(stream: AsyncIterable<ExecutionResult>, done: (last: ExecutionResult) => Promise<void>) {
+  let last: ExecutionResult = {};
+  try {
+    for await (const item of stream) {
+      last = item;
+      yield item;
+    }
+  } finally {
+    await done(last);
+  }
+}
+
+export type RequestPipelineParts = {
+  operations: OperationPipelineDeps;
+  origins: OriginGate & { refresh(): Promise<void> };
+  maxBodyBytes: number;
+  queryLimits: LimitsConfig['query'];
+  health: Parameters<typeof useHealthRoutes>;
+};
+
+/**
+ * The whole request path, in its one order. HTTP first, before anything reads
+ * a key or the body: CORS (preflights end here), health, GraphiQL's files,
+ * the body limit, CSRF. Then per operation: admission (client address →
+ * failed-auth throttle → key verification → origin policy → organization
+ * header → key limit and organization slot), parse/validate with the query
+ * limits, execute, and at its end the audit record, slot release and the
+ * rate-limit headers; errors get their code and type last.
+ */
+export function requestPipeline(parts: RequestPipelineParts): Plugin[] {
+  return [
+    useBrowserCors(parts.origins),
+    useHealthRoutes(...parts.health),
+    useGraphiQLAssets(),
+    useBodyLimit(parts.maxBodyBytes),
+    // A browser POST must be JSON (always preflighted); a GET must carry this header.
+    useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
+    useOperationPipeline(parts.operations),
+    useQueryLimits(parts.queryLimits),
+    useOriginRefreshOnKeyChange(parts.origins),
+    useErrorTypes(),
+  ];
+}
