@@ -1,6 +1,6 @@
 /**
  * The README's scope and error tables, printed from the code that enforces
- * them (src/graphql/scopes.ts, src/graphql/errors.ts), so the documentation
+ * them (src/auth/access/scopes.ts, src/lib/errors.ts), so the documentation
  * cannot drift: a unit test compares the README with this output.
  *
  *   npx tsx scripts/readme-tables.ts           print both tables

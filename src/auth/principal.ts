@@ -1,4 +1,5 @@
 import type { MemberRole, Scope } from './access/scopes.js';
+import type { Tenant } from '../db/tenant.js';
 import type { ApiKeyEnvironment, ApiKeyType } from './key-format.js';
 
 /**
@@ -31,8 +32,7 @@ export type ApiKeyPrincipal = CallerBase & {
   };
 };
 
-/** Which slice of data a caller lives in: one organization, one of live or test. */
-export type Tenant = { organizationId: string; environment: ApiKeyEnvironment };
+export type { Tenant };
 
 export function tenantOf(principal: Principal): Tenant {
   switch (principal.kind) {

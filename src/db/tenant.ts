@@ -1,6 +1,8 @@
 import { and, eq, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
-import type { Tenant } from '../auth/principal.js';
+
+/** Which slice of data a caller lives in: one organization, one of live or test. */
+export type Tenant = { organizationId: string; environment: 'LIVE' | 'TEST' };
 
 type TenantTable = { organizationId: PgColumn; environment: PgColumn };
 

@@ -102,10 +102,16 @@ describe.skipIf(postgresTierSkipped)(`tenancy and live/test separation (${testTi
   it('filters in the data layer, whatever a resolver passes', async () => {
     const theirs = await createEventType(harness, b.adminKey, 'layer');
     const tenantA = { organizationId: a.organizationId, environment: 'LIVE' as const };
-    await expect(findEventType(harness.db, tenantA, theirs)).rejects.toMatchObject({ extensions: { code: 'NOT_FOUND' } });
+    await expect(findEventType(harness.db, tenantA, theirs)).rejects.toMatchObject({ code: 'NOT_FOUND' });
 
-    const principalA = { keyId: a.adminKeyId, organizationId: a.organizationId, environment: 'LIVE', scopes: new Set() } as unknown as Principal;
-    await expect(findApiKey(harness.db, principalA, b.adminKeyId)).rejects.toMatchObject({ extensions: { code: 'NOT_FOUND' } });
+    const principalA = {
+      kind: 'api-key',
+      id: a.adminKeyId,
+      organizationId: a.organizationId,
+      scopes: new Set(),
+      key: { environment: 'LIVE' },
+    } as unknown as Principal;
+    await expect(findApiKey(harness.db, principalA, b.adminKeyId)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect((await listApiKeys(harness.db, principalA, true)).every((key) => key.organizationId === a.organizationId)).toBe(true);
     expect(tenantOf(principalA)).toEqual(tenantA);
   });

@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { AppError } from '../../src/lib/errors.js';
 import { describe, expect, it } from 'vitest';
 import type { CustomFieldDefinition } from '../../src/db/schema/event-types.js';
 import { validateCustomFieldDefinitions, validateCustomFieldValues } from '../../src/modules/event-types/custom-fields.js';
@@ -8,9 +8,9 @@ function refusedField(work: () => unknown): string {
   try {
     work();
   } catch (error) {
-    expect(error).toBeInstanceOf(GraphQLError);
-    expect((error as GraphQLError).extensions.code).toBe('BAD_USER_INPUT');
-    return (error as GraphQLError).extensions.field as string;
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe('BAD_USER_INPUT');
+    return (error as AppError).details.field as string;
   }
   throw new Error('expected a BAD_USER_INPUT error');
 }

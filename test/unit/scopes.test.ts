@@ -11,6 +11,7 @@ import {
 } from '../../src/auth/access/scopes.js';
 import { validateScopes } from '../../src/auth/access/key-rules.js';
 import { authenticated, requires } from '../../src/graphql/requirements.js';
+import type { AppError } from '../../src/lib/errors.js';
 
 describe('scope catalogue', () => {
   it('holds exactly the scopes of the contract', () => {
@@ -118,7 +119,8 @@ describe('scopes a key may be given', () => {
     try {
       work();
     } catch (error) {
-      return { message: (error as Error).message, extensions: (error as { extensions: Record<string, unknown> }).extensions };
+      const { code, details } = error as AppError;
+      return { message: (error as Error).message, extensions: { code, ...details } };
     }
     throw new Error('expected a refusal');
   };

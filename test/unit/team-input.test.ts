@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import type { AppError } from '../../src/lib/errors.js';
 import { describe, expect, it } from 'vitest';
 import { checkedCapacity, checkedTimeZone, checkedWorkingHours } from '../../src/modules/team/team-input.js';
 
@@ -6,8 +6,8 @@ function refusedField(work: () => unknown): string {
   try {
     work();
   } catch (error) {
-    expect((error as GraphQLError).extensions.code).toBe('BAD_USER_INPUT');
-    return (error as GraphQLError).extensions.field as string;
+    expect((error as AppError).code).toBe('BAD_USER_INPUT');
+    return (error as AppError).details.field as string;
   }
   throw new Error('expected a BAD_USER_INPUT error');
 }

@@ -5,10 +5,13 @@
  */
 import DataLoader from 'dataloader';
 import { and, asc, eq, inArray } from 'drizzle-orm';
-import { tenantOf } from '../../auth/principal.js';
 import { apiKeys, bookingEvents, eventTypes, teamMembers } from '../../db/schema/index.js';
 import { inTenant } from '../../db/tenant.js';
-import type { RequestContext } from '../../graphql/context.js';
+import type { Executor } from '../../db/client.js';
+import type { Tenant } from '../../db/tenant.js';
+
+/** What the loaders read: one request's database handle and tenant (the GraphQL context has both). */
+type RequestScope = { db: Executor; tenant: Tenant };
 import type { BookingEvent } from './bookings.service.js';
 
 export type KeyReference = { id: string; preview: string };
@@ -18,8 +21,7 @@ function byId<T extends { id: string }>(ids: readonly string[], rows: T[]): (T |
   return ids.map((id) => found.get(id));
 }
 
-function createLoaders({ db, principal }: RequestContext) {
-  const tenant = tenantOf(principal);
+function createLoaders({ db, tenant }: RequestScope) {
   return {
     // Deleted event types included: existing bookings keep pointing at them.
     eventType: new DataLoader(async (ids: readonly string[]) =>
@@ -52,10 +54,10 @@ function createLoaders({ db, principal }: RequestContext) {
 
 export type BookingLoaders = ReturnType<typeof createLoaders>;
 
-const perRequest = new WeakMap<RequestContext, BookingLoaders>();
+const perRequest = new WeakMap<RequestScope, BookingLoaders>();
 
 /** The loaders of this request; created on first use, gone with the request. */
-export function bookingLoaders(context: RequestContext): BookingLoaders {
+export function bookingLoaders(context: RequestScope): BookingLoaders {
   let loaders = perRequest.get(context);
   if (!loaders) {
     loaders = createLoaders(context);

@@ -3,12 +3,14 @@
  * event types costs one hosts query instead of one per event type.
  */
 import DataLoader from 'dataloader';
-import { tenantOf } from '../../auth/principal.js';
-import type { RequestContext } from '../../graphql/context.js';
+import type { Executor } from '../../db/client.js';
+import type { Tenant } from '../../db/tenant.js';
+
+/** What the loaders read: one request's database handle and tenant (the GraphQL context has both). */
+type RequestScope = { db: Executor; tenant: Tenant };
 import { hostsByEventType, type TeamMember } from '../team/team.service.js';
 
-function createLoaders({ db, principal }: RequestContext) {
-  const tenant = tenantOf(principal);
+function createLoaders({ db, tenant }: RequestScope) {
   return {
     hosts: new DataLoader(async (eventTypeIds: readonly string[]) => {
       const byEventType = await hostsByEventType(db, tenant, eventTypeIds);
@@ -19,10 +21,10 @@ function createLoaders({ db, principal }: RequestContext) {
 
 type EventTypeLoaders = ReturnType<typeof createLoaders>;
 
-const perRequest = new WeakMap<RequestContext, EventTypeLoaders>();
+const perRequest = new WeakMap<RequestScope, EventTypeLoaders>();
 
 /** The loaders of this request; created on first use, gone with the request. */
-export function eventTypeLoaders(context: RequestContext): EventTypeLoaders {
+export function eventTypeLoaders(context: RequestScope): EventTypeLoaders {
   let loaders = perRequest.get(context);
   if (!loaders) {
     loaders = createLoaders(context);
