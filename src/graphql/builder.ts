@@ -26,6 +26,8 @@ export const builder = new SchemaBuilder<{
   defaultFieldNullability: false,
   directives: { useGraphQLToolsUnorderedDirectives: true },
   scopeAuth: {
+    // A subscription's fields are checked when it starts, not only per event it sends.
+    authorizeOnSubscribe: true,
     authScopes: (context) => ({
       scopes: (requirement) => isSatisfied(requirement, context.principal.scopes),
       authenticated: true,

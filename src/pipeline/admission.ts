@@ -14,7 +14,7 @@ export type AdmissionDeps = {
   guard: RequestGuard;
   now: () => Date;
   /** A refusal after the caller was identified: still the tenant's activity, so it is recorded. */
-  onRefused(principal: Principal, client: Client, error: unknown): void;
+  onRefused(principal: Principal, client: Client, operationName: string | null): void;
   /** The caller passed every check (last-used tracking). */
   onAdmitted(principal: Principal, client: Client, at: Date): void;
 };
@@ -25,7 +25,12 @@ export type AdmissionDeps = {
  * verification (cached) → origin policy → organization header → the caller's
  * request limit and an organization slot. The outcome goes onto the context.
  */
-export async function admit(request: Request, context: PipelineContext, deps: AdmissionDeps): Promise<void> {
+export async function admit(
+  request: Request,
+  operationName: string | null,
+  context: PipelineContext,
+  deps: AdmissionDeps,
+): Promise<void> {
   const client: Client = {
     ip: clientAddress(request, context, deps.trustProxy),
     userAgent: request.headers.get('user-agent'),
@@ -50,7 +55,7 @@ export async function admit(request: Request, context: PipelineContext, deps: Ad
     const at = deps.now();
     context.operation = { slot, startedAt: at, afterResult: [] };
   } catch (error) {
-    if (isAppError(error) && error.code === 'FORBIDDEN') deps.onRefused(principal, client, error);
+    if (isAppError(error) && error.code === 'FORBIDDEN') deps.onRefused(principal, client, operationName);
     throw error;
   }
   context.principal = principal;

@@ -49,7 +49,8 @@ export function useOperationPipeline(deps: OperationPipelineDeps): Plugin {
   const admission: AdmissionDeps = {
     ...deps,
     onAdmitted: (principal, client, at) => deps.lastUsed.touch(principal.id, client.ip, at),
-    onRefused: () => {},
+    onRefused: (principal, client, operationName) =>
+      record(principal, client, deps.now(), { action: 'graphql.refused', operationName, rootFields: [], outcome: 'denied' }),
   };
 
   const finish = async (context: PipelineContext, result: ExecutionResult) => {
@@ -72,16 +73,7 @@ export function useOperationPipeline(deps: OperationPipelineDeps): Plugin {
   return {
     async onParams({ request, params, context }) {
       try {
-        await admit(request, context as unknown as PipelineContext, {
-          ...admission,
-          onRefused: (principal, client) =>
-            record(principal, client, deps.now(), {
-              action: 'graphql.refused',
-              operationName: params.operationName ?? null,
-              rootFields: [],
-              outcome: 'denied',
-            }),
-        });
+        await admit(request, params.operationName ?? null, context as unknown as PipelineContext, admission);
       } catch (error) {
         // Refusals fail the whole request: mapped here, where there is no field to blame.
         throw isAppError(error) ? toGraphQLError(error) : error;
