@@ -59,7 +59,7 @@ export function integer(spec: Described & { default: number; min: number; max: n
 export function oneOf<const T extends string>(spec: Described & { values: readonly T[]; default: T }): Setting<T> {
   return {
     variable: spec.variable,
-    accepts: spec.values.map(code).join(', '),
+    accepts: `${spec.values.slice(0, -1).map(code).join(', ')} or ${code(spec.values.at(-1)!)}`,
     shownDefault: code(spec.default),
     description: spec.description,
     read(env) {

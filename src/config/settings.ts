@@ -17,7 +17,7 @@ const databaseUrl = custom<string>({
   accepts: '`postgres://…`, `postgresql://…`, `file://PATH` or `memory://`',
   shownDefault: `\`${DEFAULT_DATABASE_URL}\``,
   description:
-    '`postgres://…` or `postgresql://…`: a real PostgreSQL (through postgres.js). `file://PATH`: embedded PGlite persisted in the folder PATH. `memory://`: a throw-away in-memory PGlite.',
+    'Where the data lives: a real PostgreSQL (`postgres://`, `postgresql://`, through postgres.js), an embedded PGlite persisted in the folder PATH (`file://PATH`), or a throw-away in-memory PGlite (`memory://`).',
   parse(url, refuse) {
     try {
       parseDatabaseUrl(url);
