@@ -12,9 +12,9 @@ import { loadSignatureRecipe } from '../helpers/signature-recipe.js';
 import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
 
 function walkthroughOperations(): string[] {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const readme = readFileSync(new URL('../../docs/booking-domain.md', import.meta.url), 'utf8');
   const section = /<!-- end-to-end:start -->([\s\S]*?)<!-- end-to-end:end -->/.exec(readme);
-  if (!section) throw new Error('README.md has no end-to-end section');
+  if (!section) throw new Error('docs/booking-domain.md has no end-to-end section');
   return [...section[1]!.matchAll(/```graphql\n([\s\S]*?)```/g)].map((match) => match[1]!);
 }
 

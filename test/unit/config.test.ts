@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_DATABASE_URL, loadConfig } from '../../src/config/config.js';
+import { listSettings } from '../../src/config/setting.js';
+import { SETTINGS } from '../../src/config/settings.js';
 import { parseDatabaseUrl } from '../../src/db/client.js';
 
 function refusal(env: Record<string, string>): ConfigError {
@@ -84,5 +86,19 @@ describe('configuration', () => {
     expect(parseDatabaseUrl('memory://')).toEqual({ kind: 'pglite-memory' });
     expect(parseDatabaseUrl('file://.data/pglite')).toEqual({ kind: 'pglite-dir', path: '.data/pglite' });
     expect(parseDatabaseUrl('file:///var/lib/tessera')).toEqual({ kind: 'pglite-dir', path: '/var/lib/tessera' });
+  });
+});
+
+describe('the settings table', () => {
+  it('declares each variable once', () => {
+    const variables = listSettings(SETTINGS).map((setting) => setting.variable);
+    expect(variables.length).toBeGreaterThan(25);
+    expect(new Set(variables).size).toBe(variables.length);
+  });
+
+  it('gives a refusal in the same words for every integer setting', () => {
+    for (const setting of listSettings(SETTINGS).filter((s) => s.accepts.startsWith('integer'))) {
+      expect(() => setting.read({ [setting.variable]: 'many' })).toThrow(new RegExp(`^${setting.variable}: expected an integer from \\d+ to \\d+, got "many"$`));
+    }
   });
 });

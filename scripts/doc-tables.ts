@@ -1,0 +1,86 @@
+/**
+ * The documentation's generated tables, printed from the code they describe,
+ * so the docs cannot drift: a unit test (test/unit/docs.test.ts) compares each
+ * file with this output.
+ *
+ *   configuration  README.md                 src/config/settings.ts
+ *   scopes         docs/keys-and-scopes.md   src/auth/access/scopes.ts
+ *   errors         docs/errors.md            src/lib/errors.ts
+ *
+ *   npx tsx scripts/doc-tables.ts           print every table
+ *   npx tsx scripts/doc-tables.ts --write   rewrite them in their files
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { listSettings } from '../src/config/setting.js';
+import { SETTINGS } from '../src/config/settings.js';
+import { ERROR_CODES } from '../src/lib/errors.js';
+import { ALL_SCOPES, PUBLIC_KEY_SCOPES, ROLE_SCOPES, SCOPE_GROUPS, SCOPES, WILDCARD } from '../src/auth/access/scopes.js';
+
+const yes = (value: boolean) => (value ? 'yes' : '—');
+const code = (name: string) => `\`${name}\``;
+
+export function configurationTable(): string {
+  return [
+    '| variable | default | accepts | meaning |',
+    '|---|---|---|---|',
+    ...listSettings(SETTINGS).map(
+      (setting) => `| ${code(setting.variable)} | ${setting.shownDefault ?? 'unset'} | ${setting.accepts} | ${setting.description} |`,
+    ),
+  ].join('\n');
+}
+
+export function scopeTable(): string {
+  const rows = ALL_SCOPES.map(
+    (scope) => `| ${code(scope)} | ${SCOPES[scope]} | ${yes(PUBLIC_KEY_SCOPES.includes(scope))} | ${yes(ROLE_SCOPES.MEMBER.has(scope))} |`,
+  );
+  const groups = Object.entries(SCOPE_GROUPS).map(
+    ([group, scopes]) => `| ${code(group)} | Group: ${scopes.map(code).join(', ')}. | ${yes(scopes.every((s) => PUBLIC_KEY_SCOPES.includes(s)))} | ${yes(scopes.every((s) => ROLE_SCOPES.MEMBER.has(s)))} |`,
+  );
+  return [
+    '| scope | grants | public keys | MEMBER role |',
+    '|---|---|---|---|',
+    ...rows,
+    ...groups,
+    `| ${code(WILDCARD)} | Every scope above; secret keys only. | — | only the scopes marked yes |`,
+  ].join('\n');
+}
+
+export function errorTable(): string {
+  return [
+    '| HTTP status | `extensions.code` | `extensions.type` | when |',
+    '|---|---|---|---|',
+    ...Object.entries(ERROR_CODES).map(([name, { status, type, when }]) => `| ${status} | ${code(name)} | ${code(type)} | ${when} |`),
+  ].join('\n');
+}
+
+/** Each generated table, and the file (relative to the repository) it lives in between its markers. */
+export const DOC_TABLES = {
+  configuration: { file: 'README.md', print: configurationTable },
+  scopes: { file: 'docs/keys-and-scopes.md', print: scopeTable },
+  errors: { file: 'docs/errors.md', print: errorTable },
+} as const;
+
+const markers = (name: string) => new RegExp(`<!-- ${name}:start -->([\\s\\S]*?)<!-- ${name}:end -->`);
+
+/** The text between `<!-- NAME:start -->` and `<!-- NAME:end -->`, trimmed. */
+export function docSection(text: string, name: string): string | undefined {
+  return markers(name).exec(text)?.[1]?.trim();
+}
+
+const repositoryFile = (file: string) => fileURLToPath(new URL(`../${file}`, import.meta.url));
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const write = process.argv.includes('--write');
+  for (const [name, { file, print }] of Object.entries(DOC_TABLES)) {
+    if (!write) {
+      console.log(`<!-- ${name} (${file}) -->\n${print()}\n`);
+      continue;
+    }
+    const before = readFileSync(repositoryFile(file), 'utf8');
+    if (docSection(before, name) === undefined) throw new Error(`${file} has no ${name} markers`);
+    const after = before.replace(markers(name), () => `<!-- ${name}:start -->\n${print()}\n<!-- ${name}:end -->`);
+    writeFileSync(repositoryFile(file), after);
+    console.log(`${file}: ${name} table rewritten from the code.`);
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * Every configuration setting, declared once: its environment variable, what
+ * it accepts, its default and what it means. The tree has the shape of
+ * `Config` (src/config/config.ts), so where a setting sits is where its value
+ * lands. loadConfig reads it; README's configuration table is printed from it
+ * (scripts/doc-tables.ts), and a unit test fails when the two differ.
+ */
+import { parseDatabaseUrl } from '../db/client.js';
+import { custom, flag, integer, oneOf, text } from './setting.js';
+
+export const DEFAULT_DATABASE_URL = 'file://.data/pglite';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const databaseUrl = custom<string>({
+  variable: 'DATABASE_URL',
+  accepts: '`postgres://…`, `postgresql://…`, `file://PATH` or `memory://`',
+  shownDefault: `\`${DEFAULT_DATABASE_URL}\``,
+  description:
+    'Where the data lives: a real PostgreSQL (`postgres://`, `postgresql://`, through postgres.js), an embedded PGlite persisted in the folder PATH (`file://PATH`), or a throw-away in-memory PGlite (`memory://`).',
+  parse(url, refuse) {
+    try {
+      parseDatabaseUrl(url);
+    } catch (error) {
+      refuse((error as Error).message);
+    }
+    return url;
+  },
+  unset: () => DEFAULT_DATABASE_URL,
+});
+
+const encryptionKey = custom<Buffer | null>({
+  variable: 'ENCRYPTION_KEY',
+  accepts: '32 bytes in base64',
+  shownDefault: null,
+  description:
+    'Seals stored webhook secrets and calendar feed URLs; generate one with `openssl rand -base64 32` and keep it in your secret store. Required with a `postgres://` database (every instance must share it). Unset, the embedded database keeps a generated key in `encryption.key` beside its data folder, and `memory://` uses a random key per process.',
+  parse(raw, refuse) {
+    const key = Buffer.from(raw, 'base64');
+    if (key.length !== 32 || key.toString('base64') !== raw.replace(/\s/g, '')) {
+      refuse('expected 32 bytes in base64 (`openssl rand -base64 32`)');
+    }
+    return key;
+  },
+  unset(refuse, env) {
+    // Every instance over a shared PostgreSQL must open what the others sealed.
+    if (parseDatabaseUrl(databaseUrl.read(env)).kind === 'postgres') {
+      refuse('required with a postgres:// DATABASE_URL; generate one with `openssl rand -base64 32`');
+    }
+    // resolveEncryptionKey (src/config/encryption-key.ts) decides what the embedded databases use.
+    return null;
+  },
+});
+
+const redisUrl = custom<string | null>({
+  variable: 'REDIS_URL',
+  accepts: '`redis://…` or `rediss://…`',
+  shownDefault: null,
+  description:
+    'Redis (through ioredis) for every shared counter: key limits, failed authentications, concurrency slots and field logs. Unset: counted in memory, right for one instance.',
+  parse(url, refuse) {
+    // Only the scheme is echoed: the rest may carry a password.
+    if (!/^rediss?:\/\/[^/]/.test(url)) refuse(`expected redis://host:port or rediss://…, got ${JSON.stringify(`${url.split(':')[0]}:…`)}`);
+    return url;
+  },
+  unset: () => null,
+});
+
+export const SETTINGS = {
+  port: integer({ variable: 'PORT', default: 4000, min: 0, max: 65535, description: 'HTTP port. `0` picks a free one (the start-up log says which).' }),
+  host: text({ variable: 'HOST', accepts: 'an interface address or host name', default: '0.0.0.0', description: 'Interface to listen on.' }),
+  databaseUrl,
+  logLevel: oneOf({
+    variable: 'LOG_LEVEL',
+    values: LOG_LEVELS,
+    default: 'info',
+    description: 'Logs are JSON lines on stdout; secrets are never logged.',
+  }),
+  trustProxy: flag({
+    variable: 'TRUST_PROXY',
+    words: ['true', 'false'],
+    default: false,
+    description:
+      '`true` when a proxy you trust sits in front: the client IP (audit log, last used, limits) is then the first `X-Forwarded-For` address instead of the socket peer.',
+  }),
+  auditFlushIntervalMs: integer({
+    variable: 'AUDIT_FLUSH_INTERVAL_MS',
+    default: 1000,
+    min: 10,
+    max: 60_000,
+    description: 'How often buffered request audit records are written.',
+  }),
+  auditMaxBuffered: integer({
+    variable: 'AUDIT_MAX_BUFFERED',
+    default: 10_000,
+    min: 100,
+    max: 1_000_000,
+    description: 'Most request audit records held in memory while the database is slow or down; beyond it new records are dropped, counted and logged.',
+  }),
+  lastUsedWriteIntervalMs: integer({
+    variable: 'LAST_USED_WRITE_INTERVAL_MS',
+    default: 60_000,
+    min: 1000,
+    max: 3_600_000,
+    description: 'At most one `lastUsedAt`/`lastUsedIp` write per key per this interval.',
+  }),
+  encryptionKey,
+  webhookPollIntervalMs: integer({
+    variable: 'WEBHOOK_POLL_INTERVAL_MS',
+    default: 1000,
+    min: 0,
+    max: 600_000,
+    description: 'How often the webhook worker looks for due deliveries; `0` turns it off.',
+  }),
+  webhookTimeoutMs: integer({
+    variable: 'WEBHOOK_TIMEOUT_MS',
+    default: 10_000,
+    min: 1,
+    max: 60_000,
+    description: 'How long a webhook delivery may take; a timeout is retried like a non-2xx answer.',
+  }),
+  calendarFetchTimeoutMs: integer({
+    variable: 'CALENDAR_FETCH_TIMEOUT_MS',
+    default: 10_000,
+    min: 1,
+    max: 60_000,
+    description: 'How long fetching a calendar feed may take.',
+  }),
+  calendarRefreshIntervalMs: integer({
+    variable: 'CALENDAR_REFRESH_INTERVAL_MS',
+    default: 600_000,
+    min: 0,
+    max: 86_400_000,
+    description: "How old a calendar feed's snapshot may get before it is fetched again; `0` turns background refresh off.",
+  }),
+  redisUrl,
+  limits: {
+    keyRequestsPerMinute: {
+      LIVE: integer({
+        variable: 'RATE_LIMIT_LIVE_PER_MINUTE',
+        default: 1000,
+        min: 1,
+        max: 10_000_000,
+        description: 'Default request limit per minute of a live key; `setApiKeyRateLimit` gives a key its own.',
+      }),
+      TEST: integer({
+        variable: 'RATE_LIMIT_TEST_PER_MINUTE',
+        default: 100,
+        min: 1,
+        max: 10_000_000,
+        description: 'Default request limit per minute of a test key.',
+      }),
+    },
+    organizationConcurrency: integer({
+      variable: 'ORG_CONCURRENCY_LIMIT',
+      default: 100,
+      min: 1,
+      max: 100_000,
+      description: 'Requests of one organization in flight at once, across all instances.',
+    }),
+    concurrencySlotTtlMs: integer({
+      variable: 'ORG_CONCURRENCY_SLOT_TTL_MS',
+      default: 60_000,
+      min: 1000,
+      max: 3_600_000,
+      description: 'Life of a concurrency slot an instance never gave back (it died holding it).',
+    }),
+    authFailuresPerMinute: integer({
+      variable: 'AUTH_FAILURES_PER_MINUTE',
+      default: 30,
+      min: 1,
+      max: 100_000,
+      description: 'Failed authentications per client address per minute before 429 `AUTHENTICATION_THROTTLED`.',
+    }),
+    maxBodyBytes: integer({
+      variable: 'MAX_BODY_BYTES',
+      default: 262_144,
+      min: 1024,
+      max: 104_857_600,
+      description: 'Largest request body; a larger one gets 413 `PAYLOAD_TOO_LARGE`.',
+    }),
+    fieldLimits: flag({
+      variable: 'FIELD_RATE_LIMITS',
+      words: ['on', 'off'],
+      default: true,
+      description: '`off` stops enforcing `@rateLimit` (the directives are still printed).',
+    }),
+    query: {
+      maxDepth: integer({
+        variable: 'QUERY_MAX_DEPTH',
+        default: 10,
+        min: 1,
+        max: 100,
+        description: "Deepest selection (introspection's `__schema` is exempt).",
+      }),
+      maxAliases: integer({ variable: 'QUERY_MAX_ALIASES', default: 15, min: 0, max: 1000, description: 'Most aliases in one operation.' }),
+      maxTokens: integer({
+        variable: 'QUERY_MAX_TOKENS',
+        default: 2000,
+        min: 10,
+        max: 1_000_000,
+        description: 'Most lexer tokens in a document, counted before parsing.',
+      }),
+      maxDirectives: integer({ variable: 'QUERY_MAX_DIRECTIVES', default: 20, min: 0, max: 1000, description: 'Most directives in one operation.' }),
+      maxCost: integer({
+        variable: 'QUERY_MAX_COST',
+        default: 20_000,
+        min: 10,
+        max: 10_000_000,
+        description:
+          "Highest graphql-armor cost of an operation: object 2, scalar 1, ×1.5 per level, × `first`/`last` (so `bookings(first: 100)` with a dozen fields is about 6,000).",
+      }),
+    },
+    keyCacheTtlMs: integer({
+      variable: 'KEY_CACHE_TTL_MS',
+      default: 300_000,
+      min: 0,
+      max: 86_400_000,
+      description: 'Longest a cached key verification lives, as a safety net behind change notices; `0` turns the cache off.',
+    }),
+    redisTimeoutMs: integer({
+      variable: 'REDIS_TIMEOUT_MS',
+      default: 250,
+      min: 10,
+      max: 10_000,
+      description: 'Longest a request waits on Redis before falling back to per-instance memory.',
+    }),
+  },
+} as const;
