@@ -1,13 +1,16 @@
 import { eq } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { Executor } from '../db/client.js';
 import { apiKeys, members } from '../db/schema/index.js';
 import { appError } from '../lib/errors.js';
-import { effectiveKeyScopes } from './access/scopes.js';
+import { effectiveKeyScopes, lowerRole } from './access/scopes.js';
 import { hashApiKey, parseApiKey } from './key-format.js';
 import { keyEndsAt, keyStatus, rateLimitOverrideOf, type RateLimitOverride } from './key-state.js';
 import type { ApiKeyPrincipal } from './principal.js';
 
 const invalid = (message: string) => appError('INVALID_API_KEY', message);
+
+const recipients = alias(members, 'recipients');
 
 /** What verification learns, beyond the principal, for caching and limiting. */
 export type VerifiedKey = {
@@ -37,9 +40,14 @@ export function assertWellFormed(presented: string): void {
 export async function verifyApiKey(db: Executor, presented: string, now: Date): Promise<VerifiedKey> {
   assertWellFormed(presented);
   const [row] = await db
-    .select({ key: apiKeys, role: members.role, memberActive: members.active })
+    .select({
+      key: apiKeys,
+      owner: { role: members.role, active: members.active },
+      recipient: { role: recipients.role, active: recipients.active },
+    })
     .from(apiKeys)
     .innerJoin(members, eq(members.id, apiKeys.ownerMemberId))
+    .innerJoin(recipients, eq(recipients.id, apiKeys.recipientMemberId))
     .where(eq(apiKeys.hash, hashApiKey(presented)))
     .limit(1);
   if (!row) throw invalid('This API key does not exist.');
@@ -47,15 +55,25 @@ export async function verifyApiKey(db: Executor, presented: string, now: Date): 
   const status = keyStatus(key, now);
   if (status === 'REVOKED') throw invalid(`This API key was revoked at ${key.revokedAt!.toISOString()}.`);
   if (status === 'EXPIRED') throw invalid(`This API key expired at ${key.expiresAt!.toISOString()}.`);
-  if (!row.memberActive) throw invalid('The member who owns this API key has been deactivated.');
+  if (!row.owner.active) throw invalid('The member who owns this API key has been deactivated.');
+  // Whoever received this secret answers for it: their departure ends it, whoever owns the record.
+  if (!row.recipient.active) throw invalid('The member this API key was issued to has been deactivated.');
+  const role = lowerRole(row.owner.role, row.recipient.role);
 
   const principal: ApiKeyPrincipal = {
     kind: 'api-key',
     id: key.id,
     organizationId: key.organizationId,
-    role: row.role,
-    scopes: effectiveKeyScopes(key.scopes, row.role, key.type),
-    key: { type: key.type, environment: key.environment, ownerMemberId: key.ownerMemberId, allowedOrigins: key.allowedOrigins },
+    role,
+    scopes: effectiveKeyScopes(key.scopes, role, key.type),
+    key: {
+      type: key.type,
+      environment: key.environment,
+      ownerMemberId: key.ownerMemberId,
+      recipientMemberId: key.recipientMemberId,
+      allowedOrigins: key.allowedOrigins,
+      endsAt: keyEndsAt(key),
+    },
   };
-  return { principal, endsAt: keyEndsAt(key), rateLimit: rateLimitOverrideOf(key) };
+  return { principal, endsAt: principal.key.endsAt, rateLimit: rateLimitOverrideOf(key) };
 }

@@ -77,7 +77,10 @@ export class KeyCache {
     this.pending.clear();
     for (const [hash, { verified }] of this.entries) {
       const { principal } = verified;
-      const matches = 'keyId' in change ? principal.id === change.keyId : principal.key.ownerMemberId === change.memberId;
+      const matches =
+        'keyId' in change
+          ? principal.id === change.keyId
+          : principal.key.ownerMemberId === change.memberId || principal.key.recipientMemberId === change.memberId;
       if (matches) this.entries.delete(hash);
     }
   }

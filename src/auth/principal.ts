@@ -28,6 +28,10 @@ export type ApiKeyPrincipal = CallerBase & {
     environment: ApiKeyEnvironment;
     /** The member who owns the key record. */
     ownerMemberId: string;
+    /** The member who received the current secret (by create or roll); bound by their role too. */
+    recipientMemberId: string;
+    /** When the key stops working on its own; null: never. Nothing it mints may outlive it. */
+    endsAt: Date | null;
     allowedOrigins: readonly string[];
   };
 };

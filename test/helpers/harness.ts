@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config/config.js';
 import type { DatabaseHandle } from '../../src/db/client.js';
 import type { MemberRole } from '../../src/auth/access/scopes.js';
 import { createLogger } from '../../src/lib/logger.js';
-import { createOperatorKey } from '../../src/modules/api-keys/api-keys.service.js';
+import { createOperatorKey } from '../../src/modules/api-keys/key-issuance.js';
 import { bootstrapOrganization } from '../../src/modules/organizations/bootstrap.js';
 import { addMember } from '../../src/modules/organizations/organizations.service.js';
 import { createTestDatabase } from './test-database.js';

@@ -5,7 +5,7 @@ import type { Database } from '../../src/db/client.js';
 import { apiKeys, auditEvents } from '../../src/db/schema/index.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { newId } from '../../src/lib/random.js';
-import { createApiKey } from '../../src/modules/api-keys/api-keys.service.js';
+import { createApiKey } from '../../src/modules/api-keys/key-issuance.js';
 import { RequestAuditLog } from '../../src/modules/audit/request-audit-log.js';
 import { createdKey, createKey, expectOk, revokeKey, rollKey, updateKey } from '../helpers/api-keys.js';
 import { TestHarness, type GraphQLResponse, type TestOrganization } from '../helpers/harness.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeAllowedOrigin, originAllowed } from '../../src/auth/origins.js';
-import { validateAllowedOrigins } from '../../src/auth/access/key-rules.js';
+import { validateAllowedOrigins } from '../../src/auth/access/key-settings.js';
 
 const normalized = (raw: string) => {
   const check = normalizeAllowedOrigin(raw);

@@ -9,7 +9,7 @@ import {
   ROLE_SCOPES,
   SCOPE_GROUPS,
 } from '../../src/auth/access/scopes.js';
-import { validateScopes } from '../../src/auth/access/key-rules.js';
+import { validateScopes } from '../../src/auth/access/key-settings.js';
 import { authenticated, requires } from '../../src/graphql/requirements.js';
 import type { AppError } from '../../src/lib/errors.js';
 

@@ -62,6 +62,11 @@ export const ROLE_SCOPES: Record<MemberRole, ReadonlySet<Scope>> = {
   MEMBER: new Set(ALL_SCOPES.filter((scope) => !MEMBER_WITHHELD.includes(scope))),
 };
 
+/** The narrower of two roles: a key is capped by both its owner and the member who received it. */
+export function lowerRole(a: MemberRole, b: MemberRole): MemberRole {
+  return a === 'ADMIN' ? b : a;
+}
+
 export function isScope(name: string): name is Scope {
   return Object.hasOwn(SCOPES, name);
 }

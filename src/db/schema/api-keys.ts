@@ -20,6 +20,13 @@ export const apiKeys = pgTable(
     ownerMemberId: text('owner_member_id')
       .notNull()
       .references(() => members.id),
+    /**
+     * The member who received the current secret (whoever created or last
+     * rolled it): their role and activity bind the key as much as the owner's.
+     */
+    recipientMemberId: text('recipient_member_id')
+      .notNull()
+      .references(() => members.id),
     name: text('name').notNull(),
     type: apiKeyTypeEnum('type').notNull(),
     hash: text('hash').notNull(),
@@ -29,6 +36,8 @@ export const apiKeys = pgTable(
     createdAt: createdAt(),
     createdByKeyId: text('created_by_key_id'),
     expiresAt: timestamptz('expires_at'),
+    /** The lifetime chosen at creation, kept by every roll; null: never expires. */
+    lifetimeDays: integer('lifetime_days'),
     revokedAt: timestamptz('revoked_at'),
     rolledFromKeyId: text('rolled_from_key_id'),
     lastUsedAt: timestamptz('last_used_at'),
@@ -40,6 +49,7 @@ export const apiKeys = pgTable(
   (t) => [
     uniqueIndex('api_keys_hash_idx').on(t.hash),
     index('api_keys_organization_idx').on(t.organizationId, t.environment, t.createdAt),
+    index('api_keys_recipient_idx').on(t.recipientMemberId),
     check(
       'api_keys_rate_limit_override',
       sql`(${t.rateLimitRequests} is null) = (${t.rateLimitWindowSeconds} is null)`,

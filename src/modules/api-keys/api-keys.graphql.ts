@@ -5,17 +5,10 @@ import { requires } from '../../graphql/requirements.js';
 import { FIELD_LIMITS, rateLimited } from '../../rate-limit/field-limits.js';
 import { MemberRef } from '../organizations/organizations.graphql.js';
 import { findMember } from '../organizations/organizations.service.js';
-import {
-  createApiKey,
-  findApiKey,
-  listApiKeys,
-  revokeApiKey,
-  rollApiKey,
-  updateApiKey,
-  type ApiKey,
-  type CreatedApiKey,
-} from './api-keys.service.js';
-import { EXPIRY_DAYS, MAX_ROLL_GRACE_SECONDS } from '../../auth/access/key-rules.js';
+import { findApiKey, listApiKeys, revokeApiKey, updateApiKey, type ApiKey } from './api-keys.service.js';
+import { createApiKey, rollApiKey, type CreatedApiKey } from './key-issuance.js';
+import { MAX_ROLL_GRACE_SECONDS } from '../../auth/access/key-lifecycle.js';
+import { EXPIRY_DAYS } from '../../auth/access/key-settings.js';
 
 const ApiKeyTypeEnum = builder.enumType('ApiKeyType', {
   values: {

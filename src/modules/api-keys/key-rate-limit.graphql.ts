@@ -3,7 +3,7 @@ import { requires } from '../../graphql/requirements.js';
 import { FIELD_LIMITS, rateLimited } from '../../rate-limit/field-limits.js';
 import type { KeyPolicy } from '../../rate-limit/request-limits.js';
 import { ApiKeyRef } from './api-keys.graphql.js';
-import { MAX_OVERRIDE_REQUESTS, MAX_OVERRIDE_WINDOW_SECONDS } from '../../auth/access/key-rules.js';
+import { MAX_OVERRIDE_REQUESTS, MAX_OVERRIDE_WINDOW_SECONDS } from '../../auth/access/key-lifecycle.js';
 import { rateLimitOverrideOf } from '../../auth/key-state.js';
 import { setApiKeyRateLimit } from './key-rate-limit.js';
 
@@ -47,6 +47,7 @@ builder.mutationField('setApiKeyRateLimit', (t) =>
         String(id),
         limit ?? null,
         context.now(),
+        (environment) => context.limits.keyPolicy(environment, null),
       ),
   }),
 );

@@ -1,17 +1,17 @@
 import { eq } from 'drizzle-orm';
 import { broadcastKeyChange } from '../../auth/key-changes.js';
-import type { ApiActor } from '../../auth/principal.js';
+import type { Actor, ApiActor } from '../../auth/principal.js';
 import type { RateLimitOverride } from '../../auth/key-state.js';
 import type { Executor } from '../../db/client.js';
 import { apiKeys } from '../../db/schema/index.js';
 import { recordKeyChange } from '../audit/audit.service.js';
 import { findApiKey, type ApiKey } from './api-keys.service.js';
-import { assertWithinCallerScopes, validRateLimitOverride } from '../../auth/access/key-rules.js';
-
+import { assertMayRelimit, validRateLimitOverride } from '../../auth/access/key-lifecycle.js';
 
 /**
  * Gives a key its own request limit, or (with null) puts it back on its
- * environment's default. Every instance applies it from the next request on.
+ * environment's default. Over the API a limit can only be lowered or reset
+ * (see assertMayRelimit); every instance applies it from the next request on.
  */
 export async function setApiKeyRateLimit(
   db: Executor,
@@ -19,11 +19,20 @@ export async function setApiKeyRateLimit(
   id: string,
   limit: RateLimitOverride | null,
   now: Date,
+  environmentDefault: (environment: ApiKey['environment']) => RateLimitOverride,
 ): Promise<ApiKey> {
   const current = await findApiKey(db, actor.principal, id);
-  // Like any edit: a key holding more than the caller is not the caller's to tune.
-  assertWithinCallerScopes(actor.principal, current.scopes);
   const override = limit ? validRateLimitOverride(limit) : null;
+  assertMayRelimit(actor.principal, current, override, environmentDefault(current.environment));
+  return writeRateLimit(db, actor, current, override, now);
+}
+
+/** The operator's path (CLI): any valid limit, raising included. */
+export async function setOperatorRateLimit(db: Executor, via: string, key: ApiKey, limit: RateLimitOverride | null, now: Date): Promise<ApiKey> {
+  return writeRateLimit(db, { cli: via }, key, limit ? validRateLimitOverride(limit) : null, now);
+}
+
+async function writeRateLimit(db: Executor, actor: Actor, current: ApiKey, override: RateLimitOverride | null, now: Date): Promise<ApiKey> {
   return db.transaction(async (tx) => {
     const [updated] = await tx
       .update(apiKeys)

@@ -1,7 +1,8 @@
 import type { ApiKeyEnvironment } from '../../auth/key-format.js';
 import type { Executor } from '../../db/client.js';
 import { WILDCARD } from '../../auth/access/scopes.js';
-import { createOperatorKey, type ApiKey } from '../api-keys/api-keys.service.js';
+import type { ApiKey } from '../api-keys/api-keys.service.js';
+import { createOperatorKey } from '../api-keys/key-issuance.js';
 import { addMember, createOrganization, type Member, type Organization } from './organizations.service.js';
 
 export type Bootstrapped = { organization: Organization; member: Member; apiKey: ApiKey; secret: string };

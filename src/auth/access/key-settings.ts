@@ -1,15 +1,12 @@
 import type { ApiKeyEnvironment, ApiKeyType } from '../key-format.js';
-import type { RateLimitOverride } from '../key-state.js';
-import { tenantOf, type Principal } from '../principal.js';
-import { badUserInput, appError } from '../../lib/errors.js';
+import { badUserInput } from '../../lib/errors.js';
 import { expandScopes, isGrantable, PUBLIC_KEY_SCOPES, WILDCARD } from './scopes.js';
 import { normalizeAllowedOrigin } from '../origins.js';
 
 /**
- * The key lifecycle rules, in one place: what a key may hold given its type
- * and environment, and what a caller may create, change, roll, revoke or
- * re-limit given its own effective scopes. Called by the key services (API)
- * and the operator paths (CLI, first start) alike.
+ * What a key may hold, whoever creates it: scopes for its type, origins for
+ * its type and environment, a name, a lifetime. Who may create or change
+ * which key is key-lifecycle.ts.
  */
 
 export const EXPIRY_DAYS = { DAYS_7: 7, DAYS_30: 30, DAYS_90: 90, NEVER: null } as const;
@@ -61,37 +58,8 @@ export function validateAllowedOrigins(
   return [...new Set(origins)];
 }
 
-/** A caller may only hand out (or take over, by roll or update) what it holds itself. */
-export function assertWithinCallerScopes(actor: Principal, scopes: readonly string[]): void {
-  const beyond = [...expandScopes(scopes)].filter((scope) => !actor.scopes.has(scope));
-  if (beyond.length > 0) {
-    throw appError('FORBIDDEN', `This key cannot grant scopes it does not hold: ${beyond.join(', ')}.`, {
-      deniedScopes: beyond,
-    });
-  }
-}
-
-export function assertEnvironmentReachable(actor: Principal, environment: ApiKeyEnvironment): void {
-  if (tenantOf(actor).environment === 'TEST' && environment === 'LIVE') {
-    throw appError('FORBIDDEN', 'A test key can only create and manage test keys.');
-  }
-}
-
 export function validateName(name: string): string {
   const trimmed = name.trim();
   if (trimmed.length === 0 || trimmed.length > 100) throw badUserInput('name', 'must be 1 to 100 characters.');
   return trimmed;
-}
-
-export const MAX_OVERRIDE_REQUESTS = 1_000_000;
-export const MAX_OVERRIDE_WINDOW_SECONDS = 86_400;
-
-export function validRateLimitOverride(limit: RateLimitOverride): RateLimitOverride {
-  if (!Number.isInteger(limit.requests) || limit.requests < 1 || limit.requests > MAX_OVERRIDE_REQUESTS) {
-    throw badUserInput('limit.requests', `must be a whole number from 1 to ${MAX_OVERRIDE_REQUESTS}.`);
-  }
-  if (!Number.isInteger(limit.windowSeconds) || limit.windowSeconds < 1 || limit.windowSeconds > MAX_OVERRIDE_WINDOW_SECONDS) {
-    throw badUserInput('limit.windowSeconds', `must be a whole number of seconds from 1 to ${MAX_OVERRIDE_WINDOW_SECONDS} (a day).`);
-  }
-  return limit;
 }

@@ -1,0 +1,203 @@
+import { eq } from 'drizzle-orm';
+import { assertDoesNotOutlive, assertEnvironmentReachable, assertMayGrant, assertMayManage, successorExpiry, validGracePeriod } from '../../auth/access/key-lifecycle.js';
+import { EXPIRY_DAYS, expiryFrom, validateAllowedOrigins, validateName, validateScopes, type ExpiresIn } from '../../auth/access/key-settings.js';
+import { generateApiKey, hashApiKey, keyPreview, type ApiKeyEnvironment, type ApiKeyType } from '../../auth/key-format.js';
+import { broadcastKeyChange } from '../../auth/key-changes.js';
+import { keyStatus } from '../../auth/key-state.js';
+import type { ApiActor } from '../../auth/principal.js';
+import type { Executor } from '../../db/client.js';
+import { apiKeys } from '../../db/schema/index.js';
+import { badUserInput } from '../../lib/errors.js';
+import { newId } from '../../lib/random.js';
+import { recordKeyChange } from '../audit/audit.service.js';
+import { findApiKey, keyChange, type ApiKey } from './api-keys.service.js';
+import { announceKeyChange, apiKeyPayload } from './key-events.js';
+
+/**
+ * Everything that mints a secret: creation over the API, break-glass creation
+ * by an operator, and roll. The secret is returned once; only its hash is
+ * stored. Who may do which is decided by src/auth/access/key-lifecycle.ts.
+ */
+
+export type CreatedApiKey = { apiKey: ApiKey; secret: string };
+
+export type NewApiKeyInput = {
+  name: string;
+  type: ApiKeyType;
+  environment: ApiKeyEnvironment;
+  scopes: readonly string[];
+  expiresIn: ExpiresIn;
+  allowedOrigins: readonly string[];
+};
+
+/** Validated settings, ready to store; shared by creation, bootstrap and roll. */
+type KeySettings = Omit<NewApiKeyInput, 'expiresIn'> & {
+  organizationId: string;
+  ownerMemberId: string;
+  recipientMemberId: string;
+  expiresAt: Date | null;
+  lifetimeDays: number | null;
+  createdByKeyId: string | null;
+  rolledFromKeyId?: string;
+};
+
+async function insertKey(tx: Executor, settings: KeySettings, now: Date): Promise<CreatedApiKey> {
+  const secret = generateApiKey(settings.type, settings.environment);
+  const [apiKey] = await tx
+    .insert(apiKeys)
+    .values({
+      id: newId('key'),
+      organizationId: settings.organizationId,
+      environment: settings.environment,
+      ownerMemberId: settings.ownerMemberId,
+      recipientMemberId: settings.recipientMemberId,
+      name: settings.name,
+      type: settings.type,
+      hash: hashApiKey(secret),
+      preview: keyPreview(secret),
+      scopes: [...settings.scopes],
+      allowedOrigins: [...settings.allowedOrigins],
+      createdAt: now,
+      createdByKeyId: settings.createdByKeyId,
+      expiresAt: settings.expiresAt,
+      lifetimeDays: settings.lifetimeDays,
+      rolledFromKeyId: settings.rolledFromKeyId ?? null,
+    })
+    .returning();
+  return { apiKey: apiKey!, secret };
+}
+
+function validatedSettings(input: NewApiKeyInput) {
+  return {
+    name: validateName(input.name),
+    type: input.type,
+    environment: input.environment,
+    scopes: validateScopes(input.type, input.scopes),
+    allowedOrigins: validateAllowedOrigins(input.type, input.environment, input.allowedOrigins),
+  };
+}
+
+/** Creates a key owned by the caller's member, never with more than the caller holds. */
+export async function createApiKey(
+  db: Executor,
+  actor: ApiActor,
+  input: NewApiKeyInput,
+  now: Date,
+): Promise<CreatedApiKey> {
+  const { principal } = actor;
+  const settings = validatedSettings(input);
+  assertEnvironmentReachable(principal, settings.environment);
+  assertMayGrant(principal, settings.scopes);
+  const expiresAt = expiryFrom(now, input.expiresIn);
+  assertDoesNotOutlive(principal, expiresAt);
+  return db.transaction(async (tx) => {
+    const created = await insertKey(
+      tx,
+      {
+        ...settings,
+        organizationId: principal.organizationId,
+        ownerMemberId: principal.key.ownerMemberId,
+        recipientMemberId: principal.key.recipientMemberId,
+        expiresAt,
+        lifetimeDays: EXPIRY_DAYS[input.expiresIn],
+        createdByKeyId: principal.id,
+      },
+      now,
+    );
+    await recordKeyChange(tx, actor, keyChange('api_key.created', created.apiKey), now);
+    await announceKeyChange(tx, 'api_key.created', created.apiKey, now);
+    return created;
+  });
+}
+
+/** Break-glass creation for the CLI and first start: no calling key to check against. */
+export async function createOperatorKey(
+  db: Executor,
+  owner: { organizationId: string; memberId: string },
+  input: NewApiKeyInput,
+  now: Date,
+  via: string,
+): Promise<CreatedApiKey> {
+  const settings = validatedSettings(input);
+  return db.transaction(async (tx) => {
+    const created = await insertKey(
+      tx,
+      {
+        ...settings,
+        organizationId: owner.organizationId,
+        ownerMemberId: owner.memberId,
+        recipientMemberId: owner.memberId,
+        expiresAt: expiryFrom(now, input.expiresIn),
+        lifetimeDays: EXPIRY_DAYS[input.expiresIn],
+        createdByKeyId: null,
+      },
+      now,
+    );
+    await recordKeyChange(tx, { cli: via }, keyChange('api_key.created', created.apiKey), now);
+    await announceKeyChange(tx, 'api_key.created', created.apiKey, now);
+    return created;
+  });
+}
+
+/**
+ * Issues a new secret with the same settings and owner, and ends the old one
+ * now or after a grace period so deployments can switch over.
+ */
+export async function rollApiKey(
+  db: Executor,
+  actor: ApiActor,
+  id: string,
+  expireOldKeyInSeconds: number,
+  now: Date,
+): Promise<CreatedApiKey> {
+  validGracePeriod(expireOldKeyInSeconds);
+  const old = await findApiKey(db, actor.principal, id);
+  if (keyStatus(old, now) !== 'ACTIVE') {
+    throw badUserInput('id', `the key is ${keyStatus(old, now).toLowerCase()}; only active keys can be rolled.`);
+  }
+  // The new secret carries the old key's powers, so the caller must hold them.
+  assertMayManage(actor.principal, old, 'roll');
+  const expiresAt = successorExpiry(old, now);
+  assertDoesNotOutlive(actor.principal, expiresAt);
+  return db.transaction(async (tx) => {
+    const created = await insertKey(
+      tx,
+      {
+        name: old.name,
+        type: old.type,
+        environment: old.environment,
+        scopes: old.scopes,
+        allowedOrigins: old.allowedOrigins,
+        organizationId: old.organizationId,
+        ownerMemberId: old.ownerMemberId,
+        // The member behind the rolling key now holds the secret, and answers for it.
+        recipientMemberId: actor.principal.key.recipientMemberId,
+        expiresAt,
+        lifetimeDays: old.lifetimeDays,
+        createdByKeyId: actor.principal.id,
+        rolledFromKeyId: old.id,
+      },
+      now,
+    );
+    const oldEnd = new Date(now.getTime() + expireOldKeyInSeconds * 1000);
+    const [ended] = await tx
+      .update(apiKeys)
+      .set(
+        expireOldKeyInSeconds === 0
+          ? { revokedAt: now }
+          : { expiresAt: old.expiresAt && old.expiresAt < oldEnd ? old.expiresAt : oldEnd },
+      )
+      .where(eq(apiKeys.id, old.id))
+      .returning();
+    await broadcastKeyChange(tx, { keyId: old.id });
+    await recordKeyChange(
+      tx,
+      actor,
+      keyChange('api_key.rolled', old, { newKeyId: created.apiKey.id, oldKeyEndsAt: oldEnd.toISOString() }),
+      now,
+    );
+    await announceKeyChange(tx, 'api_key.rolled', ended!, now, { newApiKey: apiKeyPayload(created.apiKey) });
+    return created;
+  });
+}
+
