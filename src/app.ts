@@ -105,7 +105,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
       shouldPersistHeaders: false,
     },
     plugins: requestPipeline({
-      operations: { trustProxy: config.trustProxy, keys: keys.cache, guard, now, audit: auditLog, lastUsed },
+      operations: { proxies: { trustProxy: config.trustProxy, trustedProxies: config.trustedProxies }, keys: keys.cache, guard, now, audit: auditLog, lastUsed },
       origins,
       maxBodyBytes: config.limits.maxBodyBytes,
       queryLimits: config.limits.query,

@@ -1,7 +1,7 @@
 import type { Executor } from '../db/client.js';
 import { assertWellFormed, verifyApiKey, type VerifiedKey } from './authenticate.js';
 import type { KeyChange } from './key-changes.js';
-import { hashApiKey } from './key-format.js';
+import { hashApiKey, parseApiKey } from './key-format.js';
 
 type Entry = { verified: VerifiedKey; cachedUntil: number };
 
@@ -37,14 +37,22 @@ export class KeyCache {
   async verify(presented: string, now: Date): Promise<VerifiedKey> {
     assertWellFormed(presented);
     const hash = hashApiKey(presented);
+    return this.fresh(hash, now) ?? this.lookUp(hash, presented, now);
+  }
+
+  /** The verification if it is cached and still valid; never touches the database. */
+  cached(presented: string, now: Date): VerifiedKey | undefined {
+    return parseApiKey(presented).ok ? this.fresh(hashApiKey(presented), now) : undefined;
+  }
+
+  private fresh(hash: string, now: Date): VerifiedKey | undefined {
     const entry = this.entries.get(hash);
-    if (entry) {
-      const endsAt = entry.verified.endsAt?.getTime() ?? Infinity;
-      if (now.getTime() < Math.min(endsAt, entry.cachedUntil)) return entry.verified;
-      // Past its end: the database answers with the exact reason (revoked, expired).
-      this.entries.delete(hash);
-    }
-    return this.lookUp(hash, presented, now);
+    if (!entry) return undefined;
+    const endsAt = entry.verified.endsAt?.getTime() ?? Infinity;
+    if (now.getTime() < Math.min(endsAt, entry.cachedUntil)) return entry.verified;
+    // Past its end: the database answers with the exact reason (revoked, expired).
+    this.entries.delete(hash);
+    return undefined;
   }
 
   private lookUp(hash: string, presented: string, now: Date): Promise<VerifiedKey> {

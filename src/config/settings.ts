@@ -6,6 +6,7 @@
  * (scripts/doc-tables.ts), and a unit test fails when the two differ.
  */
 import { parseDatabaseUrl } from '../db/client.js';
+import { addressRanges, PRIVATE_RANGES } from '../lib/address-ranges.js';
 import { custom, flag, integer, oneOf, text } from './setting.js';
 
 export const DEFAULT_DATABASE_URL = 'file://.data/pglite';
@@ -81,7 +82,22 @@ export const SETTINGS = {
     words: ['true', 'false'],
     default: false,
     description:
-      '`true` when a proxy you trust sits in front: the client IP (audit log, last used, limits) is then the first `X-Forwarded-For` address instead of the socket peer.',
+      '`true` when a proxy you trust sits in front: the client IP (audit log, last used, limits, IP allowlists) is then the rightmost `X-Forwarded-For` address that is not in `TRUSTED_PROXIES`, instead of the socket peer.',
+  }),
+  trustedProxies: custom({
+    variable: 'TRUSTED_PROXIES',
+    accepts: 'comma-separated CIDR ranges',
+    shownDefault: 'loopback and private ranges',
+    description:
+      'With `TRUST_PROXY=true`: the addresses of your own proxies and load balancers. Addresses the client wrote into `X-Forwarded-For` (left of the last untrusted hop) are ignored. One load balancer at 10.0.0.5: `TRUSTED_PROXIES=10.0.0.5/32`.',
+    parse: (raw, refuse) => {
+      try {
+        return addressRanges(raw.split(',').map((cidr) => cidr.trim()).filter(Boolean));
+      } catch (error) {
+        return refuse((error as Error).message);
+      }
+    },
+    unset: () => addressRanges(PRIVATE_RANGES),
   }),
   auditFlushIntervalMs: integer({
     variable: 'AUDIT_FLUSH_INTERVAL_MS',

@@ -5,11 +5,11 @@ import { tenantOf, type Client, type Principal } from '../auth/principal.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { appError, isAppError } from '../lib/errors.js';
 import type { RequestGuard } from '../rate-limit/request-limits.js';
-import { clientAddress } from './client-address.js';
+import { clientAddress, type ProxyTrust } from './client-address.js';
 import type { PipelineContext } from './pipeline-context.js';
 
 export type AdmissionDeps = {
-  trustProxy: boolean;
+  proxies: ProxyTrust;
   keys: KeyCache;
   guard: RequestGuard;
   now: () => Date;
@@ -32,18 +32,21 @@ export async function admit(
   deps: AdmissionDeps,
 ): Promise<void> {
   const client: Client = {
-    ip: clientAddress(request, context, deps.trustProxy),
+    ip: clientAddress(request, context.req?.socket?.remoteAddress ?? null, deps.proxies),
     userAgent: request.headers.get('user-agent'),
   };
   context.client = client;
   const { principal, rateLimit } = await deps.guard
-    .authenticate(client.ip, () => deps.keys.verify(presentedApiKey(request.headers), deps.now()))
+    .authenticate(client.ip, {
+      cached: () => cachedKey(deps.keys, request, deps.now()),
+      verify: () => deps.keys.verify(presentedApiKey(request.headers), deps.now()),
+    })
     .catch((error: unknown) => {
       if (isDatabaseUnavailable(error)) throw appError('SERVICE_UNAVAILABLE', 'The database is unreachable; try again shortly.');
       throw error;
     });
   try {
-    assertOriginPermitted(principal, request, deps.trustProxy);
+    assertOriginPermitted(principal, request, deps.proxies.trustProxy);
     assertOrganizationHeader(principal, request);
     const policy = deps.guard.keyPolicy(principal.key.environment, rateLimit);
     const counted = await deps.guard.countRequest(principal.id, policy);
@@ -61,6 +64,15 @@ export async function admit(
   context.principal = principal;
   context.tenant = tenantOf(principal);
   deps.onAdmitted(principal, client, context.operation.startedAt);
+}
+
+/** A verification already cached for the presented key; undefined when none or the headers are unusable. */
+function cachedKey(keys: KeyCache, request: Request, now: Date) {
+  try {
+    return keys.cached(presentedApiKey(request.headers), now);
+  } catch {
+    return undefined;
+  }
 }
 
 function assertOrganizationHeader(principal: Principal, request: Request): void {

@@ -1,15 +1,27 @@
+import { parseAddress, type AddressRanges } from '../lib/address-ranges.js';
+
+export type ProxyTrust = { trustProxy: boolean; trustedProxies: AddressRanges };
+
 /**
- * The caller's IP: the socket's peer, or the first X-Forwarded-For hop when we
- * are told a trusted proxy sits in front (TRUST_PROXY=true).
+ * The caller's address. Without TRUST_PROXY it is the socket's peer. With it,
+ * `X-Forwarded-For` is read from the right: each proxy appends the address it
+ * saw, so the rightmost address that is not one of our own proxies
+ * (TRUSTED_PROXIES) is the client; anything left of it was written by the
+ * client and is ignored. A peer that is not a trusted proxy is the client
+ * itself, whatever it claims. In-process calls (no socket) count as trusted.
  */
-export function clientAddress(
-  request: Request,
-  serverContext: { req?: { socket?: { remoteAddress?: string } } },
-  trustProxy: boolean,
-): string | null {
-  if (trustProxy) {
-    const forwarded = request.headers.get('x-forwarded-for')?.split(',')[0]?.trim();
-    if (forwarded) return forwarded;
+export function clientAddress(request: Request, peer: string | null, trust: ProxyTrust): string | null {
+  if (!trust.trustProxy) return peer;
+  if (peer !== null && !trust.trustedProxies.contains(peer)) return peer;
+  const hops = (request.headers.get('x-forwarded-for') ?? '')
+    .split(',')
+    .map((hop) => hop.trim())
+    .filter(Boolean);
+  for (let index = hops.length - 1; index >= 0; index--) {
+    const hop = hops[index]!;
+    if (trust.trustedProxies.contains(hop)) continue;
+    // Our own proxies append real addresses; garbage here came from the client.
+    return parseAddress(hop) ? hop : (hops[index + 1] ?? peer);
   }
-  return serverContext.req?.socket?.remoteAddress ?? null;
+  return hops[0] ?? peer;
 }

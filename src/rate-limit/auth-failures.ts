@@ -14,6 +14,8 @@ const MAX_BLOCKED = 100_000;
 export class AuthFailureThrottle {
   private readonly counters: WindowCounters;
   private readonly blockedUntil = new Map<string, number>();
+  /** Cold lookups a blocked address has had this window: enough for an office's few valid keys. */
+  private readonly lookupsWhileBlocked = new Map<string, number>();
 
   constructor(
     private readonly limitPerMinute: number,
@@ -28,9 +30,22 @@ export class AuthFailureThrottle {
     if (until === undefined) return 0;
     if (until <= nowMs) {
       this.blockedUntil.delete(ip);
+      this.lookupsWhileBlocked.delete(ip);
       return 0;
     }
     return Math.ceil((until - nowMs) / 1000);
+  }
+
+  /**
+   * Whether a blocked address may have one more cold key lookup (a valid key
+   * not yet cached); at most the failure limit per window, so a guesser
+   * gains nothing and the database sees a bounded trickle.
+   */
+  takeLookupWhileBlocked(ip: string): boolean {
+    const taken = this.lookupsWhileBlocked.get(ip) ?? 0;
+    if (taken >= this.limitPerMinute) return false;
+    this.lookupsWhileBlocked.set(ip, taken + 1);
+    return true;
   }
 
   /** Counts a failure; returns how long the address is now blocked (0: not blocked). */
@@ -45,6 +60,7 @@ export class AuthFailureThrottle {
 
   private sweep(nowMs: number): void {
     for (const [ip, until] of this.blockedUntil) if (until <= nowMs) this.blockedUntil.delete(ip);
+    for (const ip of this.lookupsWhileBlocked.keys()) if (!this.blockedUntil.has(ip)) this.lookupsWhileBlocked.delete(ip);
     // Still full of live blocks: drop the oldest rather than grow without bound.
     if (this.blockedUntil.size >= MAX_BLOCKED) {
       const oldest = this.blockedUntil.keys().next().value;

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../src/db/schema/index.js';
+import { addressRanges } from '../../src/lib/address-ranges.js';
 import { requestPipeline } from '../../src/pipeline/request-pipeline.js';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
 import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
@@ -80,7 +81,7 @@ describe.skipIf(postgresTierSkipped)(`the request pipeline, whatever carries the
       }),
       plugins: requestPipeline({
         operations: {
-          trustProxy: false,
+          proxies: { trustProxy: false, trustedProxies: addressRanges([]) },
           keys: harness.app.keyCache,
           guard: harness.app.guard,
           now: () => harness.clock,

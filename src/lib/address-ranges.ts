@@ -1,0 +1,32 @@
+import ipaddr from 'ipaddr.js';
+
+/** A set of CIDR ranges that answers "is this address in one of them?". */
+export type AddressRanges = { readonly cidrs: readonly string[]; contains(address: string): boolean };
+
+/** Loopback, private (RFC 1918), IPv6 unique-local and link-local: where a load balancer usually sits. */
+export const PRIVATE_RANGES = ['127.0.0.0/8', '::1/128', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7', 'fe80::/10'];
+
+/** Parses an address, unwrapping IPv4-mapped IPv6 (`::ffff:10.0.0.1`) so one rule covers both spellings. */
+export function parseAddress(address: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
+  if (!ipaddr.isValid(address)) return null;
+  const parsed = ipaddr.parse(address);
+  return parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress() ? (parsed as ipaddr.IPv6).toIPv4Address() : parsed;
+}
+
+/** Throws with the offending entry when one is not `address/bits`. */
+export function addressRanges(cidrs: readonly string[]): AddressRanges {
+  const ranges = cidrs.map((cidr) => {
+    try {
+      return ipaddr.parseCIDR(cidr);
+    } catch {
+      throw new Error(`"${cidr}" is not a CIDR range like 10.0.0.0/8 or fd00::/8`);
+    }
+  });
+  return {
+    cidrs,
+    contains(address) {
+      const parsed = parseAddress(address);
+      return parsed !== null && ranges.some(([base, bits]) => base.kind() === parsed.kind() && parsed.match(base, bits));
+    },
+  };
+}
