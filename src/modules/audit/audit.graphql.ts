@@ -46,13 +46,13 @@ builder.queryField('auditEvents', (t) =>
       after: t.arg.string({ required: false }),
     },
     resolve: async (_root, args, { db, principal }) => {
-      const { events, hasNextPage } = await listAuditEvents(
+      const page = await listAuditEvents(
         db,
         principal,
         { apiKeyId: args.apiKeyId ? String(args.apiKeyId) : null, action: args.action },
         { first: pageSize(args.first), after: args.after },
       );
-      return { nodes: events, hasNextPage, cursorOf: auditCursor };
+      return { ...page, cursorOf: auditCursor };
     },
   }),
 );

@@ -155,7 +155,7 @@ builder.queryFields((t) => ({
         { first: pageSize(args.first), after: args.after },
         { accessTokens: args.accessTokens },
       );
-      return { nodes: page.bookings, hasNextPage: page.hasNextPage, cursorOf: bookingCursor };
+      return { ...page, cursorOf: bookingCursor };
     },
   }),
   booking: t.field({

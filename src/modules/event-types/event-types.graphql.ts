@@ -111,7 +111,7 @@ builder.queryFields((t) => ({
     args: { first: t.arg.int({ required: false }), after: t.arg.string({ required: false }) },
     resolve: async (_root, args, { db, tenant }) => {
       const page = await listEventTypes(db, tenant, { first: pageSize(args.first), after: args.after });
-      return { nodes: page.eventTypes, hasNextPage: page.hasNextPage, cursorOf: eventTypeCursor };
+      return { ...page, cursorOf: eventTypeCursor };
     },
   }),
   eventType: t.field({

@@ -86,7 +86,7 @@ builder.queryFields((t) => ({
     args: { first: t.arg.int({ required: false }), after: t.arg.string({ required: false }) },
     resolve: async (_root, args, { db, tenant }) => {
       const page = await listTeamMembers(db, tenant, { first: pageSize(args.first), after: args.after });
-      return { nodes: page.members, hasNextPage: page.hasNextPage, cursorOf: teamMemberCursor };
+      return { ...page, cursorOf: teamMemberCursor };
     },
   }),
   teamMember: t.field({

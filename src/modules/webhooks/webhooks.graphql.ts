@@ -77,7 +77,7 @@ export const WebhookRef = builder.objectRef<Webhook>('Webhook').implement({
       args: { first: t.arg.int({ required: false }), after: t.arg.string({ required: false }) },
       resolve: async (webhook, args, { db, tenant }) => {
         const page = await listDeliveries(db, tenant, webhook.id, { first: pageSize(args.first), after: args.after });
-        return { nodes: page.deliveries, hasNextPage: page.hasNextPage, cursorOf: deliveryCursor };
+        return { ...page, cursorOf: deliveryCursor };
       },
     }),
     stats: t.field({
