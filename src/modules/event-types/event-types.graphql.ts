@@ -1,9 +1,8 @@
 import { tenantOf } from '../../auth/principal.js';
 import type { CustomFieldDefinition } from '../../db/schema/event-types.js';
 import { builder } from '../../graphql/builder.js';
-import { connectionOf } from '../../graphql/connection.js';
+import { connectionOf, pageArgs, resolveConnection } from '../../graphql/connection.js';
 import { requires } from '../../graphql/requirements.js';
-import { pageSize } from '../../lib/cursor.js';
 import { TeamMemberRef } from '../team/team.graphql.js';
 import { CUSTOM_FIELD_TYPES } from './custom-fields.js';
 import { eventTypeLoaders } from './event-type-loaders.js';
@@ -108,11 +107,9 @@ builder.queryFields((t) => ({
     ...requires('event-types:read'),
     type: EventTypeConnection,
     description: 'Oldest first; deleted event types are left out.',
-    args: { first: t.arg.int({ required: false }), after: t.arg.string({ required: false }) },
-    resolve: async (_root, args, { db, tenant }) => {
-      const page = await listEventTypes(db, tenant, { first: pageSize(args.first), after: args.after });
-      return { ...page, cursorOf: eventTypeCursor };
-    },
+    args: pageArgs(t.arg),
+    resolve: (_root, args, { db, tenant }) =>
+      resolveConnection(args, eventTypeCursor, (page) => listEventTypes(db, tenant, page)),
   }),
   eventType: t.field({
     ...requires('event-types:read'),

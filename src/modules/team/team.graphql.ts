@@ -1,9 +1,8 @@
 import { tenantOf } from '../../auth/principal.js';
 import type { WorkingHours } from '../../db/schema/team.js';
 import { builder } from '../../graphql/builder.js';
-import { connectionOf } from '../../graphql/connection.js';
+import { connectionOf, pageArgs, resolveConnection } from '../../graphql/connection.js';
 import { requires } from '../../graphql/requirements.js';
-import { pageSize } from '../../lib/cursor.js';
 import { MAX_CAPACITY, WEEKDAYS } from './team-input.js';
 import {
   createTeamMember,
@@ -83,11 +82,9 @@ builder.queryFields((t) => ({
     ...requires('team:read'),
     type: TeamMemberConnection,
     description: 'Oldest first, inactive members included.',
-    args: { first: t.arg.int({ required: false }), after: t.arg.string({ required: false }) },
-    resolve: async (_root, args, { db, tenant }) => {
-      const page = await listTeamMembers(db, tenant, { first: pageSize(args.first), after: args.after });
-      return { ...page, cursorOf: teamMemberCursor };
-    },
+    args: pageArgs(t.arg),
+    resolve: (_root, args, { db, tenant }) =>
+      resolveConnection(args, teamMemberCursor, (page) => listTeamMembers(db, tenant, page)),
   }),
   teamMember: t.field({
     ...requires('team:read'),

@@ -1,8 +1,7 @@
 import { tenantOf } from '../../auth/principal.js';
 import { builder } from '../../graphql/builder.js';
-import { connectionOf } from '../../graphql/connection.js';
+import { connectionOf, pageArgs, resolveConnection } from '../../graphql/connection.js';
 import { requires } from '../../graphql/requirements.js';
-import { pageSize } from '../../lib/cursor.js';
 import { MAX_DELIVERY_ATTEMPTS } from './delivery-policy.js';
 import { WEBHOOK_EVENT_TYPES } from './outbox.js';
 import {
@@ -74,11 +73,9 @@ export const WebhookRef = builder.objectRef<Webhook>('Webhook').implement({
     deliveries: t.field({
       type: WebhookDeliveryConnection,
       description: 'Newest first.',
-      args: { first: t.arg.int({ required: false }), after: t.arg.string({ required: false }) },
-      resolve: async (webhook, args, { db, tenant }) => {
-        const page = await listDeliveries(db, tenant, webhook.id, { first: pageSize(args.first), after: args.after });
-        return { ...page, cursorOf: deliveryCursor };
-      },
+      args: pageArgs(t.arg),
+      resolve: (webhook, args, { db, tenant }) =>
+        resolveConnection(args, deliveryCursor, (page) => listDeliveries(db, tenant, webhook.id, page)),
     }),
     stats: t.field({
       type: WebhookStatsRef,
