@@ -1,4 +1,4 @@
-import type { RequestContext } from '../../graphql/context.js';
+import { actorOf } from '../../graphql/context.js';
 import { keyStatus } from '../../auth/key-state.js';
 import { builder } from '../../graphql/builder.js';
 import { requires } from '../../graphql/requirements.js';
@@ -95,12 +95,6 @@ const UpdateApiKeyInput = builder.inputType('UpdateApiKeyInput', {
     scopes: t.stringList({ required: false }),
     allowedOrigins: t.stringList({ required: false }),
   }),
-});
-
-const actorOf = (context: RequestContext) => ({
-  principal: context.principal,
-  ip: context.client.ip,
-  userAgent: context.client.userAgent,
 });
 
 builder.queryField('apiKeys', (t) =>

@@ -1,4 +1,5 @@
 import { builder } from '../../graphql/builder.js';
+import { actorOf } from '../../graphql/context.js';
 import { requires } from '../../graphql/requirements.js';
 import { FIELD_LIMITS, rateLimited } from '../../rate-limit/field-limits.js';
 import type { KeyPolicy } from '../../rate-limit/request-limits.js';
@@ -43,7 +44,7 @@ builder.mutationField('setApiKeyRateLimit', (t) =>
     resolve: (_root, { id, limit }, context) =>
       setApiKeyRateLimit(
         context.db,
-        { principal: context.principal, ip: context.client.ip, userAgent: context.client.userAgent },
+        actorOf(context),
         String(id),
         limit ?? null,
         context.now(),
