@@ -127,7 +127,7 @@ builder.mutationFields((t) => ({
     ...rateLimited(...FIELD_LIMITS.keyManagement),
     type: ApiKeyRef,
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateApiKeyInput, required: true }) },
-    resolve: (_root, { id, input }, context) => updateApiKey(context.db, actorOf(context), String(id), input, context.now()),
+    resolve: (_root, { id, input }, context) => updateApiKey(context.db, actorOf(context), id, input, context.now()),
   }),
   revokeApiKey: t.field({
     ...requires('keys:manage'),
@@ -136,7 +136,7 @@ builder.mutationFields((t) => ({
     description: 'Refused from the very next request on.',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, context) => {
-      const key = await findApiKey(context.db, context.principal, String(id));
+      const key = await findApiKey(context.db, context.principal, id);
       return revokeApiKey(context.db, actorOf(context), key, context.now());
     },
   }),
@@ -147,6 +147,6 @@ builder.mutationFields((t) => ({
     description: `Issues a new secret with the same settings. The old secret ends now, or after expireOldKeyInSeconds (at most ${MAX_ROLL_GRACE_SECONDS}).`,
     args: { id: t.arg.id({ required: true }), expireOldKeyInSeconds: t.arg.int({ defaultValue: 0 }) },
     resolve: (_root, { id, expireOldKeyInSeconds }, context) =>
-      rollApiKey(context.db, actorOf(context), String(id), expireOldKeyInSeconds ?? 0, context.now()),
+      rollApiKey(context.db, actorOf(context), id, expireOldKeyInSeconds ?? 0, context.now()),
   }),
 }));

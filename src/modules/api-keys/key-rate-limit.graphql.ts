@@ -42,12 +42,6 @@ builder.mutationField('setApiKeyRateLimit', (t) =>
     description: "Gives a key its own request limit; `limit: null` restores its environment's default. Applies from the next request on.",
     args: { id: t.arg.id({ required: true }), limit: t.arg({ type: ApiKeyRateLimitInput, required: false }) },
     resolve: (_root, { id, limit }, context) =>
-      setApiKeyRateLimit(
-        context.db,
-        actorOf(context),
-        String(id),
-        limit ?? null,
-        context.now(),
-      ),
+      setApiKeyRateLimit(context.db, actorOf(context), id, limit ?? null, context.now()),
   }),
 );

@@ -45,7 +45,7 @@ builder.queryField('auditEvents', (t) =>
     },
     resolve: (_root, args, { db, principal }) =>
       resolveConnection(args, auditCursor, (page) =>
-        listAuditEvents(db, principal, { apiKeyId: args.apiKeyId ? String(args.apiKeyId) : null, action: args.action }, page),
+        listAuditEvents(db, principal, { apiKeyId: args.apiKeyId, action: args.action }, page),
       ),
   }),
 );

@@ -145,15 +145,8 @@ builder.queryFields((t) => ({
       accessTokens: t.arg.stringList({ required: false, description: ACCESS_TOKENS_ARG }),
     },
     resolve: (_root, args, { db, principal }) => {
-      const filter = args.filter ?? {};
       return resolveConnection(args, bookingCursor, (page) =>
-        listBookings(
-          db,
-          principal,
-          { ...filter, eventTypeId: filter.eventTypeId?.toString(), hostId: filter.hostId?.toString() },
-          page,
-          { accessTokens: args.accessTokens },
-        ),
+        listBookings(db, principal, args.filter ?? {}, page, { accessTokens: args.accessTokens }),
       );
     },
   }),
@@ -167,6 +160,6 @@ builder.queryFields((t) => ({
       accessToken: t.arg.string({ required: false, description: ACCESS_TOKENS_ARG }),
     },
     resolve: (_root, { id, accessToken }, { db, principal }) =>
-      findBooking(db, principal, String(id), { accessTokens: accessToken ? [accessToken] : [] }),
+      findBooking(db, principal, id, { accessTokens: accessToken ? [accessToken] : [] }),
   }),
 }));

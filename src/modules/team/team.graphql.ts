@@ -91,7 +91,7 @@ builder.queryFields((t) => ({
     type: TeamMemberRef,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, { db, tenant }) => findTeamMember(db, tenant, String(id)),
+    resolve: (_root, { id }, { db, tenant }) => findTeamMember(db, tenant, id),
   }),
 }));
 
@@ -108,13 +108,13 @@ builder.mutationFields((t) => ({
     description: 'Changes only the fields given.',
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateTeamMemberInput, required: true }) },
     resolve: (_root, { id, input }, { db, tenant, now }) =>
-      updateTeamMember(db, tenant, String(id), input, now()),
+      updateTeamMember(db, tenant, id, input, now()),
   }),
   deactivateTeamMember: t.field({
     ...requires('team:write'),
     type: TeamMemberRef,
     description: 'Keeps the member and their bookings on record; they are offered for no new booking.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, { db, tenant, now }) => deactivateTeamMember(db, tenant, String(id), now()),
+    resolve: (_root, { id }, { db, tenant, now }) => deactivateTeamMember(db, tenant, id, now()),
   }),
 }));
