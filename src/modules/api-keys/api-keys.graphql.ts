@@ -3,7 +3,7 @@ import { keyStatus } from '../../auth/key-state.js';
 import { builder } from '../../graphql/builder.js';
 import { requires } from '../../graphql/requirements.js';
 import { FIELD_LIMITS, rateLimited } from '../../rate-limit/field-limits.js';
-import { MemberRef } from '../organizations/organizations.graphql.js';
+import { MemberRef } from '../organizations/organization-refs.js';
 import { findMember } from '../organizations/organizations.service.js';
 import {
   createApiKey,
