@@ -7,6 +7,7 @@ import type { DatabaseHandle } from './db/client.js';
 import type { RequestContext } from './graphql/context.js';
 import { maskError } from './graphql/error-mapping.js';
 import type { Logger } from './lib/logger.js';
+import type { BackgroundTask } from './lib/periodic-task.js';
 import { systemResolver, type HostResolver } from './lib/outbound-url.js';
 import { RedisConnection } from './lib/redis.js';
 import { SecretBox } from './lib/secret-box.js';
@@ -113,11 +114,9 @@ export function createApp(config: Config, deps: AppDependencies): App {
     }),
   });
 
-  auditLog.start();
-  lastUsed.start();
-  origins.start();
-  webhooks.start();
-  calendars.start();
+  // Everything that works on a timer: started here, stopped (each awaiting its run in flight) on stop().
+  const background: BackgroundTask[] = [auditLog, lastUsed, origins, webhooks, calendars];
+  for (const task of background) task.start();
 
   const flush = async () => {
     await Promise.all([auditLog.flush(), lastUsed.flush()]);
@@ -134,8 +133,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
     calendars,
     flush,
     stop: async () => {
-      origins.stop();
-      await Promise.all([auditLog.stop(), lastUsed.stop(), webhooks.stop(), calendars.stop(), keys.stop()]);
+      await Promise.all([...background.map((task) => task.stop()), keys.stop()]);
       await redis?.close();
     },
   };

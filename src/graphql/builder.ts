@@ -12,6 +12,8 @@ export const builder = new SchemaBuilder<{
   AuthScopes: { scopes: ScopeRequirement; authenticated: boolean };
   DefaultFieldNullability: false;
   Scalars: {
+    // graphql-js hands every ID argument over as a string (numbers are converted), so resolvers need no String().
+    ID: { Input: string; Output: string | number };
     DateTime: { Input: Date; Output: Date };
     JSON: { Input: unknown; Output: unknown };
   };

@@ -1,7 +1,30 @@
-import type { ObjectRef } from '@pothos/core';
+import type { ArgBuilder, ObjectRef } from '@pothos/core';
+import { pageSize, type PageRequest } from '../lib/cursor.js';
 import { builder } from './builder.js';
 
 export type Page<T> = { nodes: T[]; hasNextPage: boolean; cursorOf: (node: T) => string };
+
+/** The `first` and `after` arguments every list field takes; spread them where the field lists its arguments. */
+export function pageArgs(arg: ArgBuilder<RequestTypes>, options: { firstDescription?: string } = {}) {
+  const description = options.firstDescription;
+  return {
+    first: arg.int({ required: false, ...(description === undefined ? {} : { description }) }),
+    after: arg.string({ required: false }),
+  };
+}
+
+/**
+ * Resolves a list field: bounds `first` (default 50, at most 200), asks the
+ * service for that page, and gives the connection the cursor of each node.
+ */
+export async function resolveConnection<T>(
+  args: { first?: number | null; after?: string | null },
+  cursorOf: (node: T) => string,
+  list: (page: PageRequest) => Promise<{ nodes: T[]; hasNextPage: boolean }>,
+): Promise<Page<T>> {
+  const page = await list({ first: pageSize(args.first), after: args.after });
+  return { nodes: page.nodes, hasNextPage: page.hasNextPage, cursorOf };
+}
 
 const PageInfoRef = builder.objectRef<{ hasNextPage: boolean; endCursor: string | null }>('PageInfo').implement({
   fields: (t) => ({

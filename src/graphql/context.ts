@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Client, Principal, Tenant } from '../auth/principal.js';
+import type { ApiActor, Client, Principal, Tenant } from '../auth/principal.js';
 import type { Database } from '../db/client.js';
 import type { HostResolver } from '../lib/outbound-url.js';
 import type { SecretBox } from '../lib/secret-box.js';
@@ -26,3 +26,10 @@ export type RequestContext = {
   /** Per-field limits and the key limit defaults (src/rate-limit). */
   limits: RequestLimits;
 };
+
+/** The caller as the actor of a change: who (the principal) and from where (the client), as the audit record names them. */
+export const actorOf = (context: Pick<RequestContext, 'principal' | 'client'>): ApiActor => ({
+  principal: context.principal,
+  ip: context.client.ip,
+  userAgent: context.client.userAgent,
+});

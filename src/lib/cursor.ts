@@ -17,6 +17,9 @@ export function decodeCursor(value: string, argument: string): Cursor {
   return { at, id };
 }
 
+/** What a caller asks of a list: a page size (already bounded by `pageSize`) and the cursor it last saw. */
+export type PageRequest = { first: number; after?: string | null };
+
 export const MAX_PAGE_SIZE = 200;
 export const DEFAULT_PAGE_SIZE = 50;
 

@@ -1,9 +1,9 @@
-import type { RequestContext } from '../../graphql/context.js';
+import { actorOf } from '../../graphql/context.js';
 import { keyStatus } from '../../auth/key-state.js';
 import { builder } from '../../graphql/builder.js';
 import { requires } from '../../graphql/requirements.js';
 import { FIELD_LIMITS, rateLimited } from '../../rate-limit/field-limits.js';
-import { MemberRef } from '../organizations/organizations.graphql.js';
+import { MemberRef } from '../organizations/organization-refs.js';
 import { findMember } from '../organizations/organizations.service.js';
 import { findApiKey, listApiKeys, revokeApiKey, updateApiKey, type ApiKey } from './api-keys.service.js';
 import { createApiKey, rollApiKey, type CreatedApiKey } from './key-issuance.js';
@@ -90,12 +90,6 @@ const UpdateApiKeyInput = builder.inputType('UpdateApiKeyInput', {
   }),
 });
 
-const actorOf = (context: RequestContext) => ({
-  principal: context.principal,
-  ip: context.client.ip,
-  userAgent: context.client.userAgent,
-});
-
 builder.queryField('apiKeys', (t) =>
   t.field({
     ...requires('keys:read'),
@@ -126,7 +120,7 @@ builder.mutationFields((t) => ({
     ...rateLimited(...FIELD_LIMITS.keyManagement),
     type: ApiKeyRef,
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateApiKeyInput, required: true }) },
-    resolve: (_root, { id, input }, context) => updateApiKey(context.db, actorOf(context), String(id), input, context.now()),
+    resolve: (_root, { id, input }, context) => updateApiKey(context.db, actorOf(context), id, input, context.now()),
   }),
   revokeApiKey: t.field({
     ...requires('keys:manage'),
@@ -135,7 +129,7 @@ builder.mutationFields((t) => ({
     description: 'Refused from the very next request on.',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, context) => {
-      const key = await findApiKey(context.db, context.principal, String(id));
+      const key = await findApiKey(context.db, context.principal, id);
       return revokeApiKey(context.db, actorOf(context), key, context.now());
     },
   }),
@@ -146,6 +140,6 @@ builder.mutationFields((t) => ({
     description: `Issues a new secret with the same settings. The old secret ends now, or after expireOldKeyInSeconds (at most ${MAX_ROLL_GRACE_SECONDS}).`,
     args: { id: t.arg.id({ required: true }), expireOldKeyInSeconds: t.arg.int({ defaultValue: 0 }) },
     resolve: (_root, { id, expireOldKeyInSeconds }, context) =>
-      rollApiKey(context.db, actorOf(context), String(id), expireOldKeyInSeconds ?? 0, context.now()),
+      rollApiKey(context.db, actorOf(context), id, expireOldKeyInSeconds ?? 0, context.now()),
   }),
 }));

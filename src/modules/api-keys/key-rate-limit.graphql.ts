@@ -1,4 +1,5 @@
 import { builder } from '../../graphql/builder.js';
+import { actorOf } from '../../graphql/context.js';
 import { requires } from '../../graphql/requirements.js';
 import { FIELD_LIMITS, rateLimited } from '../../rate-limit/field-limits.js';
 import type { KeyPolicy } from '../../rate-limit/request-limits.js';
@@ -41,13 +42,8 @@ builder.mutationField('setApiKeyRateLimit', (t) =>
     description: "Gives a key its own request limit; `limit: null` restores its environment's default. Applies from the next request on.",
     args: { id: t.arg.id({ required: true }), limit: t.arg({ type: ApiKeyRateLimitInput, required: false }) },
     resolve: (_root, { id, limit }, context) =>
-      setApiKeyRateLimit(
-        context.db,
-        { principal: context.principal, ip: context.client.ip, userAgent: context.client.userAgent },
-        String(id),
-        limit ?? null,
-        context.now(),
-        (environment) => context.limits.keyPolicy(environment, null),
+      setApiKeyRateLimit(context.db, actorOf(context), id, limit ?? null, context.now(), (environment) =>
+        context.limits.keyPolicy(environment, null),
       ),
   }),
 );

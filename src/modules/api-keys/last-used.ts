@@ -2,6 +2,7 @@ import { and, eq, isNull, lt, or } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { apiKeys } from '../../db/schema/index.js';
 import type { Logger } from '../../lib/logger.js';
+import { PeriodicTask, type BackgroundTask } from '../../lib/periodic-task.js';
 
 type Sighting = { at: Date; ip: string | null };
 
@@ -10,10 +11,10 @@ type Sighting = { at: Date; ip: string | null };
  * most one write per key per interval, the latest sighting wins, and whatever
  * is pending is written on shutdown.
  */
-export class LastUsedTracker {
+export class LastUsedTracker implements BackgroundTask {
   private readonly pending = new Map<string, Sighting>();
   private readonly lastWrittenAt = new Map<string, number>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly task: PeriodicTask;
   private readonly inFlight = new Set<Promise<void>>();
   writes = 0;
 
@@ -21,11 +22,14 @@ export class LastUsedTracker {
     private readonly db: Database,
     private readonly intervalMs: number,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    // Checked more often than the interval, so a key's pending sighting is written soon after it falls due.
+    const checkEveryMs = Math.min(intervalMs, 5000);
+    this.task = new PeriodicTask({ name: 'last-used flush', intervalMs: checkEveryMs, run: () => this.writeDue(Date.now()), logger });
+  }
 
   start(): void {
-    this.timer = setInterval(() => this.writeDue(Date.now()), Math.min(this.intervalMs, 5000));
-    this.timer.unref();
+    this.task.start();
   }
 
   touch(keyId: string, ip: string | null, now: Date): void {
@@ -75,7 +79,7 @@ export class LastUsedTracker {
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
+    await this.task.stop();
     await this.flush();
   }
 }

@@ -2,6 +2,7 @@ import { and, eq, gt, isNull, or } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { apiKeys } from '../../db/schema/index.js';
 import type { Logger } from '../../lib/logger.js';
+import { PeriodicTask, type BackgroundTask } from '../../lib/periodic-task.js';
 import { normalizeAllowedOrigin, originAllowed } from '../../auth/origins.js';
 
 /** Keys changed by another instance or the CLI become visible to CORS within this time. */
@@ -17,30 +18,31 @@ export const ORIGIN_REFRESH_INTERVAL_MS = 30_000;
  * origins (see `auth/origin-policy.ts`), and no cookie or other ambient
  * credential ever authorizes a request here.
  */
-export class BrowserOriginRegistry {
+export class BrowserOriginRegistry implements BackgroundTask {
   private exact = new Set<string>();
   private wildcards: string[] = [];
   private anyOrigin = false;
   private loaded: Promise<void> | undefined;
   private chain: Promise<void> = Promise.resolve();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly db: Executor,
     private readonly logger: Logger,
     private readonly now: () => Date,
-    private readonly refreshIntervalMs = ORIGIN_REFRESH_INTERVAL_MS,
-  ) {}
-
-  start(): void {
-    this.loaded ??= this.refresh();
-    this.timer ??= setInterval(() => void this.refresh(), this.refreshIntervalMs);
-    this.timer.unref();
+    refreshIntervalMs = ORIGIN_REFRESH_INTERVAL_MS,
+  ) {
+    this.task = new PeriodicTask({ name: 'origin refresh', intervalMs: refreshIntervalMs, run: () => this.refresh(), logger });
   }
 
-  stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+  start(): void {
+    // Through the task, so a stop() right after start() waits for this first load too.
+    this.loaded ??= this.task.runNow();
+    this.task.start();
+  }
+
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   /**

@@ -1,7 +1,6 @@
 import { builder } from '../../graphql/builder.js';
-import { connectionOf } from '../../graphql/connection.js';
+import { connectionOf, pageArgs, resolveConnection } from '../../graphql/connection.js';
 import { requires } from '../../graphql/requirements.js';
-import { pageSize } from '../../lib/cursor.js';
 import { auditCursor, listAuditEvents, type AuditEvent } from './audit.service.js';
 
 const AuditOutcomeEnum = builder.enumType('AuditOutcome', {
@@ -42,17 +41,11 @@ builder.queryField('auditEvents', (t) =>
     args: {
       apiKeyId: t.arg.id({ required: false }),
       action: t.arg.string({ required: false }),
-      first: t.arg.int({ required: false }),
-      after: t.arg.string({ required: false }),
+      ...pageArgs(t.arg),
     },
-    resolve: async (_root, args, { db, principal }) => {
-      const { events, hasNextPage } = await listAuditEvents(
-        db,
-        principal,
-        { apiKeyId: args.apiKeyId ? String(args.apiKeyId) : null, action: args.action },
-        { first: pageSize(args.first), after: args.after },
-      );
-      return { nodes: events, hasNextPage, cursorOf: auditCursor };
-    },
+    resolve: (_root, args, { db, principal }) =>
+      resolveConnection(args, auditCursor, (page) =>
+        listAuditEvents(db, principal, { apiKeyId: args.apiKeyId, action: args.action }, page),
+      ),
   }),
 );

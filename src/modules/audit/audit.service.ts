@@ -1,9 +1,10 @@
-import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
+import { and, eq, type SQL } from 'drizzle-orm';
 import { tenantOf, type Actor, type Principal } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
+import { keysetPage, type KeysetOrder, type KeysetPage } from '../../db/keyset.js';
 import { auditEvents } from '../../db/schema/index.js';
 import { newId } from '../../lib/random.js';
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import { encodeCursor, type PageRequest } from '../../lib/cursor.js';
 import type { ApiKeyEnvironment } from '../../auth/key-format.js';
 
 export type AuditEvent = typeof auditEvents.$inferSelect;
@@ -43,36 +44,27 @@ export async function recordKeyChange(
 
 export type AuditFilter = { apiKeyId?: string | null; action?: string | null };
 
-/**
- * Newest first. Test keys read the test world's records; live keys read both,
- * since a live admin answers for the whole organization.
- */
+/** Newest first: an audit log is read from the latest entry back. */
+const AUDIT_ORDER: KeysetOrder = { at: auditEvents.createdAt, id: auditEvents.id, direction: 'desc' };
+export const auditCursor = (event: AuditEvent) => encodeCursor({ at: event.createdAt, id: event.id });
+
+/** Test keys read the test world's records; live keys read both, since a live admin answers for the whole organization. */
 export async function listAuditEvents(
   db: Executor,
   viewer: Principal,
   filter: AuditFilter,
-  page: { first: number; after?: string | null },
-): Promise<{ events: AuditEvent[]; hasNextPage: boolean }> {
+  page: PageRequest,
+): Promise<KeysetPage<AuditEvent>> {
   const conditions: (SQL | undefined)[] = [eq(auditEvents.organizationId, viewer.organizationId)];
   if (tenantOf(viewer).environment === 'TEST') conditions.push(eq(auditEvents.environment, 'TEST'));
   if (filter.apiKeyId) conditions.push(eq(auditEvents.apiKeyId, filter.apiKeyId));
   if (filter.action) conditions.push(eq(auditEvents.action, filter.action));
-  if (page.after) {
-    const cursor = decodeCursor(page.after, 'after');
-    conditions.push(
-      or(
-        lt(auditEvents.createdAt, cursor.at),
-        and(eq(auditEvents.createdAt, cursor.at), lt(auditEvents.id, cursor.id)),
-      ),
-    );
-  }
-  const rows = await db
-    .select()
-    .from(auditEvents)
-    .where(and(...conditions))
-    .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))
-    .limit(page.first + 1);
-  return { events: rows.slice(0, page.first), hasNextPage: rows.length > page.first };
+  return keysetPage(AUDIT_ORDER, page, ({ where, orderBy, limit }) =>
+    db
+      .select()
+      .from(auditEvents)
+      .where(and(...conditions, where))
+      .orderBy(...orderBy)
+      .limit(limit),
+  );
 }
-
-export const auditCursor = (event: AuditEvent) => encodeCursor({ at: event.createdAt, id: event.id });

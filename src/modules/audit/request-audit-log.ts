@@ -1,6 +1,7 @@
 import type { Database } from '../../db/client.js';
 import { auditEvents } from '../../db/schema/index.js';
 import type { Logger } from '../../lib/logger.js';
+import { PeriodicTask, type BackgroundTask } from '../../lib/periodic-task.js';
 import type { NewAuditEvent } from './audit.service.js';
 
 const BATCH_SIZE = 200;
@@ -11,9 +12,9 @@ const BATCH_SIZE = 200;
  * logged) rather than letting a dead database take the process down. A clean
  * stop writes everything still buffered.
  */
-export class RequestAuditLog {
+export class RequestAuditLog implements BackgroundTask {
   private buffer: NewAuditEvent[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private readonly task: PeriodicTask;
   private flushing: Promise<void> | undefined;
   dropped = 0;
   written = 0;
@@ -22,11 +23,12 @@ export class RequestAuditLog {
     private readonly db: Database,
     private readonly options: { flushIntervalMs: number; maxBuffered: number },
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.task = new PeriodicTask({ name: 'audit flush', intervalMs: options.flushIntervalMs, run: () => this.flush(), logger });
+  }
 
   start(): void {
-    this.timer = setInterval(() => void this.flush(), this.options.flushIntervalMs);
-    this.timer.unref();
+    this.task.start();
   }
 
   record(event: NewAuditEvent): void {
@@ -69,7 +71,7 @@ export class RequestAuditLog {
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
+    await this.task.stop();
     await this.flush();
     if (this.buffer.length > 0) await this.flush();
   }

@@ -70,7 +70,7 @@ builder.queryFields((t) => ({
     resolve: async (_root, args, { db, tenant, now }) => {
       const timeZone = checkedTimeZone(args.timeZone ?? 'UTC');
       const range = requestedRange(args.from, args.to);
-      const eventType = await findEventType(db, tenant, String(args.eventTypeId));
+      const eventType = await findEventType(db, tenant, args.eventTypeId);
       const slots = await availableSlots(db, tenant, eventType, range, now());
       return slots.map((slot) => ({ ...slot, timeZone }));
     },
@@ -85,6 +85,6 @@ builder.queryFields((t) => ({
       to: t.arg({ type: 'DateTime', required: true }),
     },
     resolve: (_root, args, { db, tenant }) =>
-      freeBusy(db, tenant, args.teamMemberIds.map(String), requestedRange(args.from, args.to)),
+      freeBusy(db, tenant, args.teamMemberIds, requestedRange(args.from, args.to)),
   }),
 }));

@@ -75,7 +75,7 @@ builder.mutationFields((t) => ({
       const booking = await createBooking(
         context.db,
         context.principal,
-        { ...input, eventTypeId: String(input.eventTypeId), hostId: input.hostId?.toString() },
+        input,
         context.now(),
       );
       return changed(context, booking);
@@ -87,7 +87,7 @@ builder.mutationFields((t) => ({
     description: `Changes attendee details and notes. ${ON_OTHERS}`,
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateBookingInput, required: true }) },
     resolve: async (_root, { id, input }, context) =>
-      changed(context, await updateBooking(context.db, context.principal, String(id), input, context.now())),
+      changed(context, await updateBooking(context.db, context.principal, id, input, context.now())),
   }),
   cancelBooking: t.field({
     ...requires('bookings:cancel'),
@@ -95,7 +95,7 @@ builder.mutationFields((t) => ({
     description: `Cancels a PENDING or CONFIRMED booking, freeing the host’s time. ${ON_OTHERS}`,
     args: { id: t.arg.id({ required: true }), reason: t.arg.string({ required: false }) },
     resolve: async (_root, { id, reason }, context) =>
-      changed(context, await changeBookingStatus(context.db, context.principal, String(id), 'cancel', context.now(), reason)),
+      changed(context, await changeBookingStatus(context.db, context.principal, id, 'cancel', context.now(), reason)),
   }),
   rescheduleBooking: t.field({
     ...requires('bookings:reschedule'),
@@ -103,7 +103,7 @@ builder.mutationFields((t) => ({
     description: `Moves a PENDING or CONFIRMED booking to a future time when its host is free then. ${ON_OTHERS}`,
     args: { id: t.arg.id({ required: true }), startAt: t.arg({ type: 'DateTime', required: true }) },
     resolve: async (_root, { id, startAt }, context) =>
-      changed(context, await rescheduleBooking(context.db, context.principal, String(id), startAt, context.now())),
+      changed(context, await rescheduleBooking(context.db, context.principal, id, startAt, context.now())),
   }),
   ...statusMutations(t),
 }));
@@ -125,7 +125,7 @@ function statusMutations(t: Parameters<Parameters<typeof builder.mutationFields>
         description: `${description} ${ON_OTHERS}`,
         args: { id: t.arg.id({ required: true }) },
         resolve: async (_root, { id }, context) =>
-          changed(context, await changeBookingStatus(context.db, context.principal, String(id), transition, context.now())),
+          changed(context, await changeBookingStatus(context.db, context.principal, id, transition, context.now())),
       }),
     ]),
   );

@@ -1,8 +1,7 @@
 import { builder } from '../../graphql/builder.js';
-import { connectionOf } from '../../graphql/connection.js';
+import { connectionOf, pageArgs, resolveConnection } from '../../graphql/connection.js';
 import type { RequestContext } from '../../graphql/context.js';
 import { requires } from '../../graphql/requirements.js';
-import { pageSize } from '../../lib/cursor.js';
 import { EventTypeRef } from '../event-types/event-types.graphql.js';
 import { TeamMemberRef } from '../team/team.graphql.js';
 import { bookingLoaders, type KeyReference } from './booking-loaders.js';
@@ -142,20 +141,13 @@ builder.queryFields((t) => ({
       'A public key sees only the bookings whose access tokens it passes (none without). In start time order.',
     args: {
       filter: t.arg({ type: BookingFilterInput, required: false }),
-      first: t.arg.int({ required: false, description: 'Page size: default 50, at most 200.' }),
-      after: t.arg.string({ required: false }),
+      ...pageArgs(t.arg, { firstDescription: 'Page size: default 50, at most 200.' }),
       accessTokens: t.arg.stringList({ required: false, description: ACCESS_TOKENS_ARG }),
     },
-    resolve: async (_root, args, { db, principal }) => {
-      const filter = args.filter ?? {};
-      const page = await listBookings(
-        db,
-        principal,
-        { ...filter, eventTypeId: filter.eventTypeId?.toString(), hostId: filter.hostId?.toString() },
-        { first: pageSize(args.first), after: args.after },
-        { accessTokens: args.accessTokens },
+    resolve: (_root, args, { db, principal }) => {
+      return resolveConnection(args, bookingCursor, (page) =>
+        listBookings(db, principal, args.filter ?? {}, page, { accessTokens: args.accessTokens }),
       );
-      return { nodes: page.bookings, hasNextPage: page.hasNextPage, cursorOf: bookingCursor };
     },
   }),
   booking: t.field({
@@ -168,6 +160,6 @@ builder.queryFields((t) => ({
       accessToken: t.arg.string({ required: false, description: ACCESS_TOKENS_ARG }),
     },
     resolve: (_root, { id, accessToken }, { db, principal }) =>
-      findBooking(db, principal, String(id), { accessTokens: accessToken ? [accessToken] : [] }),
+      findBooking(db, principal, id, { accessTokens: accessToken ? [accessToken] : [] }),
   }),
 }));

@@ -1,11 +1,12 @@
-import { and, asc, eq, gt, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Principal } from '../../auth/principal.js';
 import { isPublicCaller, tenantOf } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
 import { bookingEvents, bookings } from '../../db/schema/index.js';
+import { keysetPage, type KeysetOrder, type KeysetPage } from '../../db/keyset.js';
 import { inTenant } from '../../db/tenant.js';
 import { notFound } from '../../lib/errors.js';
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import { encodeCursor, type PageRequest } from '../../lib/cursor.js';
 import { newId } from '../../lib/random.js';
 import { accessTokenHashes } from './booking-access-token.js';
 import type { Booking } from './booking-payload.js';
@@ -58,26 +59,27 @@ function filterConditions(filter: BookingFilter): (SQL | undefined)[] {
   ];
 }
 
+/** Start-time order: a schedule is read from the earliest appointment on. */
+const BOOKING_ORDER: KeysetOrder = { at: bookings.startAt, id: bookings.id, direction: 'asc' };
+export const bookingCursor = (booking: Booking) => encodeCursor({ at: booking.startAt, id: booking.id });
+
 /** Bookings in start-time order, a keyset page at a time. */
 export async function listBookings(
   db: Executor,
   viewer: Principal,
   filter: BookingFilter,
-  page: { first: number; after?: string | null },
+  page: PageRequest,
   proof: BookingProof = {},
-): Promise<{ bookings: Booking[]; hasNextPage: boolean }> {
+): Promise<KeysetPage<Booking>> {
   const conditions = [visibleTo(viewer, proof), ...filterConditions(filter)];
-  if (page.after) {
-    const cursor = decodeCursor(page.after, 'after');
-    conditions.push(or(gt(bookings.startAt, cursor.at), and(eq(bookings.startAt, cursor.at), gt(bookings.id, cursor.id))));
-  }
-  const rows = await db
-    .select()
-    .from(bookings)
-    .where(and(...conditions))
-    .orderBy(asc(bookings.startAt), asc(bookings.id))
-    .limit(page.first + 1);
-  return { bookings: rows.slice(0, page.first), hasNextPage: rows.length > page.first };
+  return keysetPage(BOOKING_ORDER, page, ({ where, orderBy, limit }) =>
+    db
+      .select()
+      .from(bookings)
+      .where(and(...conditions, where))
+      .orderBy(...orderBy)
+      .limit(limit),
+  );
 }
 
 /**
@@ -99,8 +101,6 @@ export async function findBooking(
   if (!booking) throw notFound('booking', id);
   return booking;
 }
-
-export const bookingCursor = (booking: Booking) => encodeCursor({ at: booking.startAt, id: booking.id });
 
 /** Appends one entry to a booking's history. */
 export async function recordBookingEvent(

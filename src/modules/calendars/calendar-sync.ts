@@ -2,6 +2,7 @@ import { and, asc, eq, isNull, lte, notInArray, or } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { calendarConnections } from '../../db/schema/index.js';
 import type { Logger } from '../../lib/logger.js';
+import { PeriodicTask, type BackgroundTask } from '../../lib/periodic-task.js';
 import { OutboundFailure, sendOutbound } from '../../lib/outbound-http.js';
 import type { HostResolver } from '../../lib/outbound-url.js';
 import type { SecretBox } from '../../lib/secret-box.js';
@@ -25,31 +26,25 @@ const BATCH = 20;
  * recorded on the connection (status ERROR, lastError) and the last good
  * snapshot keeps blocking time until a fetch succeeds again.
  */
-export class CalendarSync {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+export class CalendarSync implements BackgroundTask {
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly db: Database,
     private readonly options: CalendarSyncOptions,
     private readonly deps: CalendarSyncDeps,
-  ) {}
-
-  start(): void {
-    if (this.options.refreshIntervalMs === 0) return;
-    this.timer = setInterval(() => {
-      this.running ??= this.refreshStale()
-        .catch((error: unknown) => this.deps.logger.error({ err: error }, 'calendar refresh round failed'))
-        .finally(() => {
-          this.running = undefined;
-        });
-    }, Math.min(this.options.refreshIntervalMs, 60_000));
-    this.timer.unref();
+  ) {
+    // Looked at at least every minute, so a feed is refreshed soon after it goes stale.
+    const intervalMs = Math.min(options.refreshIntervalMs, 60_000);
+    this.task = new PeriodicTask({ name: 'calendar refresh round', intervalMs, run: () => this.refreshStale(), logger: deps.logger });
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  start(): void {
+    this.task.start();
+  }
+
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   /**

@@ -43,7 +43,7 @@ builder.queryField('calendars', (t) =>
     type: [CalendarConnectionRef],
     args: { teamMemberId: t.arg.id({ required: false, description: "Only this member's calendars." }) },
     resolve: (_root, { teamMemberId }, { db, tenant }) =>
-      listCalendarConnections(db, tenant, teamMemberId ? String(teamMemberId) : null),
+      listCalendarConnections(db, tenant, teamMemberId),
   }),
 );
 
@@ -55,7 +55,7 @@ builder.mutationFields((t) => ({
       'Connects an iCalendar feed by its secret URL (https and a public host in live mode; webcal:// is read as https). The URL is stored encrypted and never shown again. The feed is fetched once right away: see status and lastError.',
     args: { teamMemberId: t.arg.id({ required: true }), url: t.arg.string({ required: true }) },
     resolve: async (_root, { teamMemberId, url }, { db, tenant, outbound, now }) => {
-      const id = await connectCalendar(db, tenant, { teamMemberId: String(teamMemberId), url }, outbound, now());
+      const id = await connectCalendar(db, tenant, { teamMemberId, url }, outbound, now());
       await outbound.calendarSync.sync(id);
       return findCalendarConnection(db, tenant, id);
     },
@@ -65,6 +65,6 @@ builder.mutationFields((t) => ({
     type: CalendarConnectionRef,
     description: 'Removes the connection together with its stored URL; its busy times stop applying.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, { db, tenant }) => disconnectCalendar(db, tenant, String(id)),
+    resolve: (_root, { id }, { db, tenant }) => disconnectCalendar(db, tenant, id),
   }),
 }));

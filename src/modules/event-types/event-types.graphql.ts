@@ -1,9 +1,8 @@
 import { tenantOf } from '../../auth/principal.js';
 import type { CustomFieldDefinition } from '../../db/schema/event-types.js';
 import { builder } from '../../graphql/builder.js';
-import { connectionOf } from '../../graphql/connection.js';
+import { connectionOf, pageArgs, resolveConnection } from '../../graphql/connection.js';
 import { requires } from '../../graphql/requirements.js';
-import { pageSize } from '../../lib/cursor.js';
 import { TeamMemberRef } from '../team/team.graphql.js';
 import { CUSTOM_FIELD_TYPES } from './custom-fields.js';
 import { eventTypeLoaders } from './event-type-loaders.js';
@@ -101,18 +100,14 @@ const UpdateEventTypeInput = builder.inputType('UpdateEventTypeInput', {
   }),
 });
 
-const idsOf = (ids: readonly (string | number)[] | null | undefined) => (ids == null ? ids : ids.map(String));
-
 builder.queryFields((t) => ({
   eventTypes: t.field({
     ...requires('event-types:read'),
     type: EventTypeConnection,
     description: 'Oldest first; deleted event types are left out.',
-    args: { first: t.arg.int({ required: false }), after: t.arg.string({ required: false }) },
-    resolve: async (_root, args, { db, tenant }) => {
-      const page = await listEventTypes(db, tenant, { first: pageSize(args.first), after: args.after });
-      return { nodes: page.eventTypes, hasNextPage: page.hasNextPage, cursorOf: eventTypeCursor };
-    },
+    args: pageArgs(t.arg),
+    resolve: (_root, args, { db, tenant }) =>
+      resolveConnection(args, eventTypeCursor, (page) => listEventTypes(db, tenant, page)),
   }),
   eventType: t.field({
     ...requires('event-types:read'),
@@ -120,7 +115,7 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'Also answers for a deleted event type (see deletedAt), as its bookings still point at it.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, { db, tenant }) => findEventType(db, tenant, String(id)),
+    resolve: (_root, { id }, { db, tenant }) => findEventType(db, tenant, id),
   }),
   eventTypeBySlug: t.field({
     ...requires('event-types:read'),
@@ -138,20 +133,20 @@ builder.mutationFields((t) => ({
     type: EventTypeRef,
     args: { input: t.arg({ type: CreateEventTypeInput, required: true }) },
     resolve: (_root, { input }, { db, tenant, now }) =>
-      createEventType(db, tenant, { ...input, hostIds: idsOf(input.hostIds) }, now()),
+      createEventType(db, tenant, input, now()),
   }),
   updateEventType: t.field({
     ...requires('event-types:write'),
     type: EventTypeRef,
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateEventTypeInput, required: true }) },
     resolve: (_root, { id, input }, { db, tenant, now }) =>
-      updateEventType(db, tenant, String(id), { ...input, hostIds: idsOf(input.hostIds) }, now()),
+      updateEventType(db, tenant, id, input, now()),
   }),
   deleteEventType: t.field({
     ...requires('event-types:write'),
     type: EventTypeRef,
     description: 'Soft delete: gone from lists and slug lookups, no longer bookable; existing bookings keep it.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, { db, tenant, now }) => deleteEventType(db, tenant, String(id), now()),
+    resolve: (_root, { id }, { db, tenant, now }) => deleteEventType(db, tenant, id, now()),
   }),
 }));

@@ -1,11 +1,12 @@
-import { and, asc, eq, gt, isNull, ne, or, type SQL } from 'drizzle-orm';
+import { and, eq, isNull, ne } from 'drizzle-orm';
 import type { Tenant } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
 import { eventTypeHosts, eventTypes } from '../../db/schema/index.js';
+import { keysetPage, type KeysetOrder, type KeysetPage } from '../../db/keyset.js';
 import { inTenant } from '../../db/tenant.js';
 import { isUniqueViolation } from '../../db/unique-violation.js';
 import { badUserInput, appError, notFound } from '../../lib/errors.js';
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import { encodeCursor, type PageRequest } from '../../lib/cursor.js';
 import { newId } from '../../lib/random.js';
 import { validateCustomFieldDefinitions, type CustomFieldInput } from './custom-fields.js';
 import {
@@ -39,26 +40,19 @@ export type EventTypeChanges = { [K in keyof NewEventType]?: NewEventType[K] | n
 
 export const eventTypeCursor = (eventType: EventType) => encodeCursor({ at: eventType.createdAt, id: eventType.id });
 
-/** Oldest first; deleted event types are left out. */
-export async function listEventTypes(
-  db: Executor,
-  tenant: Tenant,
-  page: { first: number; after?: string | null },
-): Promise<{ eventTypes: EventType[]; hasNextPage: boolean }> {
-  const conditions: (SQL | undefined)[] = [inTenant(eventTypes, tenant), isNull(eventTypes.deletedAt)];
-  if (page.after) {
-    const cursor = decodeCursor(page.after, 'after');
-    conditions.push(
-      or(gt(eventTypes.createdAt, cursor.at), and(eq(eventTypes.createdAt, cursor.at), gt(eventTypes.id, cursor.id))),
-    );
-  }
-  const rows = await db
-    .select()
-    .from(eventTypes)
-    .where(and(...conditions))
-    .orderBy(asc(eventTypes.createdAt), asc(eventTypes.id))
-    .limit(page.first + 1);
-  return { eventTypes: rows.slice(0, page.first), hasNextPage: rows.length > page.first };
+/** Oldest first, so new event types join the end and pages stay stable. */
+const EVENT_TYPE_ORDER: KeysetOrder = { at: eventTypes.createdAt, id: eventTypes.id, direction: 'asc' };
+
+/** Deleted event types are left out. */
+export function listEventTypes(db: Executor, tenant: Tenant, page: PageRequest): Promise<KeysetPage<EventType>> {
+  return keysetPage(EVENT_TYPE_ORDER, page, ({ where, orderBy, limit }) =>
+    db
+      .select()
+      .from(eventTypes)
+      .where(and(inTenant(eventTypes, tenant), isNull(eventTypes.deletedAt), where))
+      .orderBy(...orderBy)
+      .limit(limit),
+  );
 }
 
 /** Finds deleted event types too: bookings keep pointing at them. */

@@ -1,6 +1,7 @@
 import { builder } from '../../graphql/builder.js';
 import { authenticated } from '../../graphql/requirements.js';
-import { findOrganization, type Member, type Organization } from './organizations.service.js';
+import { findOrganization, type Organization } from './organizations.service.js';
+import { MemberRef } from './organization-refs.js';
 import { ApiKeyRef } from '../api-keys/api-keys.graphql.js';
 import { findApiKey } from '../api-keys/api-keys.service.js';
 
@@ -21,7 +22,7 @@ export const MemberRoleEnum = builder.enumType('MemberRole', {
   } as const,
 });
 
-export const MemberRef = builder.objectRef<Member>('Member').implement({
+MemberRef.implement({
   description: 'A person in an organization. Keys act on behalf of the member who owns them.',
   fields: (t) => ({
     id: t.exposeID('id'),

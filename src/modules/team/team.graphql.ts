@@ -1,9 +1,8 @@
 import { tenantOf } from '../../auth/principal.js';
 import type { WorkingHours } from '../../db/schema/team.js';
 import { builder } from '../../graphql/builder.js';
-import { connectionOf } from '../../graphql/connection.js';
+import { connectionOf, pageArgs, resolveConnection } from '../../graphql/connection.js';
 import { requires } from '../../graphql/requirements.js';
-import { pageSize } from '../../lib/cursor.js';
 import { MAX_CAPACITY, WEEKDAYS } from './team-input.js';
 import {
   createTeamMember,
@@ -83,18 +82,16 @@ builder.queryFields((t) => ({
     ...requires('team:read'),
     type: TeamMemberConnection,
     description: 'Oldest first, inactive members included.',
-    args: { first: t.arg.int({ required: false }), after: t.arg.string({ required: false }) },
-    resolve: async (_root, args, { db, tenant }) => {
-      const page = await listTeamMembers(db, tenant, { first: pageSize(args.first), after: args.after });
-      return { nodes: page.members, hasNextPage: page.hasNextPage, cursorOf: teamMemberCursor };
-    },
+    args: pageArgs(t.arg),
+    resolve: (_root, args, { db, tenant }) =>
+      resolveConnection(args, teamMemberCursor, (page) => listTeamMembers(db, tenant, page)),
   }),
   teamMember: t.field({
     ...requires('team:read'),
     type: TeamMemberRef,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, { db, tenant }) => findTeamMember(db, tenant, String(id)),
+    resolve: (_root, { id }, { db, tenant }) => findTeamMember(db, tenant, id),
   }),
 }));
 
@@ -111,13 +108,13 @@ builder.mutationFields((t) => ({
     description: 'Changes only the fields given.',
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateTeamMemberInput, required: true }) },
     resolve: (_root, { id, input }, { db, tenant, now }) =>
-      updateTeamMember(db, tenant, String(id), input, now()),
+      updateTeamMember(db, tenant, id, input, now()),
   }),
   deactivateTeamMember: t.field({
     ...requires('team:write'),
     type: TeamMemberRef,
     description: 'Keeps the member and their bookings on record; they are offered for no new booking.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, { db, tenant, now }) => deactivateTeamMember(db, tenant, String(id), now()),
+    resolve: (_root, { id }, { db, tenant, now }) => deactivateTeamMember(db, tenant, id, now()),
   }),
 }));

@@ -1,11 +1,12 @@
-import { and, asc, eq, gt, inArray, ne, or, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne } from 'drizzle-orm';
 import type { Tenant } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
 import { eventTypeHosts, teamMembers, type WorkingHours } from '../../db/schema/index.js';
+import { keysetPage, type KeysetOrder, type KeysetPage } from '../../db/keyset.js';
 import { inTenant } from '../../db/tenant.js';
 import { isUniqueViolation } from '../../db/unique-violation.js';
 import { badUserInput, notFound } from '../../lib/errors.js';
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import { encodeCursor, type PageRequest } from '../../lib/cursor.js';
 import { newId } from '../../lib/random.js';
 import { checkedCapacity, checkedEmail, checkedName, checkedTimeZone, checkedWorkingHours } from './team-input.js';
 
@@ -30,26 +31,19 @@ export type TeamMemberChanges = {
 
 export const teamMemberCursor = (member: TeamMember) => encodeCursor({ at: member.createdAt, id: member.id });
 
-/** Oldest first, so new members join the end and pages stay stable. Inactive members are listed too. */
-export async function listTeamMembers(
-  db: Executor,
-  tenant: Tenant,
-  page: { first: number; after?: string | null },
-): Promise<{ members: TeamMember[]; hasNextPage: boolean }> {
-  const conditions: (SQL | undefined)[] = [inTenant(teamMembers, tenant)];
-  if (page.after) {
-    const cursor = decodeCursor(page.after, 'after');
-    conditions.push(
-      or(gt(teamMembers.createdAt, cursor.at), and(eq(teamMembers.createdAt, cursor.at), gt(teamMembers.id, cursor.id))),
-    );
-  }
-  const rows = await db
-    .select()
-    .from(teamMembers)
-    .where(and(...conditions))
-    .orderBy(asc(teamMembers.createdAt), asc(teamMembers.id))
-    .limit(page.first + 1);
-  return { members: rows.slice(0, page.first), hasNextPage: rows.length > page.first };
+/** Oldest first, so new members join the end and pages stay stable. */
+const TEAM_ORDER: KeysetOrder = { at: teamMembers.createdAt, id: teamMembers.id, direction: 'asc' };
+
+/** Inactive members are listed too. */
+export function listTeamMembers(db: Executor, tenant: Tenant, page: PageRequest): Promise<KeysetPage<TeamMember>> {
+  return keysetPage(TEAM_ORDER, page, ({ where, orderBy, limit }) =>
+    db
+      .select()
+      .from(teamMembers)
+      .where(and(inTenant(teamMembers, tenant), where))
+      .orderBy(...orderBy)
+      .limit(limit),
+  );
 }
 
 export async function findTeamMember(db: Executor, tenant: Tenant, id: string): Promise<TeamMember> {

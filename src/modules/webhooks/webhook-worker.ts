@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { webhookDeliveries, webhookEvents, webhooks } from '../../db/schema/index.js';
 import type { Logger } from '../../lib/logger.js';
+import { PeriodicTask, type BackgroundTask } from '../../lib/periodic-task.js';
 import { OutboundFailure, sendOutbound } from '../../lib/outbound-http.js';
 import type { HostResolver } from '../../lib/outbound-url.js';
 import type { SecretBox } from '../../lib/secret-box.js';
@@ -31,39 +32,38 @@ type Outcome = { ok: boolean; responseStatus: number | null; durationMs: number 
  * sending the same delivery; a worker that dies mid-send leaves the lease to
  * lapse and the delivery is retried (at least once, never concurrently).
  */
-export class WebhookWorker {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+export class WebhookWorker implements BackgroundTask {
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly db: Database,
     private readonly options: WebhookWorkerOptions,
     private readonly deps: WebhookWorkerDeps,
-  ) {}
+  ) {
+    this.task = new PeriodicTask({
+      name: 'webhook worker round',
+      intervalMs: options.pollIntervalMs,
+      run: () => this.round(),
+      logger: deps.logger,
+    });
+  }
 
   start(): void {
-    if (this.options.pollIntervalMs === 0) return;
-    this.timer = setInterval(() => void this.tick(), this.options.pollIntervalMs);
-    this.timer.unref();
+    this.task.start();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
-  /** One round of background work; overlapping rounds are skipped rather than stacked. */
+  /** One round of background work now; joins the round in flight rather than stacking another. */
   tick(): Promise<void> {
-    this.running ??= (async () => {
-      await announceExpiringKeys(this.db, this.deps.now());
-      await this.deliverDueWebhooks();
-    })()
-      .catch((error: unknown) => this.deps.logger.error({ err: error }, 'webhook worker round failed'))
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+    return this.task.runNow();
+  }
+
+  private async round(): Promise<void> {
+    await announceExpiringKeys(this.db, this.deps.now());
+    await this.deliverDueWebhooks();
   }
 
   /** Attempts every delivery due now, batch by batch; returns how many attempts it made. */

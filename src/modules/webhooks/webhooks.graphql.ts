@@ -1,8 +1,7 @@
 import { tenantOf } from '../../auth/principal.js';
 import { builder } from '../../graphql/builder.js';
-import { connectionOf } from '../../graphql/connection.js';
+import { connectionOf, pageArgs, resolveConnection } from '../../graphql/connection.js';
 import { requires } from '../../graphql/requirements.js';
-import { pageSize } from '../../lib/cursor.js';
 import { MAX_DELIVERY_ATTEMPTS } from './delivery-policy.js';
 import { WEBHOOK_EVENT_TYPES } from './outbox.js';
 import {
@@ -74,11 +73,9 @@ export const WebhookRef = builder.objectRef<Webhook>('Webhook').implement({
     deliveries: t.field({
       type: WebhookDeliveryConnection,
       description: 'Newest first.',
-      args: { first: t.arg.int({ required: false }), after: t.arg.string({ required: false }) },
-      resolve: async (webhook, args, { db, tenant }) => {
-        const page = await listDeliveries(db, tenant, webhook.id, { first: pageSize(args.first), after: args.after });
-        return { nodes: page.deliveries, hasNextPage: page.hasNextPage, cursorOf: deliveryCursor };
-      },
+      args: pageArgs(t.arg),
+      resolve: (webhook, args, { db, tenant }) =>
+        resolveConnection(args, deliveryCursor, (page) => listDeliveries(db, tenant, webhook.id, page)),
     }),
     stats: t.field({
       type: WebhookStatsRef,
@@ -124,7 +121,7 @@ builder.queryFields((t) => ({
     type: WebhookRef,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, { db, tenant }) => findWebhook(db, tenant, String(id)),
+    resolve: (_root, { id }, { db, tenant }) => findWebhook(db, tenant, id),
   }),
 }));
 
@@ -140,27 +137,27 @@ builder.mutationFields((t) => ({
     type: WebhookRef,
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateWebhookInput, required: true }) },
     resolve: (_root, { id, input }, { db, tenant, outbound, now }) =>
-      updateWebhook(db, tenant, String(id), input, outbound, now()),
+      updateWebhook(db, tenant, id, input, outbound, now()),
   }),
   deleteWebhook: t.field({
     ...requires('webhooks:manage'),
     type: WebhookRef,
     description: 'Deletes the webhook; its pending deliveries are dropped.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, { db, tenant }) => deleteWebhook(db, tenant, String(id)),
+    resolve: (_root, { id }, { db, tenant }) => deleteWebhook(db, tenant, id),
   }),
   rotateWebhookSecret: t.field({
     ...requires('webhooks:manage'),
     type: WebhookWithSecretRef,
     description: 'Issues a new signing secret; the old one stops signing immediately.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, { db, tenant, outbound, now }) => rotateWebhookSecret(db, tenant, String(id), outbound, now()),
+    resolve: (_root, { id }, { db, tenant, outbound, now }) => rotateWebhookSecret(db, tenant, id, outbound, now()),
   }),
   redeliverWebhookEvent: t.field({
     ...requires('webhooks:manage'),
     type: WebhookDeliveryRef,
     description: 'Queues the event of a delivery to its webhook again, as a new delivery with a fresh set of attempts.',
     args: { deliveryId: t.arg.id({ required: true }) },
-    resolve: (_root, { deliveryId }, { db, tenant, now }) => redeliverWebhookEvent(db, tenant, String(deliveryId), now()),
+    resolve: (_root, { deliveryId }, { db, tenant, now }) => redeliverWebhookEvent(db, tenant, deliveryId, now()),
   }),
 }));

@@ -1,10 +1,11 @@
-import { and, desc, eq, getTableColumns, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { Tenant } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
 import { webhookDeliveries, webhookEvents, webhooks } from '../../db/schema/index.js';
+import { keysetPage, type KeysetOrder, type KeysetPage } from '../../db/keyset.js';
 import { inTenant } from '../../db/tenant.js';
 import { badUserInput, notFound } from '../../lib/errors.js';
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import { encodeCursor, type PageRequest } from '../../lib/cursor.js';
 import { checkOutboundUrl, OutboundRefused, type HostResolver } from '../../lib/outbound-url.js';
 import { newId, randomBase62 } from '../../lib/random.js';
 import type { SecretBox } from '../../lib/secret-box.js';
@@ -146,34 +147,26 @@ export async function rotateWebhookSecret(
 
 const deliveryColumns = { ...getTableColumns(webhookDeliveries), eventType: webhookEvents.type };
 
-/** Newest first. */
-export async function listDeliveries(
+/** Newest first: the latest attempts are the ones a caller is debugging. */
+const DELIVERY_ORDER: KeysetOrder = { at: webhookDeliveries.createdAt, id: webhookDeliveries.id, direction: 'desc' };
+export const deliveryCursor = (delivery: WebhookDelivery) => encodeCursor({ at: delivery.createdAt, id: delivery.id });
+
+export function listDeliveries(
   db: Executor,
   tenant: Tenant,
   webhookId: string,
-  page: { first: number; after?: string | null },
-): Promise<{ deliveries: WebhookDelivery[]; hasNextPage: boolean }> {
-  const conditions: (SQL | undefined)[] = [inTenant(webhookDeliveries, tenant), eq(webhookDeliveries.webhookId, webhookId)];
-  if (page.after) {
-    const cursor = decodeCursor(page.after, 'after');
-    conditions.push(
-      or(
-        lt(webhookDeliveries.createdAt, cursor.at),
-        and(eq(webhookDeliveries.createdAt, cursor.at), lt(webhookDeliveries.id, cursor.id)),
-      ),
-    );
-  }
-  const rows = await db
-    .select(deliveryColumns)
-    .from(webhookDeliveries)
-    .innerJoin(webhookEvents, eq(webhookEvents.id, webhookDeliveries.eventId))
-    .where(and(...conditions))
-    .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
-    .limit(page.first + 1);
-  return { deliveries: rows.slice(0, page.first), hasNextPage: rows.length > page.first };
+  page: PageRequest,
+): Promise<KeysetPage<WebhookDelivery>> {
+  return keysetPage(DELIVERY_ORDER, page, ({ where, orderBy, limit }) =>
+    db
+      .select(deliveryColumns)
+      .from(webhookDeliveries)
+      .innerJoin(webhookEvents, eq(webhookEvents.id, webhookDeliveries.eventId))
+      .where(and(inTenant(webhookDeliveries, tenant), eq(webhookDeliveries.webhookId, webhookId), where))
+      .orderBy(...orderBy)
+      .limit(limit),
+  );
 }
-
-export const deliveryCursor = (delivery: WebhookDelivery) => encodeCursor({ at: delivery.createdAt, id: delivery.id });
 
 export async function deliveryStats(db: Executor, tenant: Tenant, webhookId: string): Promise<WebhookStats> {
   const [row] = await db
