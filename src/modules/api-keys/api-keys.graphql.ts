@@ -3,7 +3,7 @@ import { keyStatus } from '../../auth/key-state.js';
 import { builder } from '../../graphql/builder.js';
 import { requires } from '../../graphql/requirements.js';
 import { FIELD_LIMITS, rateLimited } from '../../rate-limit/field-limits.js';
-import { MemberRef } from '../organizations/organization-refs.js';
+import { MemberRef } from '../organizations/organization-refs.graphql.js';
 import { findMember } from '../organizations/organizations.service.js';
 import { findApiKey, listApiKeys, revokeApiKey, updateApiKey, type ApiKey } from './api-keys.service.js';
 import { createApiKey, rollApiKey, type CreatedApiKey } from './key-issuance.js';

@@ -1,7 +1,7 @@
 import { builder } from '../../graphql/builder.js';
 import { authenticated } from '../../graphql/requirements.js';
 import { findOrganization, type Organization } from './organizations.service.js';
-import { MemberRef } from './organization-refs.js';
+import { MemberRef } from './organization-refs.graphql.js';
 import { ApiKeyRef } from '../api-keys/api-keys.graphql.js';
 import { findApiKey } from '../api-keys/api-keys.service.js';
 
