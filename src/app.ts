@@ -13,11 +13,13 @@ import { RedisConnection } from './lib/redis.js';
 import { SecretBox } from './lib/secret-box.js';
 import { LastUsedTracker } from './modules/api-keys/last-used.js';
 import { BrowserOriginRegistry } from './modules/api-keys/origin-registry.js';
+import { RefusalLog } from './modules/audit/refusal-log.js';
 import { RequestAuditLog } from './modules/audit/request-audit-log.js';
 import { CalendarSync } from './modules/calendars/calendar-sync.js';
 import { WebhookWorker } from './modules/webhooks/webhook-worker.js';
 import { renderLocalGraphiQL } from './pipeline/graphiql-assets.js';
 import { GRAPHIQL_DEFAULT_DOCUMENT } from './pipeline/graphiql.js';
+import { OperationAudit } from './pipeline/operation-audit.js';
 import { requestPipeline } from './pipeline/request-pipeline.js';
 import { RequestGuard } from './rate-limit/request-limits.js';
 import { buildSchema } from './schema.js';
@@ -106,7 +108,14 @@ export function createApp(config: Config, deps: AppDependencies): App {
       shouldPersistHeaders: false,
     },
     plugins: requestPipeline({
-      operations: { proxies: { trustProxy: config.trustProxy, trustedProxies: config.trustedProxies }, keys: keys.cache, guard, now, audit: auditLog, lastUsed },
+      operations: {
+        proxies: { trustProxy: config.trustProxy, trustedProxies: config.trustedProxies },
+        keys: keys.cache,
+        guard,
+        now,
+        audit: new OperationAudit(auditLog, new RefusalLog(database.db, logger, now), now),
+        lastUsed,
+      },
       origins,
       maxBodyBytes: config.limits.maxBodyBytes,
       queryLimits: config.limits.query,

@@ -2,13 +2,31 @@ import { eq } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Executor } from '../db/client.js';
 import { apiKeys, members } from '../db/schema/index.js';
-import { appError } from '../lib/errors.js';
+import { AppError, appError } from '../lib/errors.js';
 import { effectiveKeyScopes, lowerRole } from './access/scopes.js';
-import { hashApiKey, parseApiKey } from './key-format.js';
+import { hashApiKey, parseApiKey, type ApiKeyEnvironment } from './key-format.js';
 import { keyEndsAt, keyStatus, rateLimitOverrideOf, type RateLimitOverride } from './key-state.js';
 import type { ApiKeyPrincipal } from './principal.js';
 
 const invalid = (message: string) => appError('INVALID_API_KEY', message);
+
+export type RefusalReason = 'unknown' | 'revoked' | 'expired' | 'owner-inactive' | 'recipient-inactive';
+
+/**
+ * A well-formed key refused after its lookup. The caller sees only the 401;
+ * the pipeline also learns which key it was (when it exists) so the refusal
+ * can be recorded for the key's owner: a revoked key still being tried is a
+ * leak in progress.
+ */
+export class KeyRefused extends AppError {
+  constructor(
+    message: string,
+    readonly reason: RefusalReason,
+    readonly key: { id: string; organizationId: string; environment: ApiKeyEnvironment } | null,
+  ) {
+    super('INVALID_API_KEY', message);
+  }
+}
 
 const recipients = alias(members, 'recipients');
 
@@ -50,14 +68,16 @@ export async function verifyApiKey(db: Executor, presented: string, now: Date): 
     .innerJoin(recipients, eq(recipients.id, apiKeys.recipientMemberId))
     .where(eq(apiKeys.hash, hashApiKey(presented)))
     .limit(1);
-  if (!row) throw invalid('This API key does not exist.');
+  if (!row) throw new KeyRefused('This API key does not exist.', 'unknown', null);
   const { key } = row;
+  const refuse = (message: string, reason: RefusalReason) =>
+    new KeyRefused(message, reason, { id: key.id, organizationId: key.organizationId, environment: key.environment });
   const status = keyStatus(key, now);
-  if (status === 'REVOKED') throw invalid(`This API key was revoked at ${key.revokedAt!.toISOString()}.`);
-  if (status === 'EXPIRED') throw invalid(`This API key expired at ${key.expiresAt!.toISOString()}.`);
-  if (!row.owner.active) throw invalid('The member who owns this API key has been deactivated.');
+  if (status === 'REVOKED') throw refuse(`This API key was revoked at ${key.revokedAt!.toISOString()}.`, 'revoked');
+  if (status === 'EXPIRED') throw refuse(`This API key expired at ${key.expiresAt!.toISOString()}.`, 'expired');
+  if (!row.owner.active) throw refuse('The member who owns this API key has been deactivated.', 'owner-inactive');
   // Whoever received this secret answers for it: their departure ends it, whoever owns the record.
-  if (!row.recipient.active) throw invalid('The member this API key was issued to has been deactivated.');
+  if (!row.recipient.active) throw refuse('The member this API key was issued to has been deactivated.', 'recipient-inactive');
   const role = lowerRole(row.owner.role, row.recipient.role);
 
   const principal: ApiKeyPrincipal = {

@@ -1,9 +1,10 @@
+import { KeyRefused } from '../auth/authenticate.js';
 import type { KeyCache } from '../auth/key-cache.js';
 import { presentedApiKey } from '../auth/headers.js';
 import { assertOriginPermitted } from '../auth/origin-policy.js';
 import { tenantOf, type Client, type Principal } from '../auth/principal.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
-import { appError, isAppError } from '../lib/errors.js';
+import { appError, isAppError, type AppError } from '../lib/errors.js';
 import type { RequestGuard } from '../rate-limit/request-limits.js';
 import { clientAddress, type ProxyTrust } from './client-address.js';
 import type { PipelineContext } from './pipeline-context.js';
@@ -13,8 +14,10 @@ export type AdmissionDeps = {
   keys: KeyCache;
   guard: RequestGuard;
   now: () => Date;
-  /** A refusal after the caller was identified: still the tenant's activity, so it is recorded. */
-  onRefused(principal: Principal, client: Client, operationName: string | null): void;
+  /** A key refused on lookup (unknown, revoked, expired, owner gone): recorded before the 401 leaves. */
+  onKeyRefused(refusal: KeyRefused, client: Client): Promise<void>;
+  /** A refusal after the caller was identified (origin, organization, limits): still the tenant's activity. */
+  onRefused(principal: Principal, client: Client, operationName: string | null, refusal: AppError): void;
   /** The caller passed every check (last-used tracking). */
   onAdmitted(principal: Principal, client: Client, at: Date): void;
 };
@@ -39,7 +42,11 @@ export async function admit(
   const { principal, rateLimit } = await deps.guard
     .authenticate(client.ip, {
       cached: () => cachedKey(deps.keys, request, deps.now()),
-      verify: () => deps.keys.verify(presentedApiKey(request.headers), deps.now()),
+      verify: () =>
+        deps.keys.verify(presentedApiKey(request.headers), deps.now()).catch(async (error: unknown) => {
+          if (error instanceof KeyRefused) await deps.onKeyRefused(error, client);
+          throw error;
+        }),
     })
     .catch((error: unknown) => {
       if (isDatabaseUnavailable(error)) throw appError('SERVICE_UNAVAILABLE', 'The database is unreachable; try again shortly.');
@@ -58,7 +65,7 @@ export async function admit(
     const at = deps.now();
     context.operation = { slot, startedAt: at, afterResult: [] };
   } catch (error) {
-    if (isAppError(error) && error.code === 'FORBIDDEN') deps.onRefused(principal, client, operationName);
+    if (isAppError(error)) deps.onRefused(principal, client, operationName, error);
     throw error;
   }
   context.principal = principal;

@@ -29,7 +29,7 @@ export function summarizeOperation(document: DocumentNode, operationName: string
   };
 }
 
-export type Outcome = 'ok' | 'denied' | 'error';
+export type Outcome = 'ok' | 'denied' | 'limited' | 'error';
 
 export function outcomeOf(errors: ExecutionResult['errors']): Outcome {
   if (!errors?.length) return 'ok';

@@ -1,13 +1,9 @@
 import type { ExecutionResult } from 'graphql';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import type { Plugin } from 'graphql-yoga';
-import type { Client, Principal } from '../auth/principal.js';
-import { tenantOf } from '../auth/principal.js';
 import type { LimitsConfig } from '../config/config.js';
 import { toGraphQLError, useErrorTypes } from '../graphql/error-mapping.js';
 import { isAppError } from '../lib/errors.js';
-import { newId } from '../lib/random.js';
-import type { NewAuditEvent } from '../modules/audit/audit.service.js';
 import { admit, type AdmissionDeps } from './admission.js';
 import { useBodyLimit } from './body-limit.plugin.js';
 import { useBrowserCors, type OriginGate } from './cors.plugin.js';
@@ -15,11 +11,12 @@ import { useGraphiQLAssets } from './graphiql-assets.js';
 import { useHealthRoutes } from './health.plugin.js';
 import { useOriginRefreshOnKeyChange } from './origin-refresh.plugin.js';
 import { useQueryLimits } from './query-limits.plugin.js';
-import { outcomeOf, summarizeOperation, type Outcome } from './operation.js';
+import { outcomeOf, summarizeOperation } from './operation.js';
+import type { OperationAudit } from './operation-audit.js';
 import type { PipelineContext } from './pipeline-context.js';
 
-export type OperationPipelineDeps = Omit<AdmissionDeps, 'onRefused' | 'onAdmitted'> & {
-  audit: { record(event: NewAuditEvent): void };
+export type OperationPipelineDeps = Omit<AdmissionDeps, 'onRefused' | 'onAdmitted' | 'onKeyRefused'> & {
+  audit: OperationAudit;
   lastUsed: { touch(callerId: string, ip: string | null, at: Date): void };
 };
 
@@ -32,25 +29,11 @@ export type OperationPipelineDeps = Omit<AdmissionDeps, 'onRefused' | 'onAdmitte
  * rate-limit headers go onto the HTTP response.
  */
 export function useOperationPipeline(deps: OperationPipelineDeps): Plugin {
-  const record = (principal: Principal, client: Client, at: Date, entry: Pick<NewAuditEvent, 'action' | 'operationName' | 'rootFields'> & { outcome: Outcome }) => {
-    const tenant = tenantOf(principal);
-    deps.audit.record({
-      id: newId('evt'),
-      organizationId: tenant.organizationId,
-      environment: tenant.environment,
-      apiKeyId: principal.kind === 'api-key' ? principal.id : null,
-      ip: client.ip,
-      userAgent: client.userAgent,
-      createdAt: at,
-      ...entry,
-    });
-  };
-
   const admission: AdmissionDeps = {
     ...deps,
     onAdmitted: (principal, client, at) => deps.lastUsed.touch(principal.id, client.ip, at),
-    onRefused: (principal, client, operationName) =>
-      record(principal, client, deps.now(), { action: 'graphql.refused', operationName, rootFields: [], outcome: 'denied' }),
+    onRefused: (principal, client, operationName, refusal) => deps.audit.refused(principal, client, operationName, refusal),
+    onKeyRefused: (refusal, client) => deps.audit.keyRefused(refusal, client),
   };
 
   const finish = async (context: PipelineContext, result: ExecutionResult) => {
@@ -61,7 +44,7 @@ export function useOperationPipeline(deps: OperationPipelineDeps): Plugin {
     } finally {
       operation.slot.release();
       const { summary } = operation;
-      record(principal, client, deps.now(), {
+      deps.audit.record(principal, client, {
         action: summary ? `graphql.${summary.type}` : 'graphql.invalid',
         operationName: summary?.name ?? null,
         rootFields: summary?.rootFields ?? [],

@@ -27,10 +27,13 @@ describe.skipIf(postgresTierSkipped)(`failed authentication per client address (
     expect(throttled.status).toBe(429);
     expect(throttled.body.errors?.[0]?.extensions).toMatchObject({ code: 'AUTHENTICATION_THROTTLED', type: 'rate_limit_error' });
     expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0);
-    // Even a valid key is refused from that address for now, and nothing was looked up.
+    // The guesser is slowed, not the office behind the same address: a valid (cached) key still passes, with no lookup.
+    await harness.request(VIEWER, { key: org.adminKey, headers: from('198.51.100.8') });
+    const lookupsBefore = harness.app.keyCache.lookups;
     const valid = await harness.request(VIEWER, { key: org.adminKey, headers: from('198.51.100.7') });
-    expect(valid.status).toBe(429);
-    expect(harness.app.keyCache.lookups).toBe(lookups);
+    expect(valid.status).toBe(200);
+    expect(harness.app.keyCache.lookups).toBe(lookupsBefore);
+    expect(lookupsBefore).toBeGreaterThanOrEqual(lookups);
 
     const elsewhere = await harness.request(VIEWER, { key: org.adminKey, headers: from('198.51.100.8') });
     expect(elsewhere.status).toBe(200);
@@ -39,7 +42,7 @@ describe.skipIf(postgresTierSkipped)(`failed authentication per client address (
   it('counts malformed keys and missing keys as failures too', async () => {
     for (let i = 0; i < 3; i++) await harness.request(VIEWER, { key: 'sk_test_nonsense', headers: from('198.51.100.9') });
     for (let i = 0; i < 2; i++) await harness.request(VIEWER, { headers: from('198.51.100.9') });
-    const response = await harness.request(VIEWER, { key: org.adminKey, headers: from('198.51.100.9') });
+    const response = await harness.request(VIEWER, { key: 'sk_test_nonsense', headers: from('198.51.100.9') });
     expect(response.status).toBe(429);
   });
 

@@ -3,6 +3,9 @@ import { createSchema, createYoga } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../src/db/schema/index.js';
 import { addressRanges } from '../../src/lib/address-ranges.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { RefusalLog } from '../../src/modules/audit/refusal-log.js';
+import { OperationAudit } from '../../src/pipeline/operation-audit.js';
 import { requestPipeline } from '../../src/pipeline/request-pipeline.js';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
 import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
@@ -85,7 +88,7 @@ describe.skipIf(postgresTierSkipped)(`the request pipeline, whatever carries the
           keys: harness.app.keyCache,
           guard: harness.app.guard,
           now: () => harness.clock,
-          audit: harness.app.auditLog,
+          audit: new OperationAudit(harness.app.auditLog, new RefusalLog(harness.db, createLogger('silent'), () => harness.clock), () => harness.clock),
           lastUsed: harness.app.lastUsed,
         },
         origins: harness.app.origins,

@@ -11,7 +11,7 @@ export const auditEvents = pgTable(
     action: text('action').notNull(),
     operationName: text('operation_name'),
     rootFields: text('root_fields').array().notNull().default([]),
-    outcome: text('outcome', { enum: ['ok', 'denied', 'error'] }).notNull(),
+    outcome: text('outcome', { enum: ['ok', 'denied', 'limited', 'error'] }).notNull(),
     targetId: text('target_id'),
     details: jsonb('details').$type<Record<string, unknown>>(),
     ip: text('ip'),

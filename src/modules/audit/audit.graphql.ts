@@ -6,7 +6,8 @@ import { auditCursor, listAuditEvents, type AuditEvent } from './audit.service.j
 const AuditOutcomeEnum = builder.enumType('AuditOutcome', {
   values: {
     ok: { value: 'ok', description: 'Everything asked for was answered.' },
-    denied: { value: 'denied', description: 'At least one field was refused for missing scopes.' },
+    denied: { value: 'denied', description: 'Refused for missing scopes (at least one field), origin, organization, or a revoked or expired key.' },
+    limited: { value: 'limited', description: 'Refused by a rate or concurrency limit (429); at most one record per key and second.' },
     error: { value: 'error', description: 'The request failed with another error.' },
   } as const,
 });
@@ -17,7 +18,8 @@ const AuditEventRef = builder.objectRef<AuditEvent>('AuditEvent').implement({
     id: t.exposeID('id'),
     apiKeyId: t.exposeID('apiKeyId', { nullable: true, description: 'Null for changes made at the CLI.' }),
     action: t.exposeString('action', {
-      description: 'graphql.query / graphql.mutation for requests; api_key.created, .updated, .revoked, .rolled for key changes.',
+      description:
+        'graphql.query / graphql.mutation / graphql.subscription for requests; graphql.refused for requests refused after authentication (origin, organization header, limits); authentication.refused when a revoked or expired key is presented (once per key and address per minute); api_key.created, .updated, .revoked, .rolled for key changes.',
     }),
     operationName: t.exposeString('operationName', { nullable: true }),
     rootFields: t.exposeStringList('rootFields'),
