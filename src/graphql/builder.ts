@@ -18,7 +18,7 @@ export const builder = new SchemaBuilder<{
     JSON: { Input: unknown; Output: unknown };
   };
   Directives: {
-    requiresScopes: { locations: 'FIELD_DEFINITION'; args: { scopes: ScopeRequirement } };
+    requiresScopes: { locations: 'OBJECT' | 'FIELD_DEFINITION' | 'INTERFACE'; args: { scopes: ScopeRequirement } };
     authenticated: { locations: 'FIELD_DEFINITION'; args: Record<string, never> };
     rateLimit: { locations: 'FIELD_DEFINITION'; args: { max: number; window: string; by: string } };
   };

@@ -4,8 +4,9 @@ import { DirectiveLocation, GraphQLDirective, GraphQLInt, GraphQLList, GraphQLNo
 export const directiveDefinitions = [
   new GraphQLDirective({
     name: 'requiresScopes',
-    description: 'The caller needs all scopes of at least one inner list (outer list: OR, inner list: AND).',
-    locations: [DirectiveLocation.FIELD_DEFINITION],
+    description:
+      'The caller needs all scopes of at least one inner list (outer list: OR, inner list: AND). On a type: wherever the type is reached.',
+    locations: [DirectiveLocation.OBJECT, DirectiveLocation.FIELD_DEFINITION, DirectiveLocation.INTERFACE],
     args: {
       scopes: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(GraphQLString))))) },
     },

@@ -1,4 +1,5 @@
 import type { Scope, ScopeRequirement } from '../auth/access/scopes.js';
+import type { RequestContext } from './context.js';
 
 /**
  * Declares who may use a field. Each argument is one alternative: a scope, or
@@ -6,9 +7,7 @@ import type { Scope, ScopeRequirement } from '../auth/access/scopes.js';
  * is satisfied by either.
  */
 export function requires(...alternatives: Array<Scope | Scope[]>) {
-  const scopes: ScopeRequirement = alternatives.map((alternative) =>
-    Array.isArray(alternative) ? alternative : [alternative],
-  );
+  const scopes = requirementOf(alternatives);
   return {
     authScopes: { scopes },
     directives: { requiresScopes: { scopes } },
@@ -23,5 +22,27 @@ export function authenticated() {
   return {
     authScopes: { authenticated: true },
     directives: { authenticated: {} },
+  };
+}
+
+const requirementOf = (alternatives: Array<Scope | Scope[]>): ScopeRequirement =>
+  alternatives.map((alternative) => (Array.isArray(alternative) ? alternative : [alternative]));
+
+/**
+ * Declares who may see an object type, wherever it is reached (Apollo's
+ * `@requiresScopes` on OBJECT): contact data, key details, actors and audit
+ * data stay guarded by every route that leads to them. Fields returning a
+ * guarded type must be nullable, so a refusal nulls only that field.
+ * `exempt` lets the caller see its own object without the scopes (e.g. its
+ * own key); the printed requirement is the one everyone else needs.
+ */
+export function typeRequires<Parent>(
+  alternatives: Array<Scope | Scope[]>,
+  exempt?: (parent: Parent, context: RequestContext) => boolean,
+) {
+  const scopes = requirementOf(alternatives);
+  return {
+    authScopes: exempt ? (parent: Parent, context: RequestContext) => (exempt(parent, context) ? true : { scopes }) : { scopes },
+    directives: { requiresScopes: { scopes } },
   };
 }

@@ -80,7 +80,7 @@ describe('schema contract', () => {
   });
 
   it('prints the @requiresScopes directive with Apollo Router\'s signature', () => {
-    expect(printSchemaFile()).toContain('directive @requiresScopes(scopes: [[String!]!]!) on FIELD_DEFINITION');
+    expect(printSchemaFile()).toContain('directive @requiresScopes(scopes: [[String!]!]!) on OBJECT | FIELD_DEFINITION | INTERFACE');
     expect(printSchemaFile()).toContain('directive @authenticated on FIELD_DEFINITION');
   });
 

@@ -46,6 +46,7 @@ export const ApiKeyRef = builder.objectRef<ApiKey>('ApiKey').implement({
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     createdBy: t.field({
       type: MemberRef,
+      nullable: true,
       description: 'The member who owns the key; the key never does more than their role allows.',
       resolve: async (key, _args, { db }) => (await findMember(db, key.ownerMemberId))!,
     }),
@@ -55,7 +56,8 @@ export const ApiKeyRef = builder.objectRef<ApiKey>('ApiKey').implement({
       nullable: true,
       description: 'Updated at most once a minute per key.',
     }),
-    lastUsedIp: t.exposeString('lastUsedIp', { nullable: true }),
+    // The address of whoever last used the key: for public keys, the previous visitor's.
+    lastUsedIp: t.exposeString('lastUsedIp', { ...requires('keys:read', 'keys:manage'), nullable: true }),
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
   }),
 });

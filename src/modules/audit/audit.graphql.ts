@@ -1,6 +1,6 @@
 import { builder } from '../../graphql/builder.js';
 import { connectionOf, pageArgs, resolveConnection } from '../../graphql/connection.js';
-import { requires } from '../../graphql/requirements.js';
+import { requires, typeRequires } from '../../graphql/requirements.js';
 import { auditCursor, listAuditEvents, type AuditEvent } from './audit.service.js';
 
 const AuditOutcomeEnum = builder.enumType('AuditOutcome', {
@@ -13,6 +13,7 @@ const AuditOutcomeEnum = builder.enumType('AuditOutcome', {
 });
 
 const AuditEventRef = builder.objectRef<AuditEvent>('AuditEvent').implement({
+  ...typeRequires(['audit:read']),
   description: 'A request made with a key, or a change to a key.',
   fields: (t) => ({
     id: t.exposeID('id'),

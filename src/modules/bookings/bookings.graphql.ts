@@ -1,7 +1,8 @@
+import { isPublicCaller } from '../../auth/principal.js';
 import { builder } from '../../graphql/builder.js';
 import { connectionOf, pageArgs, resolveConnection } from '../../graphql/connection.js';
 import type { RequestContext } from '../../graphql/context.js';
-import { requires } from '../../graphql/requirements.js';
+import { requires, typeRequires } from '../../graphql/requirements.js';
 import { EventTypeRef } from '../event-types/event-types.graphql.js';
 import { TeamMemberRef } from '../team/team.graphql.js';
 import { bookingLoaders, type KeyReference } from './booking-loaders.js';
@@ -31,7 +32,10 @@ const AttendeeRef = builder.objectRef<Booking>('Attendee').implement({
 });
 
 const ApiKeyReferenceRef = builder.objectRef<KeyReference>('ApiKeyReference').implement({
-  description: 'Which API key did something: enough to recognise it. The full ApiKey needs keys:read.',
+  // Which key acted is the organization's business; a key always recognises itself.
+  ...typeRequires<KeyReference>(['keys:read', 'bookings:read'], (key, { principal }) => key.id === principal.id),
+  description:
+    'Which API key did something: enough to recognise it. Needs keys:read or bookings:read, except for the calling key itself. The full ApiKey needs keys:read.',
   fields: (t) => ({
     id: t.exposeID('id'),
     preview: t.exposeString('preview', { description: 'First 12 and last 4 characters of the secret.' }),
@@ -57,6 +61,7 @@ const BookingEventRef = builder.objectRef<BookingEvent>('BookingEvent').implemen
     toStatus: t.expose('toStatus', { type: BookingStatusEnum }),
     actingKey: t.field({
       type: ApiKeyReferenceRef,
+      nullable: true,
       description: 'The key that made the change.',
       resolve: (event, _args, context) => keyReference(context, event.actingKeyId),
     }),
@@ -99,12 +104,17 @@ export const BookingRef = builder.objectRef<Booking | CreatedBooking>('Booking')
     cancellationReason: t.exposeString('cancellationReason', { nullable: true }),
     createdByKey: t.field({
       type: ApiKeyReferenceRef,
+      nullable: true,
       resolve: (booking, _args, context) => keyReference(context, booking.createdByKeyId),
     }),
     history: t.field({
       type: [BookingEventRef],
-      description: 'Every change, oldest first, with the key that made it.',
-      resolve: (booking, _args, context) => bookingLoaders(context).history.load(booking.id),
+      description:
+        'Every change, oldest first, with the key that made it. A public key sees only the changes it made itself: what staff did (and why) is not the visitor’s to read.',
+      resolve: async (booking, _args, context) => {
+        const history = await bookingLoaders(context).history.load(booking.id);
+        return isPublicCaller(context.principal) ? history.filter((event) => event.actingKeyId === context.principal.id) : history;
+      },
     }),
     accessToken: t.string({
       nullable: true,

@@ -1,5 +1,5 @@
 import { builder } from '../../graphql/builder.js';
-import { authenticated } from '../../graphql/requirements.js';
+import { authenticated, typeRequires } from '../../graphql/requirements.js';
 import { findOrganization, type Organization } from './organizations.service.js';
 import { MemberRef } from './organization-refs.graphql.js';
 import { ApiKeyRef } from '../api-keys/api-keys.graphql.js';
@@ -23,6 +23,8 @@ export const MemberRoleEnum = builder.enumType('MemberRole', {
 });
 
 MemberRef.implement({
+  // A person's email and role: for those who manage keys, never for a key embedded in a web page.
+  ...typeRequires(['keys:read', 'keys:manage']),
   description: 'A person in an organization. Keys act on behalf of the member who owns them.',
   fields: (t) => ({
     id: t.exposeID('id'),
