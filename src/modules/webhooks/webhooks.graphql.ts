@@ -1,10 +1,9 @@
-import { tenantOf } from '../../auth/principal.js';
 import { builder } from '../../graphql/builder.js';
 import { connectionOf } from '../../graphql/connection.js';
 import { requires } from '../../graphql/requirements.js';
 import { pageSize } from '../../lib/cursor.js';
 import { MAX_DELIVERY_ATTEMPTS } from './delivery-policy.js';
-import { WEBHOOK_EVENT_TYPES } from './outbox.js';
+import { WEBHOOK_EVENTS, describeRequirement } from './webhook-events.js';
 import {
   createWebhook,
   deleteWebhook,
@@ -95,7 +94,9 @@ const WebhookWithSecretRef = builder.objectRef<WebhookWithSecret>('WebhookWithSe
   }),
 });
 
-const eventsDescription = `Event types: ${WEBHOOK_EVENT_TYPES.join(', ')}.`;
+const eventsDescription = `Event types, each with the scopes subscribing to it requires: ${Object.entries(WEBHOOK_EVENTS)
+  .map(([event, { requires }]) => `${event} (${describeRequirement(requires)})`)
+  .join(', ')}.`;
 
 const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
   fields: (t) => ({
@@ -133,14 +134,18 @@ builder.mutationFields((t) => ({
     ...requires('webhooks:manage'),
     type: WebhookWithSecretRef,
     args: { input: t.arg({ type: CreateWebhookInput, required: true }) },
-    resolve: (_root, { input }, { db, tenant, outbound, now }) => createWebhook(db, tenant, input, outbound, now()),
+    description:
+      'Subscribing to an event needs the scopes that reading its data needs (see `events`). An organization has at most WEBHOOK_MAX_ENDPOINTS endpoints in each world (a server setting).',
+    resolve: (_root, { input }, { db, principal, outbound, webhooks, now }) =>
+      createWebhook(db, principal, input, { ...outbound, maxEndpoints: webhooks.maxEndpoints }, now()),
   }),
   updateWebhook: t.field({
     ...requires('webhooks:manage'),
     type: WebhookRef,
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateWebhookInput, required: true }) },
-    resolve: (_root, { id, input }, { db, tenant, outbound, now }) =>
-      updateWebhook(db, tenant, String(id), input, outbound, now()),
+    description: 'Needs the scopes of every event the webhook carries afterwards, as createWebhook does.',
+    resolve: (_root, { id, input }, { db, principal, outbound, now }) =>
+      updateWebhook(db, principal, String(id), input, outbound, now()),
   }),
   deleteWebhook: t.field({
     ...requires('webhooks:manage'),
