@@ -2,6 +2,7 @@ import { builder } from '../../graphql/builder.js';
 import { connectionOf } from '../../graphql/connection.js';
 import { requires } from '../../graphql/requirements.js';
 import { pageSize } from '../../lib/cursor.js';
+import { OUTBOUND_ERRORS_DESCRIPTION } from '../../lib/outbound-http.js';
 import { MAX_DELIVERY_ATTEMPTS } from './delivery-policy.js';
 import { WEBHOOK_EVENTS, describeRequirement } from './webhook-events.js';
 import {
@@ -37,11 +38,15 @@ const WebhookDeliveryRef = builder.objectRef<WebhookDelivery>('WebhookDelivery')
     eventId: t.exposeID('eventId', { description: 'The `id` in the payload; the same across redeliveries.' }),
     status: t.expose('status', { type: DeliveryStatusEnum }),
     attempts: t.exposeInt('attempts'),
-    responseStatus: t.exposeInt('responseStatus', { nullable: true, description: "The endpoint's HTTP status on the last attempt." }),
+    responseStatus: t.int({
+      nullable: true,
+      deprecationReason: 'Always null: an exact status tells one service behind a URL from another. lastError says http_error.',
+      resolve: () => null,
+    }),
     durationMs: t.exposeInt('durationMs', { nullable: true, description: 'How long the last attempt took.' }),
     nextAttemptAt: t.expose('nextAttemptAt', { type: 'DateTime', nullable: true }),
     lastAttemptAt: t.expose('lastAttemptAt', { type: 'DateTime', nullable: true }),
-    lastError: t.exposeString('lastError', { nullable: true, description: 'Why the last attempt failed: HTTP status, timeout, refused address.' }),
+    lastError: t.exposeString('lastError', { nullable: true, description: `Why the last attempt failed, as a category only: ${OUTBOUND_ERRORS_DESCRIPTION}.` }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });
