@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import SummaryReporter from './test/helpers/summary-reporter.js';
 
+// The security tests are integration tests too: each file is the attacks one area refuses.
 const integrationTests = ['test/integration/**/*.test.ts', 'test/security/**/*.test.ts'];
 // Each integration file creates and migrates its own database.
 const integrationTimeouts = { testTimeout: 30_000, hookTimeout: 30_000 };

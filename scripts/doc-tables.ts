@@ -6,6 +6,7 @@
  *   configuration  README.md                 src/config/settings.ts
  *   scopes         docs/keys-and-scopes.md   src/auth/access/scopes.ts
  *   errors         docs/errors.md            src/lib/errors.ts
+ *   webhook-events docs/booking-domain.md    src/modules/webhooks/webhook-events.ts
  *
  *   npx tsx scripts/doc-tables.ts           print every table
  *   npx tsx scripts/doc-tables.ts --write   rewrite them in their files
@@ -16,6 +17,7 @@ import { listSettings } from '../src/config/setting.js';
 import { SETTINGS } from '../src/config/settings.js';
 import { ERROR_CODES } from '../src/lib/errors.js';
 import { ALL_SCOPES, PUBLIC_KEY_SCOPES, ROLE_SCOPES, SCOPE_GROUPS, SCOPES, WILDCARD } from '../src/auth/access/scopes.js';
+import { WEBHOOK_EVENTS } from '../src/modules/webhooks/webhook-events.js';
 
 const yes = (value: boolean) => (value ? 'yes' : '—');
 const code = (name: string) => `\`${name}\``;
@@ -54,11 +56,22 @@ export function errorTable(): string {
   ].join('\n');
 }
 
+export function webhookEventTable(): string {
+  return [
+    '| event | when | subscribing requires |',
+    '|---|---|---|',
+    ...Object.entries(WEBHOOK_EVENTS).map(
+      ([event, { when, requires }]) => `| ${code(event)} | ${when} | ${requires.map((all) => all.map(code).join(' and ')).join(' or ')} |`,
+    ),
+  ].join('\n');
+}
+
 /** Each generated table, and the file (relative to the repository) it lives in between its markers. */
 export const DOC_TABLES = {
   configuration: { file: 'README.md', print: configurationTable },
   scopes: { file: 'docs/keys-and-scopes.md', print: scopeTable },
   errors: { file: 'docs/errors.md', print: errorTable },
+  'webhook-events': { file: 'docs/booking-domain.md', print: webhookEventTable },
 } as const;
 
 const markers = (name: string) => new RegExp(`<!-- ${name}:start -->([\\s\\S]*?)<!-- ${name}:end -->`);

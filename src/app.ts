@@ -88,6 +88,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
     logger,
     now,
     outbound: { secrets, resolver, calendarSync: calendars },
+    webhooks: { maxEndpoints: config.webhookMaxEndpoints },
     limits: guard,
   };
 

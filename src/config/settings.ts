@@ -135,6 +135,13 @@ export const SETTINGS = {
     max: 60_000,
     description: 'How long a webhook delivery may take; a timeout is retried like a non-2xx answer.',
   }),
+  webhookMaxEndpoints: integer({
+    variable: 'WEBHOOK_MAX_ENDPOINTS',
+    default: 20,
+    min: 1,
+    max: 1000,
+    description: 'Most webhook endpoints one organization may have in each world (live, test); one more is refused with `RESOURCE_LIMIT_REACHED`.',
+  }),
   calendarFetchTimeoutMs: integer({
     variable: 'CALENDAR_FETCH_TIMEOUT_MS',
     default: 10_000,

@@ -23,6 +23,8 @@ export type RequestContext = {
   now: () => Date;
   /** Seals stored credentials, resolves outbound hosts (SSRF guard) and fetches calendar feeds. */
   outbound: { secrets: SecretBox; resolver: HostResolver; calendarSync: CalendarFeedRefresher };
+  /** How many webhook endpoints an organization may have in each world (WEBHOOK_MAX_ENDPOINTS). */
+  webhooks: { maxEndpoints: number };
   /** Per-field limits and the key limit defaults (src/rate-limit). */
   limits: RequestLimits;
 };

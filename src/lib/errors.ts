@@ -25,6 +25,11 @@ export const ERROR_CODES = {
     type: 'invalid_request_error',
     when: 'the requested booking time is not (or no longer) free: read availability and pick another',
   },
+  RESOURCE_LIMIT_REACHED: {
+    status: 200,
+    type: 'invalid_request_error',
+    when: 'the organization already has as many of this resource as its world allows (webhook endpoints: WEBHOOK_MAX_ENDPOINTS); delete one first (field level, HTTP 200)',
+  },
   NOT_FOUND: { status: 200, type: 'invalid_request_error', when: "missing or other tenant's resource" },
   BAD_REQUEST: { status: 400, type: 'invalid_request_error', when: 'malformed request (headers, body, GraphQL syntax)' },
   QUERY_TOO_COMPLEX: {

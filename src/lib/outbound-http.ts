@@ -25,13 +25,43 @@ export type OutboundRequest = {
 
 export type OutboundResponse = { status: number; body: string; durationMs: number };
 
-/** A failure described without the URL, so it can be stored and shown (`lastError`). */
+/**
+ * What a failed outbound call records and shows (`lastError`), in both
+ * worlds: a category and nothing finer. A status code, socket error, TLS
+ * alert or resolved address tells one service (or port) on the network
+ * behind Tessera from another, and a caller picks the URL: it would make
+ * webhooks and calendar feeds a scanner. An HTTP error is `http_error`
+ * whatever its status, since 401, 404 and 500 fingerprint a service as well.
+ * (Whether anything answered at all stays visible: a receiver's owner needs
+ * that much.) The detail goes to the server log, for operators.
+ */
+export const OUTBOUND_ERRORS = {
+  unreachable: 'no answer: the connection was refused or reset, the name did not resolve, TLS failed, or the address is not allowed',
+  timeout: 'no complete answer within the time limit',
+  http_error: 'an answer with a status other than 2xx',
+  invalid_feed: 'a 2xx answer that is not a readable iCalendar feed, or too large',
+  internal_error: 'Tessera itself could not make the call, e.g. a stored secret it cannot open; the server log says why',
+} as const;
+
+export type OutboundError = keyof typeof OUTBOUND_ERRORS;
+
+/** `lastError`'s description: the categories and what each means. */
+export const OUTBOUND_ERRORS_DESCRIPTION = Object.entries(OUTBOUND_ERRORS)
+  .map(([category, meaning]) => `${category} (${meaning})`)
+  .join('; ');
+
+/**
+ * A call that got no usable answer: `category` is what may be stored and
+ * shown; the message is the detail for the server log (no path or query, so
+ * a calendar feed's secret URL never reaches it).
+ */
 export class OutboundFailure extends Error {
   constructor(
-    message: string,
+    readonly category: OutboundError,
+    detail: string,
     readonly durationMs: number,
   ) {
-    super(message);
+    super(detail);
   }
 }
 
@@ -51,7 +81,7 @@ export async function sendOutbound(request: OutboundRequest, clock: () => number
     const { status, body } = await exchange(url, request, guardedLookup(request.environment, resolver));
     return { status, body, durationMs: elapsed() };
   } catch (error) {
-    throw new OutboundFailure(describe(error, request.timeoutMs), elapsed());
+    throw new OutboundFailure(categoryOf(error), describe(error, request.timeoutMs), elapsed());
   }
 }
 
@@ -107,6 +137,13 @@ function exchange(url: URL, request: OutboundRequest, lookup: LookupFunction): P
   });
 }
 
+function categoryOf(error: unknown): OutboundError {
+  if (error instanceof Timeout) return 'timeout';
+  if (error instanceof TooLarge) return 'invalid_feed';
+  return 'unreachable';
+}
+
+/** The detail for the server log. */
 function describe(error: unknown, timeoutMs: number): string {
   if (error instanceof OutboundRefused) return `refused: ${error.message}`;
   if (error instanceof Timeout) return `timed out after ${timeoutMs} ms`;
@@ -119,7 +156,7 @@ function describe(error: unknown, timeoutMs: number): string {
     ENOTFOUND: 'could not resolve host',
     EPIPE: 'connection closed while sending',
   };
-  if (code && known[code]) return known[code];
+  if (code && known[code]) return `${known[code]} (${code})`;
   // TLS and socket errors carry codes like CERT_HAS_EXPIRED; their messages may quote the host only.
   return code ? `request failed (${code})` : 'request failed';
 }

@@ -107,7 +107,7 @@ describe.skipIf(postgresTierSkipped)(`webhook URLs cannot reach inside the netwo
       status: 'PENDING',
       attempts: 1,
       responseStatus: null,
-      lastError: expect.stringMatching(new RegExp(`^refused: ${host.replaceAll('.', '\\.')} resolves to 127\\.0\\.0\\.1, a loopback address`)),
+      lastError: 'unreachable',
     });
     await harness.request('mutation ($id: ID!) { deleteWebhook(id: $id) { id } }', { key: live.adminKey, variables: { id: webhookId } });
   });

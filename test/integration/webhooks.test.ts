@@ -94,7 +94,7 @@ describe.skipIf(postgresTierSkipped)(`webhook delivery (${testTier()})`, () => {
     expect(verify(request!.body, header, secret, 300, now + 3_600_000)).toBe(false);
 
     const { deliveries, stats } = await deliveriesOf(webhook.id);
-    expect(deliveries.nodes[0]).toMatchObject({ event: 'api_key.created', eventId: body.id, status: 'SUCCEEDED', attempts: 1, responseStatus: 200 });
+    expect(deliveries.nodes[0]).toMatchObject({ event: 'api_key.created', eventId: body.id, status: 'SUCCEEDED', attempts: 1, responseStatus: null });
     expect(deliveries.nodes[0].durationMs).toBeGreaterThanOrEqual(0);
     expect(stats).toEqual({ total: 1, pending: 0, succeeded: 1, failed: 0, successRate: 1 });
   });
@@ -130,7 +130,7 @@ describe.skipIf(postgresTierSkipped)(`webhook delivery (${testTier()})`, () => {
     await harness.app.webhooks.deliverDueWebhooks();
 
     let [delivery] = (await deliveriesOf(webhook.id)).deliveries.nodes;
-    expect(delivery).toMatchObject({ status: 'PENDING', attempts: 1, responseStatus: 500, lastError: 'HTTP 500' });
+    expect(delivery).toMatchObject({ status: 'PENDING', attempts: 1, responseStatus: null, lastError: 'http_error' });
     const wait = new Date(delivery.nextAttemptAt).getTime() - harness.clock.getTime();
     expect(wait).toBeGreaterThanOrEqual(30_000);
     expect(wait).toBeLessThanOrEqual(60_000);
@@ -143,7 +143,7 @@ describe.skipIf(postgresTierSkipped)(`webhook delivery (${testTier()})`, () => {
     await harness.app.webhooks.deliverDueWebhooks();
     expect(receiver.to('/flaky')).toHaveLength(2);
     [delivery] = (await deliveriesOf(webhook.id)).deliveries.nodes;
-    expect(delivery).toMatchObject({ status: 'SUCCEEDED', attempts: 2, responseStatus: 200, nextAttemptAt: null, lastError: null });
+    expect(delivery).toMatchObject({ status: 'SUCCEEDED', attempts: 2, responseStatus: null, nextAttemptAt: null, lastError: null });
     // The same event both times, so receivers can de-duplicate.
     const [first, second] = receiver.to('/flaky').map((request) => JSON.parse(request.body).id);
     expect(second).toBe(first);
@@ -155,7 +155,7 @@ describe.skipIf(postgresTierSkipped)(`webhook delivery (${testTier()})`, () => {
     await createKey('hangs');
     await harness.app.webhooks.deliverDueWebhooks();
     const [delivery] = (await deliveriesOf(webhook.id)).deliveries.nodes;
-    expect(delivery).toMatchObject({ status: 'PENDING', attempts: 1, responseStatus: null, lastError: 'timed out after 300 ms' });
+    expect(delivery).toMatchObject({ status: 'PENDING', attempts: 1, responseStatus: null, lastError: 'timeout' });
     expect(delivery.nextAttemptAt).not.toBeNull();
   });
 
@@ -170,7 +170,7 @@ describe.skipIf(postgresTierSkipped)(`webhook delivery (${testTier()})`, () => {
     await harness.app.webhooks.deliverDueWebhooks();
     expect(receiver.to('/down')).toHaveLength(8);
     const { deliveries, stats } = await deliveriesOf(webhook.id);
-    expect(deliveries.nodes[0]).toMatchObject({ status: 'FAILED', attempts: 8, responseStatus: 503, nextAttemptAt: null });
+    expect(deliveries.nodes[0]).toMatchObject({ status: 'FAILED', attempts: 8, responseStatus: null, lastError: 'http_error', nextAttemptAt: null });
     expect(stats).toMatchObject({ total: 1, failed: 1, successRate: 0 });
 
     receiver.reply = () => ({ status: 204 });

@@ -3,8 +3,8 @@ import type { Database } from '../../db/client.js';
 import { calendarConnections } from '../../db/schema/index.js';
 import type { Logger } from '../../lib/logger.js';
 import { PeriodicTask, type BackgroundTask } from '../../lib/periodic-task.js';
-import { OutboundFailure, sendOutbound } from '../../lib/outbound-http.js';
-import type { HostResolver } from '../../lib/outbound-url.js';
+import { OutboundFailure, sendOutbound, type OutboundError, type OutboundResponse } from '../../lib/outbound-http.js';
+import type { HostResolver, OutboundEnvironment } from '../../lib/outbound-url.js';
 import type { SecretBox } from '../../lib/secret-box.js';
 import { FeedFormatError, reduceFeed } from './ics.js';
 
@@ -23,8 +23,9 @@ const BATCH = 20;
 /**
  * Fetches members' ICS feeds into busy snapshots. Availability reads only the
  * snapshots, so a slow or broken feed never slows or breaks it: a failure is
- * recorded on the connection (status ERROR, lastError) and the last good
- * snapshot keeps blocking time until a fetch succeeds again.
+ * recorded on the connection (status ERROR, lastError: its category only,
+ * see OUTBOUND_ERRORS) and the last good snapshot keeps blocking time until a
+ * fetch succeeds again.
  */
 export class CalendarSync implements BackgroundTask {
   private readonly task: PeriodicTask;
@@ -85,16 +86,43 @@ export class CalendarSync implements BackgroundTask {
   /** Fetches one feed now and records the outcome on its connection. */
   async sync(connectionId: string): Promise<void> {
     const [connection] = await this.db
-      .select({ urlSealed: calendarConnections.urlSealed, environment: calendarConnections.environment })
+      .select({ urlSealed: calendarConnections.urlSealed, environment: calendarConnections.environment, host: calendarConnections.host })
       .from(calendarConnections)
       .where(eq(calendarConnections.id, connectionId))
       .limit(1);
     if (!connection) return;
-    let snapshot: string | null = null;
-    let error: string | null = null;
+    const outcome = await this.fetchFeed(connection);
+    const now = this.deps.now();
+    if ('error' in outcome) {
+      // The host and the detail, never the URL: it is the feed's credential. Our own failures are the operators' to fix.
+      const level = outcome.error === 'internal_error' ? 'error' : 'info';
+      this.deps.logger[level]({ connectionId, host: connection.host, error: outcome.error, detail: outcome.detail }, 'calendar feed sync failed');
+    }
+    await this.db
+      .update(calendarConnections)
+      .set(
+        'snapshot' in outcome
+          ? { status: 'ACTIVE', busySnapshot: outcome.snapshot, lastSyncedAt: now, lastAttemptAt: now, lastError: null, updatedAt: now }
+          : { status: 'ERROR', lastAttemptAt: now, lastError: outcome.error, updatedAt: now },
+      )
+      .where(eq(calendarConnections.id, connectionId));
+  }
+
+  /** The feed reduced to busy times, or the category of its failure (stored) and the detail (logged). */
+  private async fetchFeed(connection: {
+    urlSealed: string;
+    environment: OutboundEnvironment;
+  }): Promise<{ snapshot: string } | { error: OutboundError; detail?: string }> {
+    let url: string;
     try {
-      const response = await sendOutbound({
-        url: this.deps.secrets.open(connection.urlSealed),
+      url = this.deps.secrets.open(connection.urlSealed);
+    } catch (error) {
+      return { error: 'internal_error', detail: `could not open the stored feed URL: ${(error as Error).message}` };
+    }
+    let response: OutboundResponse;
+    try {
+      response = await sendOutbound({
+        url,
         method: 'GET',
         headers: { accept: 'text/calendar', 'user-agent': 'Tessera-Calendars/1.0' },
         environment: connection.environment,
@@ -102,24 +130,18 @@ export class CalendarSync implements BackgroundTask {
         maxResponseBytes: MAX_FEED_BYTES,
         resolver: this.deps.resolver,
       });
-      if (response.status < 200 || response.status >= 300) error = `HTTP ${response.status}`;
-      else snapshot = reduceFeed(response.body);
     } catch (failure) {
-      if (failure instanceof OutboundFailure || failure instanceof FeedFormatError) error = failure.message;
-      else {
-        // Never the URL: only the connection id goes to the log.
-        this.deps.logger.error({ err: failure, connectionId }, 'calendar feed sync failed unexpectedly');
-        error = 'could not read the feed';
-      }
+      // sendOutbound throws nothing else; whatever else it were, its message could quote the URL.
+      return failure instanceof OutboundFailure ? { error: failure.category, detail: failure.message } : { error: 'internal_error' };
     }
-    const now = this.deps.now();
-    await this.db
-      .update(calendarConnections)
-      .set(
-        snapshot !== null
-          ? { status: 'ACTIVE', busySnapshot: snapshot, lastSyncedAt: now, lastAttemptAt: now, lastError: null, updatedAt: now }
-          : { status: 'ERROR', lastAttemptAt: now, lastError: error, updatedAt: now },
-      )
-      .where(eq(calendarConnections.id, connectionId));
+    if (response.status < 200 || response.status >= 300) return { error: 'http_error', detail: `HTTP ${response.status}` };
+    try {
+      return { snapshot: reduceFeed(response.body) };
+    } catch (failure) {
+      // Whatever the parser trips on, the answer was not a feed we can read. Only the error's
+      // name is logged for a surprise: parser messages may quote the feed's events.
+      const detail = failure instanceof FeedFormatError ? failure.message : `unexpected parser failure (${(failure as Error)?.name})`;
+      return { error: 'invalid_feed', detail };
+    }
   }
 }

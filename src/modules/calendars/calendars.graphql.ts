@@ -1,6 +1,7 @@
 import { tenantOf } from '../../auth/principal.js';
 import { builder } from '../../graphql/builder.js';
 import { requires } from '../../graphql/requirements.js';
+import { OUTBOUND_ERRORS_DESCRIPTION } from '../../lib/outbound-http.js';
 import { TeamMemberRef } from '../team/team.graphql.js';
 import {
   connectCalendar,
@@ -32,7 +33,7 @@ export const CalendarConnectionRef = builder.objectRef<CalendarConnection>('Cale
     host: t.exposeString('host', { description: 'The host name the feed is fetched from, such as calendar.google.com.' }),
     status: t.expose('status', { type: CalendarStatusEnum }),
     lastSyncedAt: t.expose('lastSyncedAt', { type: 'DateTime', nullable: true, description: 'When the feed last fetched and parsed.' }),
-    lastError: t.exposeString('lastError', { nullable: true }),
+    lastError: t.exposeString('lastError', { nullable: true, description: `Why the last fetch failed, as a category only: ${OUTBOUND_ERRORS_DESCRIPTION}.` }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });

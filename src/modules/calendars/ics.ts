@@ -3,7 +3,7 @@ import { DateTime, IANAZone } from 'luxon';
 
 export type BusyInterval = { start: Date; end: Date };
 
-/** Not an iCalendar feed, or not one we can read; the message is safe to store as lastError. */
+/** Not an iCalendar feed, or not one we can read: lastError `invalid_feed`; the message is for the log. */
 export class FeedFormatError extends Error {}
 
 /** All availability needs from an event; titles, descriptions, attendees are dropped. */

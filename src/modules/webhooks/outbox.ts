@@ -4,22 +4,9 @@ import type { Executor } from '../../db/client.js';
 import { webhookDeliveries, webhookEvents, webhooks } from '../../db/schema/index.js';
 import { inTenant } from '../../db/tenant.js';
 import { newId } from '../../lib/random.js';
+import type { WebhookEventType } from './webhook-events.js';
 
-export const WEBHOOK_EVENT_TYPES = [
-  'booking.created',
-  'booking.updated',
-  'booking.cancelled',
-  'booking.rescheduled',
-  'booking.confirmed',
-  'booking.completed',
-  'booking.no_show',
-  'api_key.created',
-  'api_key.revoked',
-  'api_key.rolled',
-  'api_key.expiring',
-] as const;
-
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+export type { WebhookEventType };
 
 /**
  * Records an event for webhook delivery in the caller's transaction, so the

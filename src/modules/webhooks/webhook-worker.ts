@@ -3,7 +3,7 @@ import type { Database } from '../../db/client.js';
 import { webhookDeliveries, webhookEvents, webhooks } from '../../db/schema/index.js';
 import type { Logger } from '../../lib/logger.js';
 import { PeriodicTask, type BackgroundTask } from '../../lib/periodic-task.js';
-import { OutboundFailure, sendOutbound } from '../../lib/outbound-http.js';
+import { OutboundFailure, sendOutbound, type OutboundError } from '../../lib/outbound-http.js';
 import type { HostResolver } from '../../lib/outbound-url.js';
 import type { SecretBox } from '../../lib/secret-box.js';
 import { announceExpiringKeys } from '../api-keys/key-events.js';
@@ -23,7 +23,8 @@ export type WebhookWorkerDeps = {
   logger: Logger;
 };
 
-type Outcome = { ok: boolean; responseStatus: number | null; durationMs: number | null; error: string | null };
+/** `error` is what is stored and shown; `detail` only goes to the log. */
+type Outcome = { ok: boolean; durationMs: number | null; error: OutboundError | null; detail?: string };
 
 /**
  * Sends queued deliveries. Claiming is a short transaction that locks due rows
@@ -143,22 +144,21 @@ export class WebhookWorker implements BackgroundTask {
         resolver: this.deps.resolver,
       });
       const ok = response.status >= 200 && response.status < 300;
-      outcome = { ok, responseStatus: response.status, durationMs: response.durationMs, error: ok ? null : `HTTP ${response.status}` };
+      outcome = ok
+        ? { ok, durationMs: response.durationMs, error: null }
+        : { ok, durationMs: response.durationMs, error: 'http_error', detail: `HTTP ${response.status}` };
     } catch (error) {
-      if (!(error instanceof OutboundFailure)) {
+      if (error instanceof OutboundFailure) {
+        outcome = { ok: false, durationMs: error.durationMs, error: error.category, detail: error.message };
+      } else {
         this.deps.logger.error({ err: error, deliveryId: delivery.id }, 'could not prepare webhook delivery');
+        outcome = { ok: false, durationMs: null, error: 'internal_error' };
       }
-      outcome = {
-        ok: false,
-        responseStatus: null,
-        durationMs: error instanceof OutboundFailure ? error.durationMs : null,
-        error: error instanceof OutboundFailure ? error.message : 'could not prepare the delivery',
-      };
     }
     await this.record(delivery, outcome);
   }
 
-  private async record(delivery: { id: string; attempts: number; webhookId: string }, outcome: Outcome): Promise<void> {
+  private async record(delivery: { id: string; attempts: number; webhookId: string; url: string }, outcome: Outcome): Promise<void> {
     const now = this.deps.now();
     const exhausted = !outcome.ok && delivery.attempts >= MAX_DELIVERY_ATTEMPTS;
     await this.db
@@ -166,15 +166,16 @@ export class WebhookWorker implements BackgroundTask {
       .set({
         status: outcome.ok ? 'SUCCEEDED' : exhausted ? 'FAILED' : 'PENDING',
         nextAttemptAt: outcome.ok || exhausted ? null : new Date(now.getTime() + retryDelayMs(delivery.attempts)),
-        responseStatus: outcome.responseStatus,
+        // Not kept: the exact status fingerprints the service behind the URL (see OUTBOUND_ERRORS).
+        responseStatus: null,
         durationMs: outcome.durationMs,
         lastError: outcome.error,
         updatedAt: now,
       })
       .where(eq(webhookDeliveries.id, delivery.id));
-    this.deps.logger.debug(
-      { deliveryId: delivery.id, webhookId: delivery.webhookId, attempts: delivery.attempts, ok: outcome.ok, status: outcome.responseStatus },
-      'webhook delivery attempted',
-    );
+    const attempt = { deliveryId: delivery.id, webhookId: delivery.webhookId, attempts: delivery.attempts };
+    if (outcome.ok) this.deps.logger.debug(attempt, 'webhook delivery attempted');
+    // The host, not the URL: a receiver's query string may carry a token of its own.
+    else this.deps.logger.info({ ...attempt, host: new URL(delivery.url).host, error: outcome.error, detail: outcome.detail }, 'webhook delivery failed');
   }
 }

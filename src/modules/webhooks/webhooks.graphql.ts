@@ -1,9 +1,9 @@
-import { tenantOf } from '../../auth/principal.js';
 import { builder } from '../../graphql/builder.js';
 import { connectionOf, pageArgs, resolveConnection } from '../../graphql/connection.js';
 import { requires } from '../../graphql/requirements.js';
+import { OUTBOUND_ERRORS_DESCRIPTION } from '../../lib/outbound-http.js';
 import { MAX_DELIVERY_ATTEMPTS } from './delivery-policy.js';
-import { WEBHOOK_EVENT_TYPES } from './outbox.js';
+import { WEBHOOK_EVENTS, describeRequirement } from './webhook-events.js';
 import {
   createWebhook,
   deleteWebhook,
@@ -37,11 +37,15 @@ const WebhookDeliveryRef = builder.objectRef<WebhookDelivery>('WebhookDelivery')
     eventId: t.exposeID('eventId', { description: 'The `id` in the payload; the same across redeliveries.' }),
     status: t.expose('status', { type: DeliveryStatusEnum }),
     attempts: t.exposeInt('attempts'),
-    responseStatus: t.exposeInt('responseStatus', { nullable: true, description: "The endpoint's HTTP status on the last attempt." }),
+    responseStatus: t.int({
+      nullable: true,
+      deprecationReason: 'Always null: an exact status tells one service behind a URL from another. lastError says http_error.',
+      resolve: () => null,
+    }),
     durationMs: t.exposeInt('durationMs', { nullable: true, description: 'How long the last attempt took.' }),
     nextAttemptAt: t.expose('nextAttemptAt', { type: 'DateTime', nullable: true }),
     lastAttemptAt: t.expose('lastAttemptAt', { type: 'DateTime', nullable: true }),
-    lastError: t.exposeString('lastError', { nullable: true, description: 'Why the last attempt failed: HTTP status, timeout, refused address.' }),
+    lastError: t.exposeString('lastError', { nullable: true, description: `Why the last attempt failed, as a category only: ${OUTBOUND_ERRORS_DESCRIPTION}.` }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });
@@ -92,7 +96,9 @@ const WebhookWithSecretRef = builder.objectRef<WebhookWithSecret>('WebhookWithSe
   }),
 });
 
-const eventsDescription = `Event types: ${WEBHOOK_EVENT_TYPES.join(', ')}.`;
+const eventsDescription = `Event types, each with the scopes subscribing to it requires: ${Object.entries(WEBHOOK_EVENTS)
+  .map(([event, { requires }]) => `${event} (${describeRequirement(requires)})`)
+  .join(', ')}.`;
 
 const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
   fields: (t) => ({
@@ -130,14 +136,18 @@ builder.mutationFields((t) => ({
     ...requires('webhooks:manage'),
     type: WebhookWithSecretRef,
     args: { input: t.arg({ type: CreateWebhookInput, required: true }) },
-    resolve: (_root, { input }, { db, tenant, outbound, now }) => createWebhook(db, tenant, input, outbound, now()),
+    description:
+      'Subscribing to an event needs the scopes that reading its data needs (see `events`). An organization has at most WEBHOOK_MAX_ENDPOINTS endpoints in each world (a server setting).',
+    resolve: (_root, { input }, { db, principal, outbound, webhooks, now }) =>
+      createWebhook(db, principal, input, { ...outbound, maxEndpoints: webhooks.maxEndpoints }, now()),
   }),
   updateWebhook: t.field({
     ...requires('webhooks:manage'),
     type: WebhookRef,
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateWebhookInput, required: true }) },
-    resolve: (_root, { id, input }, { db, tenant, outbound, now }) =>
-      updateWebhook(db, tenant, id, input, outbound, now()),
+    description: 'Needs the scopes of every event the webhook carries afterwards, as createWebhook does.',
+    resolve: (_root, { id, input }, { db, principal, outbound, now }) =>
+      updateWebhook(db, principal, id, input, outbound, now()),
   }),
   deleteWebhook: t.field({
     ...requires('webhooks:manage'),

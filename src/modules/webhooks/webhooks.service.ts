@@ -1,15 +1,15 @@
-import { and, eq, getTableColumns, sql } from 'drizzle-orm';
-import type { Tenant } from '../../auth/principal.js';
+import { and, count, eq, getTableColumns, sql } from 'drizzle-orm';
+import { tenantOf, type Principal, type Tenant } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
-import { webhookDeliveries, webhookEvents, webhooks } from '../../db/schema/index.js';
+import { organizations, webhookDeliveries, webhookEvents, webhooks } from '../../db/schema/index.js';
 import { keysetPage, type KeysetOrder, type KeysetPage } from '../../db/keyset.js';
 import { inTenant } from '../../db/tenant.js';
-import { badUserInput, notFound } from '../../lib/errors.js';
+import { appError, badUserInput, notFound } from '../../lib/errors.js';
 import { encodeCursor, type PageRequest } from '../../lib/cursor.js';
 import { checkOutboundUrl, OutboundRefused, type HostResolver } from '../../lib/outbound-url.js';
 import { newId, randomBase62 } from '../../lib/random.js';
 import type { SecretBox } from '../../lib/secret-box.js';
-import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './outbox.js';
+import { assertMaySubscribe, isWebhookEventType, WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhook-events.js';
 
 export type Webhook = typeof webhooks.$inferSelect;
 export type WebhookDelivery = typeof webhookDeliveries.$inferSelect & { eventType: string };
@@ -18,6 +18,8 @@ export type WebhookStats = { total: number; pending: number; succeeded: number; 
 
 /** What a webhook service call needs besides the database: sealing and DNS. */
 export type WebhookDeps = { secrets: SecretBox; resolver: HostResolver };
+/** Creating one also needs the endpoint limit (WEBHOOK_MAX_ENDPOINTS). */
+export type NewWebhookDeps = WebhookDeps & { maxEndpoints: number };
 
 const MAX_URL_LENGTH = 2048;
 const MAX_DESCRIPTION_LENGTH = 500;
@@ -38,7 +40,7 @@ async function validatedUrl(url: string, tenant: Tenant, resolver: HostResolver)
 function validatedEvents(events: readonly string[]): WebhookEventType[] {
   const unique = [...new Set(events.map((event) => event.trim()))];
   if (unique.length === 0) throw badUserInput('events', 'subscribe to at least one event.');
-  const unknown = unique.filter((event) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(event));
+  const unknown = unique.filter((event) => !isWebhookEventType(event));
   if (unknown.length > 0) {
     throw badUserInput('events', `unknown event ${unknown.map((e) => `"${e}"`).join(', ')}; known: ${WEBHOOK_EVENT_TYPES.join(', ')}.`);
   }
@@ -69,49 +71,83 @@ export async function findWebhook(db: Executor, tenant: Tenant, id: string): Pro
 
 export type NewWebhookInput = { url: string; events: readonly string[]; description?: string | null };
 
+/** The caller subscribes with its own effective scopes: it may only route out data it could read. */
 export async function createWebhook(
   db: Executor,
-  tenant: Tenant,
+  principal: Principal,
   input: NewWebhookInput,
-  deps: WebhookDeps,
+  deps: NewWebhookDeps,
   now: Date,
 ): Promise<WebhookWithSecret> {
+  const tenant = tenantOf(principal);
   const events = validatedEvents(input.events);
+  assertMaySubscribe(principal.scopes, events);
   const description = validatedDescription(input.description);
   const url = await validatedUrl(input.url, tenant, deps.resolver);
   const secret = newWebhookSecret();
-  const [webhook] = await db
-    .insert(webhooks)
-    .values({
-      id: newId('wh'),
-      ...tenant,
-      url,
-      description,
-      events,
-      secretSealed: deps.secrets.seal(secret),
-      createdAt: now,
-      updatedAt: now,
-    })
-    .returning();
-  return { webhook: webhook!, secret };
+  return db.transaction(async (tx) => {
+    await assertRoomForEndpoint(tx, tenant, deps.maxEndpoints);
+    const [webhook] = await tx
+      .insert(webhooks)
+      .values({
+        id: newId('wh'),
+        ...tenant,
+        url,
+        description,
+        events,
+        secretSealed: deps.secrets.seal(secret),
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning();
+    return { webhook: webhook!, secret };
+  });
+}
+
+/**
+ * Counts under a lock on the organization's row, so concurrent creations
+ * queue and each sees the others' endpoints: the limit cannot be overrun.
+ * (NO KEY UPDATE: it serializes creations, yet lets rows referencing the
+ * organization be written meanwhile.)
+ */
+async function assertRoomForEndpoint(tx: Executor, tenant: Tenant, maxEndpoints: number): Promise<void> {
+  await tx
+    .select({ id: organizations.id })
+    .from(organizations)
+    .where(eq(organizations.id, tenant.organizationId))
+    .for('no key update');
+  const [row] = await tx.select({ endpoints: count() }).from(webhooks).where(inTenant(webhooks, tenant));
+  if (row!.endpoints >= maxEndpoints) {
+    throw appError(
+      'RESOURCE_LIMIT_REACHED',
+      `This organization already has ${row!.endpoints} webhook endpoints in ${tenant.environment.toLowerCase()} mode, the most it may have (${maxEndpoints}); delete one before adding another.`,
+      { resource: 'webhook', limit: maxEndpoints },
+    );
+  }
 }
 
 export type WebhookUpdate = { url?: string | null; events?: readonly string[] | null; description?: string | null };
 
+/**
+ * Any change needs the scopes of every event the webhook will carry, not only
+ * of events added: a new URL re-routes all of them.
+ */
 export async function updateWebhook(
   db: Executor,
-  tenant: Tenant,
+  principal: Principal,
   id: string,
   update: WebhookUpdate,
   deps: Pick<WebhookDeps, 'resolver'>,
   now: Date,
 ): Promise<Webhook> {
+  const tenant = tenantOf(principal);
   const current = await findWebhook(db, tenant, id);
   const changes: Partial<Webhook> = {};
-  if (update.url != null) changes.url = await validatedUrl(update.url, tenant, deps.resolver);
   if (update.events != null) changes.events = validatedEvents(update.events);
   if (update.description !== undefined) changes.description = validatedDescription(update.description);
-  if (Object.keys(changes).length === 0) throw badUserInput('input', 'nothing to update.');
+  if (update.url == null && Object.keys(changes).length === 0) throw badUserInput('input', 'nothing to update.');
+  assertMaySubscribe(principal.scopes, changes.events ?? current.events);
+  if (update.url != null) changes.url = await validatedUrl(update.url, tenant, deps.resolver);
   const [updated] = await db
     .update(webhooks)
     .set({ ...changes, updatedAt: now })
