@@ -13,6 +13,7 @@ import { SecretBox } from './lib/secret-box.js';
 import { LastUsedTracker } from './modules/api-keys/last-used.js';
 import { BrowserOriginRegistry } from './modules/api-keys/origin-registry.js';
 import { RequestAuditLog } from './modules/audit/request-audit-log.js';
+import { BookingExpiry } from './modules/bookings/booking-expiry.js';
 import { CalendarSync } from './modules/calendars/calendar-sync.js';
 import { WebhookWorker } from './modules/webhooks/webhook-worker.js';
 import { renderLocalGraphiQL } from './pipeline/graphiql-assets.js';
@@ -46,6 +47,8 @@ export type App = {
   webhooks: WebhookWorker;
   /** Fetches calendar feeds into busy snapshots; tests call `refreshStale()` directly. */
   calendars: CalendarSync;
+  /** Marks lapsed PENDING holds EXPIRED; tests call `expireLapsedHolds()` directly. */
+  bookingExpiry: BookingExpiry;
   /** Writes buffered audit records and last-used times; the database stays open. */
   flush(): Promise<void>;
   /** Stops timers and flushes; call after the HTTP server stopped accepting. */
@@ -78,6 +81,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
     { timeoutMs: config.calendarFetchTimeoutMs, refreshIntervalMs: config.calendarRefreshIntervalMs },
     { secrets, resolver, now, logger },
   );
+  const bookingExpiry = new BookingExpiry(database.db, { intervalMs: config.bookingExpiryIntervalMs }, { now, logger });
 
   // The caller (principal, tenant, client) is already on the context: the pipeline put it there.
   const services: Omit<RequestContext, 'principal' | 'tenant' | 'client'> = {
@@ -118,6 +122,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
   origins.start();
   webhooks.start();
   calendars.start();
+  bookingExpiry.start();
 
   const flush = async () => {
     await Promise.all([auditLog.flush(), lastUsed.flush()]);
@@ -132,10 +137,11 @@ export function createApp(config: Config, deps: AppDependencies): App {
     redis,
     webhooks,
     calendars,
+    bookingExpiry,
     flush,
     stop: async () => {
       origins.stop();
-      await Promise.all([auditLog.stop(), lastUsed.stop(), webhooks.stop(), calendars.stop(), keys.stop()]);
+      await Promise.all([auditLog.stop(), lastUsed.stop(), webhooks.stop(), calendars.stop(), bookingExpiry.stop(), keys.stop()]);
       await redis?.close();
     },
   };

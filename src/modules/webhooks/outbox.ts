@@ -13,6 +13,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'booking.confirmed',
   'booking.completed',
   'booking.no_show',
+  'booking.expired',
   'api_key.created',
   'api_key.revoked',
   'api_key.rolled',
