@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import SummaryReporter from './test/helpers/summary-reporter.js';
 
-const integrationTests = ['test/integration/**/*.test.ts'];
+const integrationTests = ['test/integration/**/*.test.ts', 'test/security/**/*.test.ts'];
 // Each integration file creates and migrates its own database.
 const integrationTimeouts = { testTimeout: 30_000, hookTimeout: 30_000 };
 
