@@ -15,6 +15,7 @@ import { LastUsedTracker } from './modules/api-keys/last-used.js';
 import { BrowserOriginRegistry } from './modules/api-keys/origin-registry.js';
 import { RefusalLog } from './modules/audit/refusal-log.js';
 import { RequestAuditLog } from './modules/audit/request-audit-log.js';
+import { BookingExpiry } from './modules/bookings/booking-expiry.js';
 import { CalendarSync } from './modules/calendars/calendar-sync.js';
 import { WebhookWorker } from './modules/webhooks/webhook-worker.js';
 import { renderLocalGraphiQL } from './pipeline/graphiql-assets.js';
@@ -49,6 +50,8 @@ export type App = {
   webhooks: WebhookWorker;
   /** Fetches calendar feeds into busy snapshots; tests call `refreshStale()` directly. */
   calendars: CalendarSync;
+  /** Marks lapsed PENDING holds EXPIRED; tests call `expireLapsedHolds()` directly. */
+  bookingExpiry: BookingExpiry;
   /** Writes buffered audit records and last-used times; the database stays open. */
   flush(): Promise<void>;
   /** Stops timers and flushes; call after the HTTP server stopped accepting. */
@@ -81,6 +84,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
     { timeoutMs: config.calendarFetchTimeoutMs, refreshIntervalMs: config.calendarRefreshIntervalMs },
     { secrets, resolver, now, logger },
   );
+  const bookingExpiry = new BookingExpiry(database.db, { intervalMs: config.bookingExpiryIntervalMs }, { now, logger });
 
   // The caller (principal, tenant, client) is already on the context: the pipeline put it there.
   const services: Omit<RequestContext, 'principal' | 'tenant' | 'client'> = {
@@ -125,7 +129,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
   });
 
   // Everything that works on a timer: started here, stopped (each awaiting its run in flight) on stop().
-  const background: BackgroundTask[] = [auditLog, lastUsed, origins, webhooks, calendars];
+  const background: BackgroundTask[] = [auditLog, lastUsed, origins, webhooks, calendars, bookingExpiry];
   for (const task of background) task.start();
 
   const flush = async () => {
@@ -141,6 +145,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
     redis,
     webhooks,
     calendars,
+    bookingExpiry,
     flush,
     stop: async () => {
       await Promise.all([...background.map((task) => task.stop()), keys.stop()]);

@@ -142,6 +142,14 @@ export const SETTINGS = {
     max: 1000,
     description: 'Most webhook endpoints one organization may have in each world (live, test); one more is refused with `RESOURCE_LIMIT_REACHED`.',
   }),
+  bookingExpiryIntervalMs: integer({
+    variable: 'BOOKING_EXPIRY_INTERVAL_MS',
+    default: 60_000,
+    min: 0,
+    max: 3_600_000,
+    description:
+      'How often PENDING bookings whose hold (`pendingHoldMinutes`) has lapsed are marked EXPIRED, with their `booking.expired` webhook event; `0` turns the sweep off (a lapsed hold frees its slot either way).',
+  }),
   calendarFetchTimeoutMs: integer({
     variable: 'CALENDAR_FETCH_TIMEOUT_MS',
     default: 10_000,
@@ -195,6 +203,24 @@ export const SETTINGS = {
       max: 100_000,
       description: 'Failed authentications per client address per minute before 429 `AUTHENTICATION_THROTTLED`.',
     }),
+    publicBookings: {
+      perEmailPerDay: integer({
+        variable: 'PUBLIC_BOOKINGS_PER_EMAIL_PER_DAY',
+        default: 5,
+        min: 1,
+        max: 1_000_000,
+        description:
+          'Bookings public keys may make for one attendee email in 24 hours, per organization and live/test world; beyond it `BOOKING_LIMIT_REACHED`. Secret keys are not limited.',
+      }),
+      perAddressPerDay: integer({
+        variable: 'PUBLIC_BOOKINGS_PER_ADDRESS_PER_DAY',
+        default: 20,
+        min: 1,
+        max: 1_000_000,
+        description:
+          'Bookings public keys may make from one client address in 24 hours, per organization and live/test world (an office or mobile network shares one address); beyond it `BOOKING_LIMIT_REACHED`.',
+      }),
+    },
     maxBodyBytes: integer({
       variable: 'MAX_BODY_BYTES',
       default: 262_144,

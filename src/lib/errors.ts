@@ -54,6 +54,11 @@ export const ERROR_CODES = {
     type: 'rate_limit_error',
     when: "over a field's @rateLimit (field level, HTTP 200); the message says when to retry",
   },
+  BOOKING_LIMIT_REACHED: {
+    status: 200,
+    type: 'rate_limit_error',
+    when: "a public key's bookings for this attendee email, or from this client address, reached the daily limit (field level, HTTP 200); the message and `retryAt` say when to retry",
+  },
   SERVICE_UNAVAILABLE: { status: 503, type: 'api_error', when: 'database unreachable' },
   INTERNAL_SERVER_ERROR: { status: 500, type: 'api_error', when: 'unexpected failure (details are logged, not returned)' },
 } as const;

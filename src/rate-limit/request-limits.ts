@@ -18,6 +18,8 @@ export type KeyPolicy = { requests: number; windowSeconds: number; isDefault: bo
 export type RequestLimits = {
   fields: FieldLimiter;
   keyPolicy(environment: ApiKeyEnvironment, override: RateLimitOverride | null): KeyPolicy;
+  /** Daily limits on public keys' bookings, counted by the bookings themselves (src/modules/bookings/booking-quotas.ts). */
+  publicBookings: LimitsConfig['publicBookings'];
 };
 
 /**
@@ -44,6 +46,10 @@ export class RequestGuard implements RequestLimits {
     this.concurrency = new ConcurrencyGate(config.organizationConcurrency, config.concurrencySlotTtlMs, redis);
     const memory = new MemoryFieldStore();
     this.fields = new FieldLimiter(redis ? new RedisFieldStore(redis, memory) : memory, logger, config.fieldLimits);
+  }
+
+  get publicBookings(): LimitsConfig['publicBookings'] {
+    return this.config.publicBookings;
   }
 
   keyPolicy(environment: ApiKeyEnvironment, override: RateLimitOverride | null): KeyPolicy {

@@ -90,6 +90,7 @@ describe.skipIf(postgresTierSkipped)(`analytics (${testTier()})`, () => {
       { status: 'CANCELLED', count: 1 },
       { status: 'COMPLETED', count: 2 },
       { status: 'NO_SHOW', count: 1 },
+      { status: 'EXPIRED', count: 0 },
     ]);
     expect(figures.cancellationRate).toBeCloseTo(1 / 7);
     expect(figures.noShowRate).toBeCloseTo(1 / 3);

@@ -150,6 +150,7 @@ describe.skipIf(postgresTierSkipped)(`availability (${testTier()})`, () => {
   });
 
   it('follows Europe/Berlin and America/New_York across their spring-forward changes', async () => {
+    harness.clock = new Date('2030-03-01T00:00:00Z'); // within the 90-day booking window
     const mondays = [{ weekday: 'MONDAY', start: '09:00', end: '10:00' }];
     const berlin = await hostWithCall({ timeZone: 'Europe/Berlin', workingHours: mondays });
     const newYork = await hostWithCall({ timeZone: 'America/New_York', workingHours: mondays });
@@ -161,6 +162,7 @@ describe.skipIf(postgresTierSkipped)(`availability (${testTier()})`, () => {
   });
 
   it('follows America/New_York across the fall-back night: 25 hours of slots', async () => {
+    harness.clock = new Date('2030-10-01T00:00:00Z'); // within the 90-day booking window
     const sunday = [{ weekday: 'SUNDAY', start: '00:00', end: '24:00' }];
     const { call } = await hostWithCall({ workingHours: sunday });
     // 3 November 2030, 00:00 EDT to 24:00 EST.

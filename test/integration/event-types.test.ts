@@ -6,7 +6,7 @@ import { createEventType, createTeamMember, errorCode } from '../helpers/schedul
 import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
 
 const FIELDS = `id title slug description durationMinutes bufferBeforeMinutes bufferAfterMinutes minimumNoticeMinutes
-  hosts { id } customFields { key label type required options } active deletedAt`;
+  bookingWindowDays pendingHoldMinutes hosts { id } customFields { key label type required options } active deletedAt`;
 const CREATE = `mutation ($input: CreateEventTypeInput!) { createEventType(input: $input) { ${FIELDS} } }`;
 const UPDATE = `mutation ($id: ID!, $input: UpdateEventTypeInput!) { updateEventType(id: $id, input: $input) { ${FIELDS} } }`;
 const DELETE = `mutation ($id: ID!) { deleteEventType(id: $id) { ${FIELDS} } }`;
@@ -38,6 +38,8 @@ describe.skipIf(postgresTierSkipped)(`event types (${testTier()})`, () => {
       bufferBeforeMinutes: 0,
       bufferAfterMinutes: 0,
       minimumNoticeMinutes: 0,
+      bookingWindowDays: 90,
+      pendingHoldMinutes: null,
       hosts: [],
       customFields: [],
       active: true,
@@ -56,6 +58,8 @@ describe.skipIf(postgresTierSkipped)(`event types (${testTier()})`, () => {
       bufferBeforeMinutes: 10,
       bufferAfterMinutes: 15,
       minimumNoticeMinutes: 240,
+      bookingWindowDays: 30,
+      pendingHoldMinutes: 120,
       hostIds: [ada.id, bob.id, ada.id],
       customFields: [
         { key: 'company', label: 'Company', type: 'TEXT', required: true },
@@ -155,6 +159,15 @@ describe.skipIf(postgresTierSkipped)(`event types (${testTier()})`, () => {
     });
     const cleared = await harness.request(UPDATE, { key: org.adminKey, variables: { id: eventType.id, input: { hostIds: [] } } });
     expect(cleared.body.data!.updateEventType.hosts).toEqual([]);
+  });
+
+  it('changes the booking window only when given, and clears the pending hold with null', async () => {
+    const eventType = await createEventType(harness, org.adminKey, { pendingHoldMinutes: 30 });
+    const update = async (input: Record<string, unknown>) =>
+      (await harness.request(UPDATE, { key: org.adminKey, variables: { id: eventType.id, input } })).body.data!.updateEventType;
+    expect(await update({ bookingWindowDays: 14 })).toMatchObject({ bookingWindowDays: 14, pendingHoldMinutes: 30 });
+    expect(await update({ title: 'Renamed' })).toMatchObject({ bookingWindowDays: 14, pendingHoldMinutes: 30 });
+    expect(await update({ pendingHoldMinutes: null })).toMatchObject({ bookingWindowDays: 14, pendingHoldMinutes: null });
   });
 
   it('soft-deletes: gone from lists and slug lookups, still readable by id, slug free again, bookings keep it', async () => {

@@ -3,7 +3,7 @@ import { bigserial, index, jsonb, pgEnum, pgTable, text, uniqueIndex } from 'dri
 import { createdAt, tenantColumns, timestamptz } from './common.js';
 import { eventTypes } from './event-types.js';
 
-export const bookingStatusEnum = pgEnum('booking_status', ['PENDING', 'CONFIRMED', 'CANCELLED', 'COMPLETED', 'NO_SHOW']);
+export const bookingStatusEnum = pgEnum('booking_status', ['PENDING', 'CONFIRMED', 'CANCELLED', 'COMPLETED', 'NO_SHOW', 'EXPIRED']);
 
 export const bookings = pgTable(
   'bookings',
@@ -30,6 +30,18 @@ export const bookings = pgTable(
      * with secret keys, which read back by key instead.
      */
     accessTokenHash: text('access_token_hash'),
+    /**
+     * The client address a public key booked from, which the per-address daily
+     * limit counts. Null for secret keys (their address is a server's) and when
+     * no address was known.
+     */
+    clientAddress: text('client_address'),
+    /**
+     * When this booking stops holding its slot if it is still PENDING (it then
+     * becomes EXPIRED), from its event type's pendingHoldMinutes at creation.
+     * Null: it holds until confirmed or cancelled.
+     */
+    expiresAt: timestamptz('expires_at'),
     createdAt: createdAt(),
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
     cancelledAt: timestamptz('cancelled_at'),
@@ -47,6 +59,13 @@ export const bookings = pgTable(
     uniqueIndex('bookings_idempotency_idx')
       .on(t.createdByKeyId, t.idempotencyKey)
       .where(sql`idempotency_key is not null`),
+    // The daily limits on public-key bookings count per attendee email and per client address.
+    index('bookings_attendee_email_idx').on(t.organizationId, t.environment, sql`lower(${t.attendeeEmail})`, t.createdAt),
+    index('bookings_client_address_idx')
+      .on(t.organizationId, t.environment, t.clientAddress, t.createdAt)
+      .where(sql`client_address is not null`),
+    // The expiry sweep finds lapsed holds without reading every booking.
+    index('bookings_pending_expiry_idx').on(t.expiresAt).where(sql`status = 'PENDING' and expires_at is not null`),
     // Public keys read bookings back by token; each token names one booking.
     uniqueIndex('bookings_access_token_idx')
       .on(t.accessTokenHash)
@@ -62,6 +81,7 @@ export const bookingEventTypeEnum = pgEnum('booking_event_type', [
   'CONFIRMED',
   'COMPLETED',
   'NO_SHOW',
+  'EXPIRED',
 ]);
 
 /** A booking's history: one row per change, with the key that made it. Append-only. */
@@ -78,7 +98,8 @@ export const bookingEvents = pgTable(
     type: bookingEventTypeEnum('type').notNull(),
     fromStatus: bookingStatusEnum('from_status'),
     toStatus: bookingStatusEnum('to_status').notNull(),
-    actingKeyId: text('acting_key_id').notNull(),
+    /** Null when no key acted: an unconfirmed hold lapsed (EXPIRED). */
+    actingKeyId: text('acting_key_id'),
     details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
     createdAt: createdAt(),
   },

@@ -10,6 +10,9 @@ export type CustomFieldDefinition = {
   options: string[];
 };
 
+/** Unless an event type says otherwise, bookings may start at most this many days ahead. */
+export const DEFAULT_BOOKING_WINDOW_DAYS = 90;
+
 export const eventTypes = pgTable(
   'event_types',
   {
@@ -22,6 +25,10 @@ export const eventTypes = pgTable(
     bufferBeforeMinutes: integer('buffer_before_minutes').notNull().default(0),
     bufferAfterMinutes: integer('buffer_after_minutes').notNull().default(0),
     minimumNoticeMinutes: integer('minimum_notice_minutes').notNull().default(0),
+    /** How far ahead a booking may start: at most this many days (24 h each) after now. */
+    bookingWindowDays: integer('booking_window_days').notNull().default(DEFAULT_BOOKING_WINDOW_DAYS),
+    /** How long a PENDING booking holds its slot unconfirmed before it expires; null: until confirmed or cancelled. */
+    pendingHoldMinutes: integer('pending_hold_minutes'),
     customFields: jsonb('custom_fields').$type<CustomFieldDefinition[]>().notNull().default([]),
     active: boolean('active').notNull().default(true),
     createdAt: createdAt(),

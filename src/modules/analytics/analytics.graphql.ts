@@ -114,12 +114,12 @@ const AnalyticsRef = builder.objectRef<AnalyticsWindow>('Analytics').implement({
     }),
     bookingsByWeekday: t.field({
       type: [WeekdayCountRef],
-      description: 'Monday to Sunday in the requested time zone; cancelled bookings left out.',
+      description: 'Monday to Sunday in the requested time zone; cancelled and expired bookings left out.',
       resolve: async (window, _args, { db }) => (await timesOfDay(db, window)).byWeekday,
     }),
     bookingsByHour: t.field({
       type: [HourCountRef],
-      description: 'Hours 0 to 23 in the requested time zone; cancelled bookings left out.',
+      description: 'Hours 0 to 23 in the requested time zone; cancelled and expired bookings left out.',
       resolve: async (window, _args, { db }) => (await timesOfDay(db, window)).byHour,
     }),
     busiestWeekday: t.field({

@@ -1,4 +1,4 @@
-import { and, eq, gte, like, lt, ne, sql, type SQL } from 'drizzle-orm';
+import { and, eq, gte, like, lt, notInArray, sql, type SQL } from 'drizzle-orm';
 import { IANAZone } from 'luxon';
 import type { Tenant } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
@@ -69,15 +69,15 @@ export type BusyTimes = { byWeekday: { weekday: Weekday; count: number }[]; byHo
 
 /**
  * When bookings happen, on the wall clock of the requested zone (so "Monday
- * 9:00" means the same across daylight-saving changes). Cancelled bookings
- * took no one's time and are left out.
+ * 9:00" means the same across daylight-saving changes). Cancelled and expired
+ * bookings took no one's time and are left out.
  */
 export async function busyTimes(db: Executor, window: AnalyticsWindow): Promise<BusyTimes> {
   const local = sql`(${bookings.startAt} at time zone ${window.timeZone})`;
   const rows = await db
     .select({ isoWeekday: sql<number>`extract(isodow from ${local})::int`, hour: sql<number>`extract(hour from ${local})::int`, count })
     .from(bookings)
-    .where(bookingsIn(window, ne(bookings.status, 'CANCELLED')))
+    .where(bookingsIn(window, notInArray(bookings.status, ['CANCELLED', 'EXPIRED'])))
     .groupBy(sql`1`, sql`2`);
   const byWeekday = WEEKDAYS.map((weekday) => ({ weekday, count: 0 }));
   const byHour = Array.from({ length: 24 }, (_, hour) => ({ hour, count: 0 }));

@@ -30,7 +30,7 @@ const SlotRef = builder.objectRef<ViewedSlot>('Slot').implement({
 
 const BusySourceEnum = builder.enumType('BusySource', {
   values: {
-    BOOKING: { description: 'A PENDING or CONFIRMED booking, widened by its event type\'s buffers.' },
+    BOOKING: { description: 'A PENDING (hold not lapsed) or CONFIRMED booking, widened by its event type\'s buffers.' },
     CALENDAR: { description: 'A busy event in a connected calendar.' },
   } as const,
 });
@@ -56,8 +56,8 @@ builder.queryFields((t) => ({
     type: [SlotRef],
     description:
       `Bookable slots starting within [from, to), at most ${MAX_RANGE_DAYS} days, on a ${SLOT_GRANULARITY_MINUTES}-minute grid. ` +
-      "Computed from the hosts' working hours in their own zones, buffers, minimum notice, bookings against capacity " +
-      'and connected calendars. Empty for inactive or deleted event types.',
+      "Computed from the hosts' working hours in their own zones, buffers, minimum notice, the booking window, " +
+      'bookings against capacity and connected calendars. Empty for inactive or deleted event types.',
     args: {
       eventTypeId: t.arg.id({ required: true }),
       from: t.arg({ type: 'DateTime', required: true }),
@@ -84,7 +84,7 @@ builder.queryFields((t) => ({
       from: t.arg({ type: 'DateTime', required: true }),
       to: t.arg({ type: 'DateTime', required: true }),
     },
-    resolve: (_root, args, { db, tenant }) =>
-      freeBusy(db, tenant, args.teamMemberIds, requestedRange(args.from, args.to)),
+    resolve: (_root, args, { db, tenant, now }) =>
+      freeBusy(db, tenant, args.teamMemberIds, requestedRange(args.from, args.to), now()),
   }),
 }));

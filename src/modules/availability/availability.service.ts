@@ -5,7 +5,7 @@
  * Every function takes `db` as a database or a transaction, so bookings can
  * re-check a slot inside the transaction that holds the host's row lock.
  */
-import { and, asc, eq, gt, inArray, lt, ne } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, lt, ne, or } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Tenant } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
@@ -21,8 +21,19 @@ type TeamMember = typeof teamMembers.$inferSelect;
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
 
-/** Statuses that hold a host's time. COMPLETED and NO_SHOW lie in the past; CANCELLED frees it. */
+/**
+ * Statuses that hold a host's time. COMPLETED and NO_SHOW lie in the past;
+ * CANCELLED and EXPIRED free it. A PENDING booking holds only until its hold
+ * lapses (see heldBookings).
+ */
 export const CAPACITY_HOLDING_STATUSES = ['PENDING', 'CONFIRMED'] as const;
+
+/**
+ * The latest start the event type's booking window allows: `bookingWindowDays`
+ * days of 24 hours after now. Later starts are neither offered nor booked.
+ */
+export const latestStart = (eventType: EventType, now: Date): Date =>
+  new Date(now.getTime() + eventType.bookingWindowDays * DAY_MS);
 
 export type AvailabilityOptions = {
   /** Leave this booking out of the count (rescheduling a booking must not collide with itself). */
@@ -72,13 +83,15 @@ export async function activeHostsOf(
  * The members' PENDING and CONFIRMED bookings whose buffered span overlaps
  * `range`. A booking blocks [startAt − bufferBefore, endAt + bufferAfter] of
  * its own event type, so a long buffer on one event type protects its meetings
- * from every other event type too.
+ * from every other event type too. A PENDING booking whose hold lapsed by
+ * `now` holds nothing, even before the expiry sweep has marked it EXPIRED.
  */
 export async function heldBookings(
   db: Executor,
   tenant: Tenant,
   memberIds: readonly string[],
   range: Interval,
+  now: Date,
   excludeBookingId?: string,
 ): Promise<HeldBooking[]> {
   if (memberIds.length === 0) return [];
@@ -99,6 +112,7 @@ export async function heldBookings(
         inTenant(bookings, tenant),
         inArray(bookings.hostId, [...memberIds]),
         inArray(bookings.status, [...CAPACITY_HOLDING_STATUSES]),
+        or(isNull(bookings.expiresAt), gt(bookings.expiresAt, now), ne(bookings.status, 'PENDING')),
         lt(bookings.startAt, new Date(range.end + reach)),
         gt(bookings.endAt, new Date(range.start - reach)),
         excludeBookingId ? ne(bookings.id, excludeBookingId) : undefined,
@@ -121,10 +135,11 @@ async function schedulesOf(
   tenant: Tenant,
   hosts: readonly TeamMember[],
   range: Interval,
+  now: Date,
   excludeBookingId?: string,
 ): Promise<{ schedules: HostSchedule[]; held: HeldBooking[] }> {
   const ids = hosts.map((host) => host.id);
-  const held = await heldBookings(db, tenant, ids, range, excludeBookingId);
+  const held = await heldBookings(db, tenant, ids, range, now, excludeBookingId);
   const busy = await calendarBusyIntervals(db, tenant, ids, new Date(range.start), new Date(range.end));
   const schedules = hosts.map((host) => ({
     id: host.id,
@@ -142,16 +157,18 @@ async function schedulesOf(
 
 /**
  * Bookable slots of an event type starting within `range` (see slots.ts for
- * the rules). An inactive or deleted event type has none.
+ * the rules) and within its booking window. An inactive or deleted event type has none.
  */
 export async function availableSlots(
   db: Executor,
   tenant: Tenant,
   eventType: EventType,
-  range: Interval,
+  requested: Interval,
   now: Date,
 ): Promise<Slot[]> {
-  if (!isBookable(eventType)) return [];
+  // A slot may start exactly at the window's end, hence the millisecond.
+  const range = { start: requested.start, end: Math.min(requested.end, latestStart(eventType, now).getTime() + 1) };
+  if (!isBookable(eventType) || range.start >= range.end) return [];
   const hosts = await activeHostsOf(db, tenant, eventType.id);
   if (hosts.length === 0) return [];
   const rules = rulesOf(eventType);
@@ -160,16 +177,17 @@ export async function availableSlots(
     start: range.start - rules.bufferBeforeMinutes * MINUTE_MS,
     end: range.end + (rules.durationMinutes + rules.bufferAfterMinutes) * MINUTE_MS,
   };
-  const { schedules } = await schedulesOf(db, tenant, hosts, around);
+  const { schedules } = await schedulesOf(db, tenant, hosts, around, now);
   return computeSlots(schedules, rules, range, now);
 }
 
 /**
  * THE contract bookings rely on: the ids of the event type's hosts who can take
  * a booking starting at `startAt` — the whole meeting within their working
- * hours, minimum notice met, `startAt` on the 15-minute slot grid, no calendar
- * busy time within the buffered span, and fewer overlapping PENDING/CONFIRMED
- * bookings (buffers included) than their capacity. Ordered for fair
+ * hours, minimum notice met, within the booking window, `startAt` on the
+ * 15-minute slot grid, no calendar busy time within the buffered span, and
+ * fewer overlapping PENDING (hold not lapsed) and CONFIRMED bookings (buffers
+ * included) than their capacity. Ordered for fair
  * assignment: fewest bookings on that local day first, then by id. Empty for
  * an inactive or deleted event type. Works inside a transaction passed as `db`.
  */
@@ -181,13 +199,13 @@ export async function availableHostsAt(
   now: Date,
   options: AvailabilityOptions = {},
 ): Promise<string[]> {
-  if (!isBookable(eventType)) return [];
+  if (!isBookable(eventType) || startAt > latestStart(eventType, now)) return [];
   const hosts = await activeHostsOf(db, tenant, eventType.id, options.hostIds);
   if (hosts.length === 0) return [];
   const at = startAt.getTime();
   // Two days either side cover the host's whole local day (which may last 25 hours).
   const around = { start: at - 2 * DAY_MS, end: at + 2 * DAY_MS };
-  const { schedules, held } = await schedulesOf(db, tenant, hosts, around, options.excludeBookingId);
+  const { schedules, held } = await schedulesOf(db, tenant, hosts, around, now, options.excludeBookingId);
   const free = new Set(hostsFreeAt(schedules, rulesOf(eventType), startAt, now));
   const load = (host: TeamMember) => {
     const day = DateTime.fromJSDate(startAt, { zone: host.timeZone }).toISODate();

@@ -12,8 +12,8 @@ export type MemberBusy = { teamMemberId: string; busy: BusyPeriod[] };
 const MAX_MEMBERS = 100;
 
 /**
- * Busy time per member within `range`, in time order: their PENDING and
- * CONFIRMED bookings (widened by their event types' buffers, the time they
+ * Busy time per member within `range`, in time order: their PENDING (hold not
+ * lapsed) and CONFIRMED bookings (widened by their event types' buffers, the time they
  * actually hold) and their connected calendars' busy events. A booking does not
  * make a member with capacity above 1 unavailable; availability counts that.
  */
@@ -22,6 +22,7 @@ export async function freeBusy(
   tenant: Tenant,
   teamMemberIds: readonly string[],
   range: Interval,
+  now: Date,
 ): Promise<MemberBusy[]> {
   const ids = [...new Set(teamMemberIds)];
   if (ids.length === 0 || ids.length > MAX_MEMBERS) throw badUserInput('teamMemberIds', `give 1 to ${MAX_MEMBERS} ids.`);
@@ -29,7 +30,7 @@ export async function freeBusy(
   const missing = ids.find((id) => !found.has(id));
   if (missing !== undefined) throw notFound('team member', missing);
 
-  const held = await heldBookings(db, tenant, ids, range);
+  const held = await heldBookings(db, tenant, ids, range, now);
   const calendars = await calendarBusyIntervals(db, tenant, ids, new Date(range.start), new Date(range.end));
   return ids.map((id) => ({
     teamMemberId: id,

@@ -12,41 +12,17 @@ import { badUserInput } from '../../lib/errors.js';
 import { newId } from '../../lib/random.js';
 import { validateCustomFieldValues } from '../event-types/custom-fields.js';
 import { findEventType } from '../event-types/event-types.service.js';
-import { enqueueWebhookEvent, type WebhookEventType } from '../webhooks/outbox.js';
 import { attendeeChange, validAttendee, validIdempotencyKey, validNotes, type AttendeeChange, type AttendeeInput } from './booking-input.js';
 import { newBookingAccessToken } from './booking-access-token.js';
-import { bookingEventData, type Booking, type CreatedBooking } from './booking-payload.js';
+import type { Booking, CreatedBooking } from './booking-payload.js';
+import { assertWithinPublicBookingLimits, type PublicBookingLimits } from './booking-quotas.js';
 import { assertBookable, assertBookableTime, claimHost } from './booking-slots.js';
-import { BOOKING_ACTIONS, statusAfter, transitionError, type BookingAction, type BookingEventType } from './booking-states.js';
-import { findBooking, recordBookingEvent } from './bookings.service.js';
+import { BOOKING_ACTIONS, statusAfter, transitionError, type BookingAction } from './booking-states.js';
+import { findBooking, recordChange, type BookingChange } from './bookings.service.js';
 
-const WEBHOOK_EVENTS: Record<BookingEventType, WebhookEventType> = {
-  CREATED: 'booking.created',
-  UPDATED: 'booking.updated',
-  CANCELLED: 'booking.cancelled',
-  RESCHEDULED: 'booking.rescheduled',
-  CONFIRMED: 'booking.confirmed',
-  COMPLETED: 'booking.completed',
-  NO_SHOW: 'booking.no_show',
-};
-
-/** History entry and webhook event for one change, in the caller's transaction. */
-async function recordChange(
-  tx: Executor,
-  actor: Principal,
-  change: { type: BookingEventType; after: Booking; before: Booking | null; details?: Record<string, unknown>; now: Date },
-): Promise<void> {
-  await recordBookingEvent(tx, {
-    booking: change.after,
-    type: change.type,
-    fromStatus: change.before?.status ?? null,
-    actingKeyId: actor.id,
-    details: change.details,
-    at: change.now,
-  });
-  const data = bookingEventData(change.after, change.before ?? undefined);
-  await enqueueWebhookEvent(tx, tenantOf(actor), WEBHOOK_EVENTS[change.type], data, change.now);
-}
+/** History entry and webhook event for a change the actor made, in the caller's transaction. */
+const recordChangeBy = (tx: Executor, actor: Principal, change: Omit<BookingChange, 'actingKeyId'>) =>
+  recordChange(tx, { ...change, actingKeyId: actor.id });
 
 export type NewBooking = {
   eventTypeId: string;
@@ -69,26 +45,41 @@ async function bookingByIdempotencyKey(db: Executor, actor: Principal, key: stri
 /** A replayed request gets the first booking but not its token: that was shown once, and only its hash is kept. */
 const replayed = (booking: Booking): CreatedBooking => ({ ...booking, accessToken: null });
 
+/** Where a booking request came from, and the limits that apply to public keys. */
+export type BookingOrigin = { clientAddress: string | null; publicLimits: PublicBookingLimits };
+
 /**
  * Books a slot for an attendee, with a host free at that time. A request
  * repeating an idempotency key of the same API key returns the booking the
  * first one made, whatever else it says, even when both arrive at once.
- * A public key's booking comes with its access token, this once.
+ * A public key's booking comes with its access token, this once, and counts
+ * against the daily limits per attendee email and per client address.
  */
-export async function createBooking(db: Executor, actor: Principal, input: NewBooking, now: Date): Promise<CreatedBooking> {
+export async function createBooking(
+  db: Executor,
+  actor: Principal,
+  input: NewBooking,
+  origin: BookingOrigin,
+  now: Date,
+): Promise<CreatedBooking> {
   const tenant = tenantOf(actor);
   const idempotencyKey = validIdempotencyKey(input.idempotencyKey, isPublicCaller(actor));
   if (idempotencyKey) {
     const earlier = await bookingByIdempotencyKey(db, actor, idempotencyKey);
     if (earlier) return replayed(earlier);
   }
-  const access = isPublicCaller(actor) ? newBookingAccessToken() : null;
+  const fromPublicKey = isPublicCaller(actor);
+  const access = fromPublicKey ? newBookingAccessToken() : null;
   const eventType = await findEventType(db, tenant, input.eventTypeId);
   const attendee = validAttendee(input.attendee, 'attendee');
   const customFieldValues = validateCustomFieldValues(eventType.customFields, input.customFieldValues);
   const request = { eventType, startAt: input.startAt, hostIds: input.hostId ? [input.hostId] : undefined };
   try {
     return await db.transaction(async (tx) => {
+      if (fromPublicKey) {
+        const booker = { email: attendee.attendeeEmail, address: origin.clientAddress };
+        await assertWithinPublicBookingLimits(tx, tenant, booker, origin.publicLimits, now);
+      }
       await assertBookable(tx, tenant, request, now);
       const hostId = await claimHost(tx, tenant, request, now);
       const [booking] = await tx
@@ -106,11 +97,13 @@ export async function createBooking(db: Executor, actor: Principal, input: NewBo
           createdByKeyId: actor.id,
           idempotencyKey,
           accessTokenHash: access?.hash ?? null,
+          clientAddress: fromPublicKey ? origin.clientAddress : null,
+          expiresAt: eventType.pendingHoldMinutes === null ? null : new Date(now.getTime() + eventType.pendingHoldMinutes * 60_000),
           createdAt: now,
           updatedAt: now,
         })
         .returning();
-      await recordChange(tx, actor, { type: 'CREATED', after: booking!, before: null, now });
+      await recordChangeBy(tx, actor, { type: 'CREATED', after: booking!, before: null, now });
       return { ...booking!, accessToken: access?.token ?? null };
     });
   } catch (error) {
@@ -153,7 +146,7 @@ export async function changeBookingStatus(
       .where(eq(bookings.id, id))
       .returning();
     const details = action === 'cancel' ? { reason: after!.cancellationReason } : {};
-    await recordChange(tx, actor, { type: BOOKING_ACTIONS[action].event, after: after!, before, details, now });
+    await recordChangeBy(tx, actor, { type: BOOKING_ACTIONS[action].event, after: after!, before, details, now });
     return after!;
   });
 }
@@ -177,7 +170,7 @@ export async function rescheduleBooking(db: Executor, actor: Principal, id: stri
       .where(eq(bookings.id, id))
       .returning();
     const details = { previousStartAt: before.startAt.toISOString(), previousEndAt: before.endAt.toISOString() };
-    await recordChange(tx, actor, { type: 'RESCHEDULED', after: after!, before, details, now });
+    await recordChangeBy(tx, actor, { type: 'RESCHEDULED', after: after!, before, details, now });
     return after!;
   });
 }
@@ -199,7 +192,7 @@ export async function updateBooking(db: Executor, actor: Principal, id: string, 
       .where(eq(bookings.id, id))
       .returning();
     const details = { changed: Object.keys(changes) };
-    await recordChange(tx, actor, { type: 'UPDATED', after: after!, before, details, now });
+    await recordChangeBy(tx, actor, { type: 'UPDATED', after: after!, before, details, now });
     return after!;
   });
 }

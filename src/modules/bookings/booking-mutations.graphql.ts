@@ -68,14 +68,16 @@ builder.mutationFields((t) => ({
     ...rateLimited(...FIELD_LIMITS.bookingCreation),
     type: BookingRef,
     description:
-      'Books a free slot; the booking starts PENDING. SLOT_UNAVAILABLE when the time is not (or no longer) free. ' +
-      'For a public key the answer carries the booking’s accessToken, this once.',
+      'Books a free slot within the event type’s booking window; the booking starts PENDING. SLOT_UNAVAILABLE when the time is not (or no longer) free. ' +
+      'For a public key the answer carries the booking’s accessToken, this once; public keys get BOOKING_LIMIT_REACHED beyond ' +
+      'their daily bookings per attendee email or per client address.',
     args: { input: t.arg({ type: CreateBookingInput, required: true }) },
     resolve: async (_root, { input }, context) => {
       const booking = await createBooking(
         context.db,
         context.principal,
         input,
+        { clientAddress: context.client.ip, publicLimits: context.limits.publicBookings },
         context.now(),
       );
       return changed(context, booking);
@@ -100,7 +102,7 @@ builder.mutationFields((t) => ({
   rescheduleBooking: t.field({
     ...requires('bookings:reschedule'),
     type: BookingRef,
-    description: `Moves a PENDING or CONFIRMED booking to a future time when its host is free then. ${ON_OTHERS}`,
+    description: `Moves a PENDING or CONFIRMED booking to a future time within the booking window when its host is free then; a PENDING booking keeps its expiresAt. ${ON_OTHERS}`,
     args: { id: t.arg.id({ required: true }), startAt: t.arg({ type: 'DateTime', required: true }) },
     resolve: async (_root, { id, startAt }, context) =>
       changed(context, await rescheduleBooking(context.db, context.principal, id, startAt, context.now())),
@@ -110,7 +112,7 @@ builder.mutationFields((t) => ({
 
 /** The plain status moves; their rules live in the transition table (booking-states.ts). */
 const STATUS_MUTATIONS = {
-  confirmBooking: { transition: 'confirm', description: 'PENDING to CONFIRMED.' },
+  confirmBooking: { transition: 'confirm', description: 'PENDING to CONFIRMED, before its hold lapses (expiresAt).' },
   completeBooking: { transition: 'complete', description: 'CONFIRMED to COMPLETED, once the start time has passed.' },
   markBookingNoShow: { transition: 'noShow', description: 'CONFIRMED to NO_SHOW, once the start time has passed.' },
 } as const;

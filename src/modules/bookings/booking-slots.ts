@@ -19,7 +19,7 @@ import type { Executor } from '../../db/client.js';
 import { teamMembers } from '../../db/schema/index.js';
 import { inTenant } from '../../db/tenant.js';
 import { badUserInput, appError } from '../../lib/errors.js';
-import { activeHostsOf, availableHostsAt } from '../availability/availability.service.js';
+import { activeHostsOf, availableHostsAt, latestStart } from '../availability/availability.service.js';
 import { isOnSlotGrid, SLOT_GRANULARITY_MINUTES } from '../availability/slots.js';
 import type { EventType } from '../event-types/event-types.service.js';
 
@@ -50,6 +50,13 @@ export function assertBookableTime(eventType: EventType, startAt: Date, now: Dat
   }
   if (startAt.getTime() < now.getTime() + eventType.minimumNoticeMinutes * 60_000) {
     throw badUserInput('startAt', `this event type must be booked at least ${eventType.minimumNoticeMinutes} minutes ahead.`);
+  }
+  const latest = latestStart(eventType, now);
+  if (startAt > latest) {
+    throw badUserInput(
+      'startAt',
+      `this event type can be booked at most ${eventType.bookingWindowDays} days ahead (its booking window), so no later than ${latest.toISOString()}.`,
+    );
   }
 }
 

@@ -15,11 +15,12 @@ export const BookingStatusEnum = builder.enumType('BookingStatus', {
     CANCELLED: { description: 'Cancelled; the time is free again. Final.' },
     COMPLETED: { description: 'Took place. Final.' },
     NO_SHOW: { description: 'The attendee did not come. Final.' },
+    EXPIRED: { description: 'Left PENDING past its event type’s pendingHoldMinutes (see expiresAt); the time is free again. Final.' },
   } as const,
 });
 
 const BookingEventTypeEnum = builder.enumType('BookingEventType', {
-  values: ['CREATED', 'UPDATED', 'CANCELLED', 'RESCHEDULED', 'CONFIRMED', 'COMPLETED', 'NO_SHOW'] as const,
+  values: ['CREATED', 'UPDATED', 'CANCELLED', 'RESCHEDULED', 'CONFIRMED', 'COMPLETED', 'NO_SHOW', 'EXPIRED'] as const,
 });
 
 const AttendeeRef = builder.objectRef<Booking>('Attendee').implement({
@@ -62,12 +63,12 @@ const BookingEventRef = builder.objectRef<BookingEvent>('BookingEvent').implemen
     actingKey: t.field({
       type: ApiKeyReferenceRef,
       nullable: true,
-      description: 'The key that made the change.',
-      resolve: (event, _args, context) => keyReference(context, event.actingKeyId),
+      description: 'The key that made the change; null when no key did (EXPIRED: the hold lapsed).',
+      resolve: (event, _args, context) => (event.actingKeyId === null ? null : keyReference(context, event.actingKeyId)),
     }),
     details: t.expose('details', {
       type: 'JSON',
-      description: 'CANCELLED: { reason }; RESCHEDULED: { previousStartAt, previousEndAt }; UPDATED: { changed }.',
+      description: 'CANCELLED: { reason }; RESCHEDULED: { previousStartAt, previousEndAt }; UPDATED: { changed }; EXPIRED: { expiresAt }.',
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
@@ -102,6 +103,14 @@ export const BookingRef = builder.objectRef<Booking | CreatedBooking>('Booking')
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
     cancelledAt: t.expose('cancelledAt', { type: 'DateTime', nullable: true }),
     cancellationReason: t.exposeString('cancellationReason', { nullable: true }),
+    expiresAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description:
+        'While PENDING: when the booking stops holding its slot unless confirmed (it then becomes EXPIRED), from its event type’s pendingHoldMinutes. ' +
+        'On an EXPIRED booking, when it expired. Null otherwise, and when the hold lasts until confirmed or cancelled.',
+      resolve: (booking) => (booking.status === 'PENDING' || booking.status === 'EXPIRED' ? booking.expiresAt : null),
+    }),
     createdByKey: t.field({
       type: ApiKeyReferenceRef,
       nullable: true,

@@ -8,8 +8,9 @@ import { inTenant } from '../../db/tenant.js';
 import { notFound } from '../../lib/errors.js';
 import { encodeCursor, type PageRequest } from '../../lib/cursor.js';
 import { newId } from '../../lib/random.js';
+import { enqueueWebhookEvent, type WebhookEventType } from '../webhooks/outbox.js';
 import { accessTokenHashes } from './booking-access-token.js';
-import type { Booking } from './booking-payload.js';
+import { bookingEventData, type Booking } from './booking-payload.js';
 import type { BookingEventType, BookingStatus } from './booking-states.js';
 
 export type { Booking, CreatedBooking } from './booking-payload.js';
@@ -102,28 +103,44 @@ export async function findBooking(
   return booking;
 }
 
-/** Appends one entry to a booking's history. */
-export async function recordBookingEvent(
-  db: Executor,
-  entry: {
-    booking: Booking;
-    type: BookingEventType;
-    fromStatus: BookingStatus | null;
-    actingKeyId: string;
-    details?: Record<string, unknown>;
-    at: Date;
-  },
-): Promise<void> {
-  await db.insert(bookingEvents).values({
+const WEBHOOK_EVENTS: Record<BookingEventType, WebhookEventType> = {
+  CREATED: 'booking.created',
+  UPDATED: 'booking.updated',
+  CANCELLED: 'booking.cancelled',
+  RESCHEDULED: 'booking.rescheduled',
+  CONFIRMED: 'booking.confirmed',
+  COMPLETED: 'booking.completed',
+  NO_SHOW: 'booking.no_show',
+  EXPIRED: 'booking.expired',
+};
+
+export type BookingChange = {
+  type: BookingEventType;
+  after: Booking;
+  before: Booking | null;
+  /** The key that made the change; null when none did (a hold lapsed). */
+  actingKeyId: string | null;
+  details?: Record<string, unknown>;
+  now: Date;
+};
+
+/**
+ * Appends the change to the booking's history and enqueues its webhook event,
+ * in the caller's transaction, so both commit with the change or not at all.
+ */
+export async function recordChange(tx: Executor, change: BookingChange): Promise<void> {
+  const { after, before, now } = change;
+  const tenant = { organizationId: after.organizationId, environment: after.environment };
+  await tx.insert(bookingEvents).values({
     id: newId('bkev'),
-    bookingId: entry.booking.id,
-    organizationId: entry.booking.organizationId,
-    environment: entry.booking.environment,
-    type: entry.type,
-    fromStatus: entry.fromStatus,
-    toStatus: entry.booking.status,
-    actingKeyId: entry.actingKeyId,
-    details: entry.details ?? {},
-    createdAt: entry.at,
+    bookingId: after.id,
+    ...tenant,
+    type: change.type,
+    fromStatus: before?.status ?? null,
+    toStatus: after.status,
+    actingKeyId: change.actingKeyId,
+    details: change.details ?? {},
+    createdAt: now,
   });
+  await enqueueWebhookEvent(tx, tenant, WEBHOOK_EVENTS[change.type], bookingEventData(after, before ?? undefined), now);
 }

@@ -41,6 +41,20 @@ export const checkedBuffer = (field: 'bufferBeforeMinutes' | 'bufferAfterMinutes
 export const checkedNotice = (value: number) =>
   minutes('minimumNoticeMinutes', value, 0, EVENT_TYPE_LIMITS.maxMinimumNoticeMinutes);
 
+export function checkedBookingWindow(value: number): number {
+  const { minBookingWindowDays: min, maxBookingWindowDays: max } = EVENT_TYPE_LIMITS;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw badUserInput('bookingWindowDays', `must be a whole number of days from ${min} to ${max}.`);
+  }
+  return value;
+}
+
+/** null: a PENDING booking holds its slot until confirmed or cancelled. */
+export const checkedPendingHold = (value: number | null) =>
+  value === null
+    ? null
+    : minutes('pendingHoldMinutes', value, EVENT_TYPE_LIMITS.minPendingHoldMinutes, EVENT_TYPE_LIMITS.maxPendingHoldMinutes);
+
 /**
  * Hosts must be active team members of the caller's tenant. An id from
  * another organization or the other live/test world gets the same answer as an

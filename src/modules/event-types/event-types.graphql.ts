@@ -1,5 +1,5 @@
 import { tenantOf } from '../../auth/principal.js';
-import type { CustomFieldDefinition } from '../../db/schema/event-types.js';
+import { DEFAULT_BOOKING_WINDOW_DAYS, type CustomFieldDefinition } from '../../db/schema/event-types.js';
 import { builder } from '../../graphql/builder.js';
 import { connectionOf, pageArgs, resolveConnection } from '../../graphql/connection.js';
 import { requires } from '../../graphql/requirements.js';
@@ -42,6 +42,15 @@ export const EventTypeRef = builder.objectRef<EventType>('EventType').implement(
     bufferBeforeMinutes: t.exposeInt('bufferBeforeMinutes', { description: 'Kept free before each booking.' }),
     bufferAfterMinutes: t.exposeInt('bufferAfterMinutes', { description: 'Kept free after each booking.' }),
     minimumNoticeMinutes: t.exposeInt('minimumNoticeMinutes', { description: 'How far ahead a booking must start.' }),
+    bookingWindowDays: t.exposeInt('bookingWindowDays', {
+      description: 'How far ahead a booking may start: at most this many days (of 24 hours) from now. Later slots are not offered.',
+    }),
+    pendingHoldMinutes: t.exposeInt('pendingHoldMinutes', {
+      nullable: true,
+      description:
+        'How long a new booking holds its slot while PENDING: unconfirmed after this many minutes it becomes EXPIRED and the slot is free. ' +
+        'Null: it holds until confirmed or cancelled.',
+    }),
     hosts: t.field({
       type: [TeamMemberRef],
       description: 'Who can be booked, deactivated members included (they are offered for nothing). Empty: bookable by nobody.',
@@ -70,6 +79,16 @@ const minutesFields = (t: PothosInputFields) => ({
   bufferBeforeMinutes: t.int({ required: false, description: `0 to ${EVENT_TYPE_LIMITS.maxBufferMinutes}.` }),
   bufferAfterMinutes: t.int({ required: false, description: `0 to ${EVENT_TYPE_LIMITS.maxBufferMinutes}.` }),
   minimumNoticeMinutes: t.int({ required: false, description: `0 to ${EVENT_TYPE_LIMITS.maxMinimumNoticeMinutes}.` }),
+  bookingWindowDays: t.int({
+    required: false,
+    description: `How many days ahead bookings may start, ${EVENT_TYPE_LIMITS.minBookingWindowDays} to ${EVENT_TYPE_LIMITS.maxBookingWindowDays}; ${DEFAULT_BOOKING_WINDOW_DAYS} when created without it.`,
+  }),
+  pendingHoldMinutes: t.int({
+    required: false,
+    description:
+      `Minutes a PENDING booking holds its slot before it expires, ${EVENT_TYPE_LIMITS.minPendingHoldMinutes} to ${EVENT_TYPE_LIMITS.maxPendingHoldMinutes}; ` +
+      'applies to bookings made afterwards. Null (or omitted on create): held until confirmed or cancelled.',
+  }),
   hostIds: t.idList({ required: false, description: 'Active team members of this organization.' }),
   customFields: t.field({ type: [CustomFieldInput], required: false }),
   active: t.boolean({ required: false }),
@@ -78,7 +97,9 @@ const minutesFields = (t: PothosInputFields) => ({
 type PothosInputFields = Parameters<Parameters<typeof builder.inputType>[1]['fields']>[0];
 
 const CreateEventTypeInput = builder.inputType('CreateEventTypeInput', {
-  description: 'Only title, slug and durationMinutes are required; omitted: no buffers, no notice, no hosts, no custom fields, active.',
+  description:
+    `Only title, slug and durationMinutes are required; omitted: no buffers, no notice, a ${DEFAULT_BOOKING_WINDOW_DAYS}-day booking window, ` +
+    'no pending hold, no hosts, no custom fields, active.',
   fields: (t) => ({
     title: t.string({ required: true }),
     slug: t.string({ required: true, description: 'Lowercase letters, digits and hyphens; unique per organization.' }),
@@ -91,7 +112,7 @@ const CreateEventTypeInput = builder.inputType('CreateEventTypeInput', {
 });
 
 const UpdateEventTypeInput = builder.inputType('UpdateEventTypeInput', {
-  description: 'Only the fields given change; hostIds and customFields replace the whole list.',
+  description: 'Only the fields given change; hostIds and customFields replace the whole list; pendingHoldMinutes: null removes the hold.',
   fields: (t) => ({
     title: t.string({ required: false }),
     slug: t.string({ required: false }),

@@ -10,11 +10,13 @@ import { encodeCursor, type PageRequest } from '../../lib/cursor.js';
 import { newId } from '../../lib/random.js';
 import { validateCustomFieldDefinitions, type CustomFieldInput } from './custom-fields.js';
 import {
+  checkedBookingWindow,
   checkedBuffer,
   checkedDescription,
   checkedDuration,
   checkedHostIds,
   checkedNotice,
+  checkedPendingHold,
   checkedSlug,
   checkedTitle,
 } from './event-type-input.js';
@@ -31,11 +33,19 @@ export type NewEventType = {
   bufferBeforeMinutes?: number | null;
   bufferAfterMinutes?: number | null;
   minimumNoticeMinutes?: number | null;
+  /** Days ahead a booking may start; 90 when omitted. */
+  bookingWindowDays?: number | null;
+  /** Minutes an unconfirmed PENDING booking holds its slot; null or omitted: until confirmed or cancelled. */
+  pendingHoldMinutes?: number | null;
   customFields?: readonly CustomFieldInput[] | null;
   active?: boolean | null;
 };
 
-/** Changes to an event type: only the fields given change; hostIds and customFields replace the lists. */
+/**
+ * Changes to an event type: only the fields given change; hostIds and
+ * customFields replace the lists; `description: null` and
+ * `pendingHoldMinutes: null` clear them.
+ */
 export type EventTypeChanges = { [K in keyof NewEventType]?: NewEventType[K] | null };
 
 export const eventTypeCursor = (eventType: EventType) => encodeCursor({ at: eventType.createdAt, id: eventType.id });
@@ -123,6 +133,8 @@ function checkedSettings(input: EventTypeChanges) {
       bufferAfterMinutes: checkedBuffer('bufferAfterMinutes', input.bufferAfterMinutes),
     }),
     ...(input.minimumNoticeMinutes != null && { minimumNoticeMinutes: checkedNotice(input.minimumNoticeMinutes) }),
+    ...(input.bookingWindowDays != null && { bookingWindowDays: checkedBookingWindow(input.bookingWindowDays) }),
+    ...(input.pendingHoldMinutes !== undefined && { pendingHoldMinutes: checkedPendingHold(input.pendingHoldMinutes) }),
     ...(input.customFields != null && { customFields: validateCustomFieldDefinitions(input.customFields) }),
     ...(input.active != null && { active: input.active }),
   };

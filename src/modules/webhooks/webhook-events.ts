@@ -21,6 +21,7 @@ export const WEBHOOK_EVENTS = {
   'booking.confirmed': { when: 'A booking was confirmed.', requires: BOOKING_DATA },
   'booking.completed': { when: 'A booking was marked completed.', requires: BOOKING_DATA },
   'booking.no_show': { when: 'A booking was marked no-show.', requires: BOOKING_DATA },
+  'booking.expired': { when: 'A PENDING booking’s hold lapsed unconfirmed; its slot is free again.', requires: BOOKING_DATA },
   'api_key.created': { when: 'An API key was created.', requires: KEY_DATA },
   'api_key.revoked': { when: 'An API key was revoked.', requires: KEY_DATA },
   'api_key.rolled': { when: 'An API key was rolled; carries the old key and its successor.', requires: KEY_DATA },
