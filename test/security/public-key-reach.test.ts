@@ -6,65 +6,14 @@
  * root field to every leaf for each kind of key (from the same declarations
  * that drive enforcement), and the attacks themselves over HTTP.
  */
-import {
-  getNamedType,
-  isInterfaceType,
-  isObjectType,
-  isUnionType,
-  type GraphQLField,
-  type GraphQLNamedType,
-  type GraphQLObjectType,
-  type GraphQLSchema,
-} from 'graphql';
+import type { GraphQLObjectType } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALL_SCOPES, PUBLIC_KEY_SCOPES, ROLE_SCOPES, isSatisfied, type ScopeRequirement } from '../../src/auth/access/scopes.js';
+import { ALL_SCOPES, PUBLIC_KEY_SCOPES, ROLE_SCOPES } from '../../src/auth/access/scopes.js';
 import { buildSchema } from '../../src/schema.js';
 import { attendee, seedEventType, seedHost, tenantOf } from '../helpers/booking-fixtures.js';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
+import { reach } from '../helpers/reach.js';
 import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
-
-/** The @requiresScopes a field or type declares, read from the schema the server runs. */
-function requirementOf(element: { extensions?: { directives?: unknown } }): ScopeRequirement | null {
-  const directives = element.extensions?.directives as Record<string, { scopes: ScopeRequirement }> | Array<{ name: string; args: { scopes: ScopeRequirement } }> | undefined;
-  if (!directives) return null;
-  if (Array.isArray(directives)) return directives.find((d) => d.name === 'requiresScopes')?.args.scopes ?? null;
-  return directives.requiresScopes?.scopes ?? null;
-}
-
-const allowed = (element: { extensions?: { directives?: unknown } }, scopes: ReadonlySet<string>) => {
-  const requirement = requirementOf(element);
-  return requirement === null || isSatisfied(requirement, scopes);
-};
-
-function possibleObjects(schema: GraphQLSchema, type: GraphQLNamedType): GraphQLObjectType[] {
-  if (isObjectType(type)) return [type];
-  if (isInterfaceType(type) || isUnionType(type)) return [...schema.getPossibleTypes(type)];
-  return [];
-}
-
-/**
- * Every `Type.field` a key holding `scopes` can reach from the roots: a field
- * is reached when its own requirement and its parent type's are satisfied.
- * (Runtime exemptions, like a key seeing its own ApiKeyReference, only add to this.)
- */
-function reach(schema: GraphQLSchema, scopes: ReadonlySet<string>): Set<string> {
-  const reached = new Set<string>();
-  const visited = new Set<string>();
-  const visit = (type: GraphQLObjectType) => {
-    if (visited.has(type.name) || !allowed(type, scopes)) return;
-    visited.add(type.name);
-    for (const field of Object.values(type.getFields()) as GraphQLField<unknown, unknown>[]) {
-      if (!allowed(field, scopes)) continue;
-      const target = getNamedType(field.type);
-      const objects = possibleObjects(schema, target).filter((object) => allowed(object, scopes));
-      if (objects.length === 0 && !isObjectType(target) && !isInterfaceType(target) && !isUnionType(target)) reached.add(`${type.name}.${field.name}`);
-      else if (objects.length > 0) reached.add(`${type.name}.${field.name}`);
-      objects.forEach(visit);
-    }
-  };
-  [schema.getQueryType(), schema.getMutationType()].forEach((root) => root && visit(root));
-  return reached;
-}
 
 const schema = buildSchema();
 const KINDS = {
