@@ -1,16 +1,8 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
-import { ERROR_CODES, errorTypeFor, isAppError, type AppError, type ErrorCode } from '../lib/errors.js';
+import { ERROR_CODES, errorTypeFor, isAppError, type AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-
-/**
- * Field errors that still carry their table status, so a response with data
- * answers 400/409. GraphQL over HTTP wants 2xx whenever `data` is present;
- * this set is the one place that still deviates, and goes when clients'
- * status handling is fixed (see CHANGELOG).
- */
-const FIELD_CODES_WITH_STATUS = new Set<ErrorCode>(['BAD_USER_INPUT', 'SLOT_UNAVAILABLE']);
 
 type Location = Pick<GraphQLError, 'nodes' | 'path'> | undefined;
 
@@ -25,7 +17,8 @@ export function toGraphQLError(error: AppError, location?: Location): GraphQLErr
   const requestLevel = !location?.path;
   const retryAfter = error.details.retryAfter;
   const headers = typeof retryAfter === 'number' ? { 'Retry-After': String(retryAfter) } : undefined;
-  const http = requestLevel || FIELD_CODES_WITH_STATUS.has(error.code) ? { http: { status, ...(headers && requestLevel ? { headers } : {}) } } : {};
+  // GraphQL over HTTP: a field error leaves `data` in the response, which then answers 2xx.
+  const http = requestLevel ? { http: { status, ...(headers ? { headers } : {}) } } : {};
   return new GraphQLError(error.message, {
     nodes: location?.nodes,
     path: location?.path,

@@ -19,11 +19,11 @@ export const ERROR_CODES = {
     type: 'permission_error',
     when: 'missing scope (field level, HTTP 200), organization mismatch',
   },
-  BAD_USER_INPUT: { status: 400, type: 'invalid_request_error', when: 'invalid arguments, naming the field' },
+  BAD_USER_INPUT: { status: 400, type: 'invalid_request_error', when: 'invalid arguments, naming the field (field level: HTTP 200 with the other fields’ data)' },
   SLOT_UNAVAILABLE: {
     status: 409,
     type: 'invalid_request_error',
-    when: 'the requested booking time is not (or no longer) free: read availability and pick another',
+    when: 'the requested booking time is not (or no longer) free: read availability and pick another (field level, HTTP 200)',
   },
   RESOURCE_LIMIT_REACHED: {
     status: 200,
