@@ -1,6 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { broadcastKeyChange } from '../../auth/key-changes.js';
 import type { Executor } from '../../db/client.js';
+import { isUniqueViolation } from '../../db/unique-violation.js';
 import { members, organizations } from '../../db/schema/index.js';
 import { badUserInput, notFound } from '../../lib/errors.js';
 import type { MemberRole } from '../../auth/access/scopes.js';
@@ -33,17 +34,15 @@ export async function addMember(
   person: { email: string; name?: string | null; role: MemberRole },
   now: Date,
 ): Promise<Member> {
+  const email = validateEmail('email', person.email);
   const [member] = await db
     .insert(members)
-    .values({
-      id: newId('mem'),
-      organizationId,
-      email: validateEmail('email', person.email),
-      name: person.name ?? null,
-      role: person.role,
-      createdAt: now,
-    })
-    .returning();
+    .values({ id: newId('mem'), organizationId, email, name: person.name ?? null, role: person.role, createdAt: now })
+    .returning()
+    .catch((error: unknown) => {
+      if (isUniqueViolation(error, 'members_organization_email_idx')) throw badUserInput('email', `${email} is already a member.`);
+      throw error;
+    });
   return member!;
 }
 
