@@ -7,7 +7,7 @@ import { checkedTimeZone } from '../team/team-input.js';
 import { availableSlots } from './availability.service.js';
 import { freeBusy, type BusyPeriod, type MemberBusy } from './free-busy.js';
 import { MAX_RANGE_DAYS, requestedRange } from './range.js';
-import { SLOT_GRANULARITY_MINUTES, type Slot } from './slots.js';
+import { BOOKING_HORIZON_DAYS, SLOT_GRANULARITY_MINUTES, type Slot } from './slots.js';
 
 type ViewedSlot = Slot & { timeZone: string };
 
@@ -55,7 +55,8 @@ builder.queryFields((t) => ({
     ...requires('availability:read'),
     type: [SlotRef],
     description:
-      `Bookable slots starting within [from, to), at most ${MAX_RANGE_DAYS} days, on a ${SLOT_GRANULARITY_MINUTES}-minute grid. ` +
+      `Bookable slots starting within [from, to), at most ${MAX_RANGE_DAYS} days, on a ${SLOT_GRANULARITY_MINUTES}-minute grid, ` +
+      `and at most ${BOOKING_HORIZON_DAYS} days from now. ` +
       "Computed from the hosts' working hours in their own zones, buffers, minimum notice, bookings against capacity " +
       'and connected calendars. Empty for inactive or deleted event types.',
     args: {
