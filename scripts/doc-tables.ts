@@ -6,6 +6,7 @@
  *   configuration  README.md                 src/config/settings.ts
  *   scopes         docs/keys-and-scopes.md   src/auth/access/scopes.ts
  *   errors         docs/errors.md            src/lib/errors.ts
+ *   input-limits   docs/errors.md            src/lib/input-limits.ts
  *
  *   npx tsx scripts/doc-tables.ts           print every table
  *   npx tsx scripts/doc-tables.ts --write   rewrite them in their files
@@ -15,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { listSettings } from '../src/config/setting.js';
 import { SETTINGS } from '../src/config/settings.js';
 import { ERROR_CODES } from '../src/lib/errors.js';
+import { INPUT_LIMIT_RULES, TEXT_LIMIT_FIELDS, TEXT_LIMITS } from '../src/lib/input-limits.js';
 import { ALL_SCOPES, PUBLIC_KEY_SCOPES, ROLE_SCOPES, SCOPE_GROUPS, SCOPES, WILDCARD } from '../src/auth/access/scopes.js';
 
 const yes = (value: boolean) => (value ? 'yes' : '—');
@@ -54,11 +56,24 @@ export function errorTable(): string {
   ].join('\n');
 }
 
+export function inputLimitsTable(): string {
+  return [
+    '| argument | accepted |',
+    '|---|---|',
+    ...INPUT_LIMIT_RULES.map(({ input, limit }) => `| ${input} | ${limit} |`),
+    '',
+    '| text | at most (characters) |',
+    '|---|---|',
+    ...Object.entries(TEXT_LIMITS).map(([name, max]) => `| ${TEXT_LIMIT_FIELDS[name as keyof typeof TEXT_LIMITS]} | ${max} |`),
+  ].join('\n');
+}
+
 /** Each generated table, and the file (relative to the repository) it lives in between its markers. */
 export const DOC_TABLES = {
   configuration: { file: 'README.md', print: configurationTable },
   scopes: { file: 'docs/keys-and-scopes.md', print: scopeTable },
   errors: { file: 'docs/errors.md', print: errorTable },
+  'input-limits': { file: 'docs/errors.md', print: inputLimitsTable },
 } as const;
 
 const markers = (name: string) => new RegExp(`<!-- ${name}:start -->([\\s\\S]*?)<!-- ${name}:end -->`);
