@@ -18,8 +18,14 @@ import {
   type GraphQLInputType,
 } from 'graphql';
 
-/** Ids that exist (some in another tenant), so resolvers also get past their lookups. */
-export type FuzzContext = { knownIds: readonly string[]; now: Date; /** The root field being called. */ field?: string };
+export type FuzzContext = {
+  /** Ids (and slugs, tokens, cursors) that exist, some in another tenant, so resolvers also get past their lookups. */
+  knownIds: readonly string[];
+  /** The app's clock: most dates fall near it. */
+  now: Date;
+  /** The root field being called, to pick ids of its kind for an `id` argument. */
+  field?: string;
+};
 
 const HOSTILE_STRINGS = [
   '',
@@ -183,7 +189,7 @@ const idValue = (context: FuzzContext, name?: string): Arbitrary<unknown> =>
     { arbitrary: int32, weight: 1 },
   );
 
-/** Mostly within a few months of `now`, often on the 15-minute grid bookings need. */
+/** Mostly from 10 days before `now` to 60 after, on the 15-minute grid bookings need. */
 const dateValue = (now: Date): Arbitrary<unknown> => {
   const near = fc
     .integer({ min: -10 * 24 * 4, max: 60 * 24 * 4 })

@@ -157,13 +157,13 @@ describe.skipIf(postgresTierSkipped)(`bad input is refused as the caller's mista
   );
 });
 
+type World = { knownIds: string[]; eventTypeId: string };
+
 /**
  * A small world whose ids the fuzzer mixes in: hosts, event types (one with
  * custom fields), bookings (one by the public key, with its access token), a
  * webhook with a delivery, a key to be revoked, and another organization's rows.
  */
-type World = { knownIds: string[]; eventTypeId: string };
-
 async function seedWorld(harness: TestHarness, org: TestOrganization, publicKey: string): Promise<World> {
   const tenant = tenantOf(org);
   const host = await seedHost(harness, tenant, { workingHours: AROUND_THE_CLOCK });
