@@ -7,6 +7,7 @@
  *   scopes         docs/keys-and-scopes.md   src/auth/access/scopes.ts
  *   errors         docs/errors.md            src/lib/errors.ts
  *   webhook-events docs/booking-domain.md    src/modules/webhooks/webhook-events.ts
+ *   input-limits   docs/errors.md            src/lib/input-limits.ts
  *
  *   npx tsx scripts/doc-tables.ts           print every table
  *   npx tsx scripts/doc-tables.ts --write   rewrite them in their files
@@ -16,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { listSettings } from '../src/config/setting.js';
 import { SETTINGS } from '../src/config/settings.js';
 import { ERROR_CODES } from '../src/lib/errors.js';
+import { INPUT_LIMIT_RULES, TEXT_LIMIT_FIELDS, TEXT_LIMITS } from '../src/lib/input-limits.js';
 import { ALL_SCOPES, PUBLIC_KEY_SCOPES, ROLE_SCOPES, SCOPE_GROUPS, SCOPES, WILDCARD } from '../src/auth/access/scopes.js';
 import { WEBHOOK_EVENTS } from '../src/modules/webhooks/webhook-events.js';
 
@@ -66,12 +68,25 @@ export function webhookEventTable(): string {
   ].join('\n');
 }
 
+export function inputLimitsTable(): string {
+  return [
+    '| argument | accepted |',
+    '|---|---|',
+    ...INPUT_LIMIT_RULES.map(({ input, limit }) => `| ${input} | ${limit} |`),
+    '',
+    '| text | at most (characters) |',
+    '|---|---|',
+    ...Object.entries(TEXT_LIMITS).map(([name, max]) => `| ${TEXT_LIMIT_FIELDS[name as keyof typeof TEXT_LIMITS]} | ${max} |`),
+  ].join('\n');
+}
+
 /** Each generated table, and the file (relative to the repository) it lives in between its markers. */
 export const DOC_TABLES = {
   configuration: { file: 'README.md', print: configurationTable },
   scopes: { file: 'docs/keys-and-scopes.md', print: scopeTable },
   errors: { file: 'docs/errors.md', print: errorTable },
   'webhook-events': { file: 'docs/booking-domain.md', print: webhookEventTable },
+  'input-limits': { file: 'docs/errors.md', print: inputLimitsTable },
 } as const;
 
 const markers = (name: string) => new RegExp(`<!-- ${name}:start -->([\\s\\S]*?)<!-- ${name}:end -->`);

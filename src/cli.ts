@@ -7,6 +7,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { DatabaseHandle } from './db/client.js';
 import { keyStatus } from './auth/key-state.js';
 import { findKeyById, listOrganizationKeys, revokeApiKey } from './modules/api-keys/api-keys.service.js';
+import { createOperatorKey } from './modules/api-keys/key-issuance.js';
+import { setOperatorRateLimit } from './modules/api-keys/key-rate-limit.js';
 import { bootstrapOrganization } from './modules/organizations/bootstrap.js';
 import { addMember, findMember, findOrganization, updateMember } from './modules/organizations/organizations.service.js';
 import { openRuntime } from './runtime.js';
@@ -21,7 +23,8 @@ async function withDatabase<T>(work: (database: DatabaseHandle) => Promise<T>): 
 }
 
 function fail(message: string): never {
-  console.error(`error: ${message}`);
+  // One line: a multi-line message (a database error carries its query) is cut to its first.
+  console.error(`error: ${message.split('\n')[0]}`);
   process.exit(1);
 }
 
@@ -104,6 +107,90 @@ program
     }).catch((error: unknown) => fail(messageOf(error)));
   });
 
+const EXPIRES = { '7': 'DAYS_7', '30': 'DAYS_30', '90': 'DAYS_90', never: 'NEVER' } as const;
+
+const wholeNumber = (value: string) => {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number');
+  return Number(value);
+};
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+program
+  .command('keys:create')
+  .description("Create a key owned by a member (the secret is printed once); it never does more than the member's role allows")
+  .requiredOption('--org <id>', 'organization id')
+  .requiredOption('--member <id>', 'the owning member (mem_…), an active member of the organization')
+  .requiredOption('--scopes <scopes>', 'comma-separated scopes or groups, e.g. bookings:read,availability:read')
+  .option('--name <name>', 'a name to recognise the key by', 'Operator key')
+  .addOption(new Option('--type <type>', 'secret or public').choices(['secret', 'public']).default('secret'))
+  .addOption(environmentOption)
+  .addOption(new Option('--expires <days>', '7, 30, 90 or never').choices(Object.keys(EXPIRES)).default('90'))
+  .option('--allowed-origin <url>', 'public keys: an origin allowed to use it (repeat for more)', collect, [])
+  .option('--json', 'print exactly one JSON object')
+  .action(
+    async (options: {
+      org: string;
+      member: string;
+      scopes: string;
+      name: string;
+      type: 'secret' | 'public';
+      environment: 'live' | 'test';
+      expires: keyof typeof EXPIRES;
+      allowedOrigin: string[];
+      json?: boolean;
+    }) => {
+      const { apiKey, secret } = await withDatabase(async (database) => {
+        await findOrganization(database.db, options.org);
+        return createOperatorKey(
+          database.db,
+          { organizationId: options.org, memberId: options.member },
+          {
+            name: options.name,
+            type: options.type === 'public' ? 'PUBLIC' : 'SECRET',
+            environment: options.environment === 'live' ? 'LIVE' : 'TEST',
+            scopes: options.scopes.split(',').map((scope) => scope.trim()).filter(Boolean),
+            expiresIn: EXPIRES[options.expires],
+            allowedOrigins: options.allowedOrigin,
+          },
+          new Date(),
+          'cli',
+        );
+      }).catch((error: unknown) => fail(messageOf(error)));
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify({ apiKey: { id: apiKey.id, secret } })}\n`);
+        return;
+      }
+      console.log(`API key ${apiKey.id} for member ${apiKey.ownerMemberId}, scopes ${apiKey.scopes.join(' ')}, expires ${apiKey.expiresAt?.toISOString() ?? 'never'}.`);
+      console.log('Store this secret now; it is not shown again:');
+      console.log(`  ${secret}`);
+    },
+  );
+
+program
+  .command('keys:rate-limit')
+  .description("Give a key its own request limit, above the environment's default too (the API can only lower one), or put it back on the default")
+  .argument('<id>', 'key id (key_…)')
+  .option('--requests <n>', 'requests per window', wholeNumber)
+  .option('--window <seconds>', 'window length in seconds', wholeNumber)
+  .option('--default', "follow the environment's default again")
+  .action(async (id: string, options: { requests?: number; window?: number; default?: boolean }) => {
+    const custom = options.requests !== undefined || options.window !== undefined;
+    if (custom === Boolean(options.default)) fail('give --requests N --window SECONDS, or --default');
+    if (custom && (options.requests === undefined || options.window === undefined)) fail('--requests and --window go together');
+    const limit = options.default ? null : { requests: options.requests!, windowSeconds: options.window! };
+    const key = await withDatabase(async (database) => {
+      const found = await findKeyById(database.db, id);
+      if (!found) fail(`no API key with id "${id}"`);
+      return setOperatorRateLimit(database.db, 'cli', found, limit, new Date());
+    }).catch((error: unknown) => fail(messageOf(error)));
+    console.log(
+      limit
+        ? `Key ${key.id} (${key.preview}): ${limit.requests} requests per ${limit.windowSeconds} s, from the next request on.`
+        : `Key ${key.id} (${key.preview}) follows its environment's default limit again.`,
+    );
+  });
+
 const role = (value: string) => {
   const upper = value.toUpperCase();
   if (upper !== 'ADMIN' && upper !== 'MEMBER') throw new InvalidArgumentError('use admin or member');
@@ -117,12 +204,14 @@ program
   .requiredOption('--email <email>', 'email')
   .option('--name <name>', 'name')
   .requiredOption('--role <role>', 'admin or member', role)
-  .action(async (options: { org: string; email: string; name?: string; role: 'ADMIN' | 'MEMBER' }) => {
+  .option('--json', 'print exactly one JSON object')
+  .action(async (options: { org: string; email: string; name?: string; role: 'ADMIN' | 'MEMBER'; json?: boolean }) => {
     const member = await withDatabase(async (database) => {
       await findOrganization(database.db, options.org);
       return addMember(database.db, options.org, { email: options.email, name: options.name, role: options.role }, new Date());
     }).catch((error: unknown) => fail(messageOf(error)));
-    console.log(`Member ${member.id} <${member.email}> (${member.role})`);
+    if (options.json) process.stdout.write(`${JSON.stringify({ memberId: member.id })}\n`);
+    else console.log(`Member ${member.id} <${member.email}> (${member.role})`);
   });
 
 program

@@ -1,38 +1,84 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parseDatabaseUrl } from '../db/client.js';
+import { ensurePrivateFolder, PRIVATE_FILE_MODE } from '../lib/private-folder.js';
+
+const KEY_FILE = 'encryption.key';
+/** PostgreSQL writes this file first in every data folder: its presence means a database lives there. */
+const DATABASE_MARKER = 'PG_VERSION';
 
 /**
  * The key that seals stored credentials. ENCRYPTION_KEY wins when set (and
  * config requires it with PostgreSQL). Without it:
  * - an embedded database folder (`file://PATH`) gets a key generated once and
- *   kept beside it as `encryption.key` (mode 0600), so a restart can still open
- *   what it sealed;
+ *   kept inside it as `encryption.key` (mode 0600, in a 0700 folder), so a
+ *   restart can still open what it sealed, and the key goes wherever the data goes;
  * - `memory://` gets a random key per process, since its data dies with it.
  */
 export function resolveEncryptionKey(config: { encryptionKey: Buffer | null; databaseUrl: string }): Buffer {
   if (config.encryptionKey) return config.encryptionKey;
   const location = parseDatabaseUrl(config.databaseUrl);
   if (location.kind !== 'pglite-dir') return randomBytes(32);
-  return readOrCreateKeyFile(join(dirname(location.path), 'encryption.key'));
+  return readOrCreateKeyFile(location.path);
 }
 
-function readOrCreateKeyFile(path: string): Buffer {
+/** Where the generated key of an embedded database folder lives. */
+export const encryptionKeyFile = (dataDir: string) => join(dataDir, KEY_FILE);
+
+function readOrCreateKeyFile(dataDir: string): Buffer {
+  const path = encryptionKeyFile(dataDir);
+  ensurePrivateFolder(dataDir);
+  adoptEarlierKey(dataDir);
   try {
     return decode(readFileSync(path, 'utf8'), path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  mkdirSync(dirname(path), { recursive: true });
+  writeKeyFile(path, `${randomBytes(32).toString('base64')}\n`);
+  return decode(readFileSync(path, 'utf8'), path);
+}
+
+/** 'wx' fails if another process created it meanwhile; then theirs is read. */
+function writeKeyFile(path: string, text: string): void {
   try {
-    // 'wx' fails if another process created it meanwhile; then read theirs.
-    writeFileSync(path, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
-    chmodSync(path, 0o600);
+    writeFileSync(path, text, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+    chmodSync(path, PRIVATE_FILE_MODE);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
-  return decode(readFileSync(path, 'utf8'), path);
+}
+
+/**
+ * Earlier versions kept the key beside the data folder (`file:///tmp/x` put it
+ * in /tmp). A folder that already holds a database and has no key of its own
+ * was sealed with that one: it is copied in, and removed from the parent once
+ * no other database folder there still lacks its own key (they shared it).
+ */
+function adoptEarlierKey(dataDir: string): void {
+  const earlier = join(dirname(resolve(dataDir)), KEY_FILE);
+  const own = encryptionKeyFile(dataDir);
+  if (existsSync(own) || !existsSync(earlier) || !holdsDatabase(dataDir)) return;
+  const text = readFileSync(earlier, 'utf8');
+  decode(text, earlier);
+  writeKeyFile(own, text);
+  if (!othersStillNeed(earlier, dataDir)) rmSync(earlier, { force: true });
+}
+
+const holdsDatabase = (folder: string) => existsSync(join(folder, DATABASE_MARKER));
+
+function othersStillNeed(earlierKey: string, dataDir: string): boolean {
+  const parent = dirname(earlierKey);
+  const self = resolve(dataDir);
+  return readdirSync(parent).some((entry) => {
+    const folder = join(parent, entry);
+    if (folder === self) return false;
+    try {
+      return statSync(folder).isDirectory() && holdsDatabase(folder) && !existsSync(encryptionKeyFile(folder));
+    } catch {
+      return false;
+    }
+  });
 }
 
 function decode(text: string, path: string): Buffer {

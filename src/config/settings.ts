@@ -35,7 +35,7 @@ const encryptionKey = custom<Buffer | null>({
   accepts: '32 bytes in base64',
   shownDefault: null,
   description:
-    'Seals stored webhook secrets and calendar feed URLs; generate one with `openssl rand -base64 32` and keep it in your secret store. Required with a `postgres://` database (every instance must share it). Unset, the embedded database keeps a generated key in `encryption.key` beside its data folder, and `memory://` uses a random key per process.',
+    'Seals stored webhook secrets and calendar feed URLs; generate one with `openssl rand -base64 32` and keep it in your secret store. Required with a `postgres://` database (every instance must share it). Unset, the embedded database keeps a generated key in `encryption.key` inside its data folder (owner-only, like the data), and `memory://` uses a random key per process.',
   parse(raw, refuse) {
     const key = Buffer.from(raw, 'base64');
     if (key.length !== 32 || key.toString('base64') !== raw.replace(/\s/g, '')) {

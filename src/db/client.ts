@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { ensurePrivateFolder, restrictProcessUmask } from '../lib/private-folder.js';
 import * as schema from './schema/index.js';
 
 export type Schema = typeof schema;
@@ -75,9 +75,15 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
 }
 
 async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  if (dataDir) {
+    // The folder holds every tenant's data: owner only, for the files PGlite writes later too.
+    restrictProcessUmask();
+    ensurePrivateFolder(dataDir);
+  }
   const client = new PGlite(dataDir);
   await client.waitReady;
+  // A new folder is unpacked from PGlite's initial data set with its own modes (0666): close those too.
+  if (dataDir) ensurePrivateFolder(dataDir);
   const db = drizzlePglite(client, { schema }) as unknown as Database;
   return {
     db,

@@ -2,6 +2,7 @@ import SchemaBuilder from '@pothos/core';
 import DirectivesPlugin from '@pothos/plugin-directives';
 import ScopeAuthPlugin, { AuthScopeFailureType, type AuthFailure } from '@pothos/plugin-scope-auth';
 import FieldRateLimitPlugin from './field-limit.plugin.js';
+import InputBoundsPlugin from './input-bounds.plugin.js';
 import type { RequestContext } from './context.js';
 import { appError } from '../lib/errors.js';
 import { isSatisfied, type ScopeRequirement } from '../auth/access/scopes.js';
@@ -23,8 +24,9 @@ export const builder = new SchemaBuilder<{
     rateLimit: { locations: 'FIELD_DEFINITION'; args: { max: number; window: string; by: string } };
   };
 }>({
-  // Order matters: scope-auth wraps outermost, so refused calls never count against a field limit.
-  plugins: [ScopeAuthPlugin, FieldRateLimitPlugin, DirectivesPlugin],
+  // Order matters: scope-auth wraps outermost, so refused calls never count against a field limit;
+  // arguments are bounded last, right before the resolver (calls with bad input still count).
+  plugins: [ScopeAuthPlugin, FieldRateLimitPlugin, InputBoundsPlugin, DirectivesPlugin],
   defaultFieldNullability: false,
   directives: { useGraphQLToolsUnorderedDirectives: true },
   scopeAuth: {

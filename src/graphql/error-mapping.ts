@@ -1,8 +1,9 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
-import { ERROR_CODES, errorTypeFor, isAppError, type AppError } from '../lib/errors.js';
+import { badUserInput, ERROR_CODES, errorTypeFor, isAppError, type AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import { argumentPathOf, variableDefinitionOf } from './variable-errors.js';
 
 type Location = Pick<GraphQLError, 'nodes' | 'path'> | undefined;
 
@@ -47,6 +48,11 @@ export function withMessage(error: GraphQLError, message: string): GraphQLError 
 export function maskError(logger: Logger) {
   return (error: unknown): Error => {
     const located = error instanceof GraphQLError ? error : undefined;
+    const variable = located && variableDefinitionOf(located);
+    if (variable) {
+      const field = argumentPathOf(located, variable);
+      return toGraphQLError(badUserInput(field, located.message), located);
+    }
     const original = located ? located.originalError : error;
     if (isAppError(original)) {
       // Already mapped where it was raised (the request pipeline maps its own refusals).
@@ -84,9 +90,15 @@ export function useErrorTypes(): Plugin {
     onResultProcess({ result }) {
       for (const single of Array.isArray(result) ? result : [result]) {
         if (!single || Symbol.asyncIterator in single) continue;
-        for (const error of single.errors ?? []) {
+        const errors = single.errors ?? [];
+        // graphql-js stops coercing variables after 50 errors and adds one more, with no
+        // location, to say so: it belongs with the variable errors it ends.
+        const variableErrors = errors.some((error) => !error.path && error.extensions.code === 'BAD_USER_INPUT');
+        for (const error of errors) {
           const extensions = error.extensions as Record<string, unknown>;
-          if (typeof extensions.code !== 'string') extensions.code = 'BAD_REQUEST';
+          if (typeof extensions.code !== 'string') {
+            extensions.code = variableErrors && !error.path && !error.nodes ? 'BAD_USER_INPUT' : 'BAD_REQUEST';
+          }
           if (typeof extensions.type !== 'string') extensions.type = errorTypeFor(extensions.code as string);
         }
       }

@@ -1,4 +1,5 @@
 import { badUserInput } from './errors.js';
+import { INPUT_LIMITS, isWithinDateBounds } from './input-limits.js';
 
 /**
  * Opaque keyset cursors: a row's sort time and id. Keyset (not offset)
@@ -10,10 +11,18 @@ export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(`${cursor.at.toISOString()}|${cursor.id}`).toString('base64url');
 }
 
+/** Only what encodeCursor makes: an ISO time within the API's dates, and an id; anything else never reaches a query. */
 export function decodeCursor(value: string, argument: string): Cursor {
-  const [iso, id] = Buffer.from(value, 'base64url').toString('utf8').split('|');
-  const at = new Date(iso ?? '');
-  if (!id || Number.isNaN(at.getTime())) throw badUserInput(argument, 'is not a cursor this API returned.');
+  const parts = Buffer.from(value, 'base64url').toString('utf8').split('|');
+  const [iso = '', id = ''] = parts;
+  const at = new Date(iso);
+  const valid =
+    parts.length === 2 &&
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(iso) &&
+    isWithinDateBounds(at) &&
+    /^[A-Za-z0-9_]+$/.test(id) &&
+    id.length <= INPUT_LIMITS.maxIdLength;
+  if (!valid) throw badUserInput(argument, 'is not a cursor this API returned.');
   return { at, id };
 }
 

@@ -41,7 +41,7 @@ describe('sealed credentials', () => {
     const config = { encryptionKey: null, databaseUrl: `file://${join(dir, 'pglite')}` };
     const first = resolveEncryptionKey(config);
     expect(resolveEncryptionKey(config).equals(first)).toBe(true);
-    const file = join(dir, 'encryption.key');
+    const file = join(dir, 'pglite', 'encryption.key');
     expect(Buffer.from(readFileSync(file, 'utf8').trim(), 'base64').equals(first)).toBe(true);
     expect(statSync(file).mode & 0o777).toBe(0o600);
   });

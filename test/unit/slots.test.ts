@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { WorkingHours } from '../../src/db/schema/team.js';
-import { computeSlots, hostsFreeAt, isOnSlotGrid, type HostSchedule, type SlotRules } from '../../src/modules/availability/slots.js';
+import { BOOKING_HORIZON_DAYS, computeSlots, hostsFreeAt, isOnSlotGrid, type HostSchedule, type SlotRules } from '../../src/modules/availability/slots.js';
 
 const at = (iso: string) => new Date(iso).getTime();
 const range = (from: string, to: string) => ({ start: at(from), end: at(to) });
@@ -26,7 +26,8 @@ const everyDay = (start: string, end: string): WorkingHours[] =>
     start,
     end,
   }));
-const longAgo = new Date('2000-01-01T00:00:00Z');
+// Before every slot below, and within the booking window of all of them.
+const longAgo = new Date('2024-06-01T00:00:00Z');
 const starts = (slots: { start: Date }[]) => slots.map((slot) => slot.start.toISOString());
 
 describe('slot computation', () => {
@@ -94,6 +95,16 @@ describe('slot computation', () => {
       now,
     );
     expect(starts(sooner)).toEqual(['2025-01-06T10:15:00.000Z', '2025-01-06T10:30:00.000Z', '2025-01-06T10:45:00.000Z', '2025-01-06T11:00:00.000Z']);
+  });
+
+  it('offers nothing beyond the booking window, and no host is free there', () => {
+    const now = new Date('2025-01-06T00:00:00Z');
+    const lastDay = new Date(now.getTime() + BOOKING_HORIZON_DAYS * 86_400_000);
+    const open = host({ workingHours: everyDay('00:00', '24:00') });
+    const slots = computeSlots([open], rules(), { start: lastDay.getTime() - 3_600_000, end: lastDay.getTime() + 3_600_000 }, now);
+    expect(starts(slots).at(-1)).toBe(lastDay.toISOString());
+    expect(hostsFreeAt([open], rules(), lastDay, now)).toEqual(['tm_a']);
+    expect(hostsFreeAt([open], rules(), new Date(lastDay.getTime() + 15 * 60_000), now)).toEqual([]);
   });
 
   it('keeps buffers free around existing bookings and around the new meeting', () => {

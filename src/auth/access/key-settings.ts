@@ -1,5 +1,6 @@
 import type { ApiKeyEnvironment, ApiKeyType } from '../key-format.js';
 import { badUserInput } from '../../lib/errors.js';
+import { TEXT_LIMITS } from '../../lib/input-limits.js';
 import { expandScopes, isGrantable, PUBLIC_KEY_SCOPES, WILDCARD } from './scopes.js';
 import { normalizeAllowedOrigin } from '../origins.js';
 
@@ -22,6 +23,8 @@ export function expiryFrom(now: Date, expiresIn: ExpiresIn): Date | null {
 export function validateScopes(type: ApiKeyType, requested: readonly string[]): string[] {
   const scopes = [...new Set(requested.map((scope) => scope.trim()))];
   if (scopes.length === 0) throw badUserInput('scopes', 'a key needs at least one scope.');
+  // Longer than any scope in the catalogue: refused before it would be echoed back as unknown.
+  if (scopes.some((scope) => scope.length > TEXT_LIMITS.scope)) throw badUserInput('scopes', `each scope is at most ${TEXT_LIMITS.scope} characters.`);
   const unknown = scopes.filter((scope) => !isGrantable(scope));
   if (unknown.length > 0) throw badUserInput('scopes', `unknown scope ${unknown.map((s) => `"${s}"`).join(', ')}.`);
   if (type === 'PUBLIC') {
@@ -48,6 +51,7 @@ export function validateAllowedOrigins(
     return [];
   }
   const origins = requested.map((raw) => {
+    if (raw.length > TEXT_LIMITS.url) throw badUserInput('allowedOrigins', `each origin is at most ${TEXT_LIMITS.url} characters.`);
     const check = normalizeAllowedOrigin(raw);
     if (!check.ok) throw badUserInput('allowedOrigins', check.problem);
     return check.origin;
@@ -60,6 +64,6 @@ export function validateAllowedOrigins(
 
 export function validateName(name: string): string {
   const trimmed = name.trim();
-  if (trimmed.length === 0 || trimmed.length > 100) throw badUserInput('name', 'must be 1 to 100 characters.');
+  if (trimmed.length === 0 || trimmed.length > TEXT_LIMITS.keyName) throw badUserInput('name', `must be 1 to ${TEXT_LIMITS.keyName} characters.`);
   return trimmed;
 }

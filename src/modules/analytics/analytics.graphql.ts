@@ -1,4 +1,3 @@
-import { tenantOf } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
 import type { Weekday } from '../../db/schema/team.js';
 import { builder } from '../../graphql/builder.js';

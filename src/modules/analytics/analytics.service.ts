@@ -1,11 +1,11 @@
 import { and, eq, gte, like, lt, notInArray, sql, type SQL } from 'drizzle-orm';
-import { IANAZone } from 'luxon';
 import type { Tenant } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
 import { apiKeys, auditEvents, bookings, eventTypes, teamMembers } from '../../db/schema/index.js';
 import type { Weekday } from '../../db/schema/team.js';
 import { inTenant } from '../../db/tenant.js';
 import { badUserInput } from '../../lib/errors.js';
+import { canonicalTimeZone } from '../../lib/time-zone.js';
 
 export type BookingStatus = (typeof bookings.status.enumValues)[number];
 
@@ -20,8 +20,10 @@ export function analyticsWindow(tenant: Tenant, from: Date, to: Date, timeZone: 
   if (to.getTime() - from.getTime() > MAX_ANALYTICS_DAYS * 86_400_000) {
     throw badUserInput('to', `the range may span at most ${MAX_ANALYTICS_DAYS} days.`);
   }
-  if (!IANAZone.isValidZone(timeZone)) throw badUserInput('timeZone', `"${timeZone}" is not an IANA time zone.`);
-  return { tenant, from, to, timeZone };
+  // The canonical name: the database reads it (AT TIME ZONE) and knows no alias Intl has kept, like US/Pacific-New.
+  const zone = canonicalTimeZone(timeZone);
+  if (!zone) throw badUserInput('timeZone', `"${timeZone}" is not an IANA time zone.`);
+  return { tenant, from, to, timeZone: zone };
 }
 
 /** Bookings of the tenant that start within the window: the population every booking figure counts. */

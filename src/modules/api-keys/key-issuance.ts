@@ -7,9 +7,10 @@ import { keyStatus } from '../../auth/key-state.js';
 import type { ApiActor } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
 import { apiKeys } from '../../db/schema/index.js';
-import { badUserInput } from '../../lib/errors.js';
+import { appError, badUserInput } from '../../lib/errors.js';
 import { newId } from '../../lib/random.js';
 import { recordKeyChange } from '../audit/audit.service.js';
+import { findMember } from '../organizations/organizations.service.js';
 import { findApiKey, keyChange, type ApiKey } from './api-keys.service.js';
 import { announceKeyChange, apiKeyPayload } from './key-events.js';
 
@@ -110,7 +111,11 @@ export async function createApiKey(
   });
 }
 
-/** Break-glass creation for the CLI and first start: no calling key to check against. */
+/**
+ * Break-glass creation for the CLI and first start: no calling key to check
+ * against, but the owner must be an active member of the organization (a key
+ * acts for its owner, and a deactivated member's keys are refused anyway).
+ */
 export async function createOperatorKey(
   db: Executor,
   owner: { organizationId: string; memberId: string },
@@ -120,6 +125,7 @@ export async function createOperatorKey(
 ): Promise<CreatedApiKey> {
   const settings = validatedSettings(input);
   return db.transaction(async (tx) => {
+    await assertActiveMemberOf(tx, owner);
     const created = await insertKey(
       tx,
       {
@@ -137,6 +143,14 @@ export async function createOperatorKey(
     await announceKeyChange(tx, 'api_key.created', created.apiKey, now);
     return created;
   });
+}
+
+async function assertActiveMemberOf(db: Executor, owner: { organizationId: string; memberId: string }): Promise<void> {
+  const member = await findMember(db, owner.memberId);
+  if (!member || member.organizationId !== owner.organizationId) {
+    throw appError('NOT_FOUND', `No member with id "${owner.memberId}" in organization ${owner.organizationId}.`);
+  }
+  if (!member.active) throw badUserInput('member', `${member.id} is deactivated; reactivate them before giving them a key.`);
 }
 
 /**

@@ -3,6 +3,8 @@ import { tenantOf, type Actor, type Principal } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
 import { keysetPage, type KeysetOrder, type KeysetPage } from '../../db/keyset.js';
 import { auditEvents } from '../../db/schema/index.js';
+import { badUserInput } from '../../lib/errors.js';
+import { TEXT_LIMITS } from '../../lib/input-limits.js';
 import { newId } from '../../lib/random.js';
 import { encodeCursor, type PageRequest } from '../../lib/cursor.js';
 import type { ApiKeyEnvironment } from '../../auth/key-format.js';
@@ -58,7 +60,10 @@ export async function listAuditEvents(
   const conditions: (SQL | undefined)[] = [eq(auditEvents.organizationId, viewer.organizationId)];
   if (tenantOf(viewer).environment === 'TEST') conditions.push(eq(auditEvents.environment, 'TEST'));
   if (filter.apiKeyId) conditions.push(eq(auditEvents.apiKeyId, filter.apiKeyId));
-  if (filter.action) conditions.push(eq(auditEvents.action, filter.action));
+  if (filter.action) {
+    if (filter.action.length > TEXT_LIMITS.auditAction) throw badUserInput('action', `must be at most ${TEXT_LIMITS.auditAction} characters.`);
+    conditions.push(eq(auditEvents.action, filter.action));
+  }
   return keysetPage(AUDIT_ORDER, page, ({ where, orderBy, limit }) =>
     db
       .select()

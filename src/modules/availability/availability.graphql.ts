@@ -1,5 +1,4 @@
 import { DateTime } from 'luxon';
-import { tenantOf } from '../../auth/principal.js';
 import { builder } from '../../graphql/builder.js';
 import { requires } from '../../graphql/requirements.js';
 import { findEventType } from '../event-types/event-types.service.js';
@@ -7,7 +6,7 @@ import { checkedTimeZone } from '../team/team-input.js';
 import { availableSlots } from './availability.service.js';
 import { freeBusy, type BusyPeriod, type MemberBusy } from './free-busy.js';
 import { MAX_RANGE_DAYS, requestedRange } from './range.js';
-import { SLOT_GRANULARITY_MINUTES, type Slot } from './slots.js';
+import { BOOKING_HORIZON_DAYS, SLOT_GRANULARITY_MINUTES, type Slot } from './slots.js';
 
 type ViewedSlot = Slot & { timeZone: string };
 
@@ -55,7 +54,8 @@ builder.queryFields((t) => ({
     ...requires('availability:read'),
     type: [SlotRef],
     description:
-      `Bookable slots starting within [from, to), at most ${MAX_RANGE_DAYS} days, on a ${SLOT_GRANULARITY_MINUTES}-minute grid. ` +
+      `Bookable slots starting within [from, to), at most ${MAX_RANGE_DAYS} days, on a ${SLOT_GRANULARITY_MINUTES}-minute grid, ` +
+      `and at most ${BOOKING_HORIZON_DAYS} days from now. ` +
       "Computed from the hosts' working hours in their own zones, buffers, minimum notice, the booking window, " +
       'bookings against capacity and connected calendars. Empty for inactive or deleted event types.',
     args: {

@@ -15,6 +15,13 @@ import type { Weekday, WorkingHours } from '../../db/schema/team.js';
  */
 export const SLOT_GRANULARITY_MINUTES = 15;
 
+/**
+ * The booking window: nothing starts more than this far ahead, so no date a
+ * caller sends can reach past what a schedule means. Longer than the longest
+ * minimum notice (a year), so every event type stays bookable.
+ */
+export const BOOKING_HORIZON_DAYS = 730;
+
 const MINUTE_MS = 60_000;
 const GRID_MS = SLOT_GRANULARITY_MINUTES * MINUTE_MS;
 const DAY_MS = 24 * 60 * MINUTE_MS;
@@ -151,6 +158,9 @@ const isWithin = (intervals: readonly Interval[], at: number) =>
 /** The earliest start minimum notice allows. */
 const earliestStart = (rules: SlotRules, now: number) => now + rules.minimumNoticeMinutes * MINUTE_MS;
 
+/** The latest start the booking window allows. */
+export const horizonEnd = (now: Date) => now.getTime() + BOOKING_HORIZON_DAYS * DAY_MS;
+
 /**
  * Hosts (in the given order) free for a meeting starting exactly at `start`:
  * the whole meeting within working hours (buffers may reach outside them),
@@ -158,7 +168,7 @@ const earliestStart = (rules: SlotRules, now: number) => now + rules.minimumNoti
  */
 export function hostsFreeAt(hosts: readonly HostSchedule[], rules: SlotRules, start: Date, now: Date): string[] {
   const at = start.getTime();
-  if (!isOnSlotGrid(start) || at < earliestStart(rules, now.getTime())) return [];
+  if (!isOnSlotGrid(start) || at < earliestStart(rules, now.getTime()) || at > horizonEnd(now)) return [];
   const end = at + rules.durationMinutes * MINUTE_MS;
   const around: Interval = { start: at - DAY_MS, end: end + DAY_MS };
   return hosts
@@ -174,13 +184,14 @@ export function hostsFreeAt(hosts: readonly HostSchedule[], rules: SlotRules, st
 export function computeSlots(hosts: readonly HostSchedule[], rules: SlotRules, range: Interval, now: Date): Slot[] {
   const duration = rules.durationMinutes * MINUTE_MS;
   const earliest = Math.max(range.start, earliestStart(rules, now.getTime()));
+  const latest = Math.min(range.end - 1, horizonEnd(now));
   const hostsByStart = new Map<number, string[]>();
   for (const host of hosts) {
     const blocked = blockedStarts(host, rules);
     let next = 0; // blocked spans ending at or before the current start are behind us
     for (const window of workingWindows(host, { start: range.start, end: range.end + duration })) {
       const first = Math.ceil(Math.max(window.start, earliest) / GRID_MS) * GRID_MS;
-      for (let start = first; start < range.end && start + duration <= window.end; start += GRID_MS) {
+      for (let start = first; start <= latest && start + duration <= window.end; start += GRID_MS) {
         while (next < blocked.length && blocked[next]!.end <= start) next++;
         if (next < blocked.length && blocked[next]!.start <= start) continue;
         const free = hostsByStart.get(start);

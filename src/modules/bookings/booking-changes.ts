@@ -9,6 +9,7 @@ import type { Executor } from '../../db/client.js';
 import { bookings } from '../../db/schema/index.js';
 import { inTenant } from '../../db/tenant.js';
 import { badUserInput } from '../../lib/errors.js';
+import { TEXT_LIMITS } from '../../lib/input-limits.js';
 import { newId } from '../../lib/random.js';
 import { validateCustomFieldValues } from '../event-types/custom-fields.js';
 import { findEventType } from '../event-types/event-types.service.js';
@@ -136,7 +137,9 @@ export async function changeBookingStatus(
   now: Date,
   reason?: string | null,
 ): Promise<Booking> {
-  if (reason && reason.length > 1000) throw badUserInput('reason', 'must be at most 1000 characters.');
+  if (reason && reason.length > TEXT_LIMITS.cancellationReason) {
+    throw badUserInput('reason', `must be at most ${TEXT_LIMITS.cancellationReason} characters.`);
+  }
   return db.transaction(async (tx) => {
     const before = await lockForAction(tx, actor, id, action, now);
     const cancellation = action === 'cancel' ? { cancelledAt: now, cancellationReason: reason?.trim() || null } : {};

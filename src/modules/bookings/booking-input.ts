@@ -1,13 +1,19 @@
-import type { ApiKeyType } from '../../auth/key-format.js';
 /** Checks on what callers send about attendees; the first mistake is answered naming its field. */
 import { badUserInput } from '../../lib/errors.js';
+import { TEXT_LIMITS } from '../../lib/input-limits.js';
 import { canonicalTimeZone } from '../../lib/time-zone.js';
 
 export type AttendeeInput = { name: string; email: string; timeZone?: string | null };
 export type AttendeeChange = { name?: string | null; email?: string | null; timeZone?: string | null };
 export type AttendeeColumns = { attendeeName: string; attendeeEmail: string; attendeeTimeZone: string | null };
 
-export const BOOKING_LIMITS = { maxNameLength: 200, maxEmailLength: 320, maxNotesLength: 5000, maxIdempotencyKeyLength: 255, minPublicIdempotencyKeyLength: 20 };
+export const BOOKING_LIMITS = {
+  maxNameLength: TEXT_LIMITS.name,
+  maxEmailLength: TEXT_LIMITS.email,
+  maxNotesLength: TEXT_LIMITS.notes,
+  maxIdempotencyKeyLength: TEXT_LIMITS.idempotencyKey,
+  minPublicIdempotencyKeyLength: 20,
+};
 
 // Deliberately loose: the real check is whether mail arrives; this catches typos like a missing "@".
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

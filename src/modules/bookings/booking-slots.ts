@@ -20,7 +20,7 @@ import { teamMembers } from '../../db/schema/index.js';
 import { inTenant } from '../../db/tenant.js';
 import { badUserInput, appError } from '../../lib/errors.js';
 import { activeHostsOf, availableHostsAt, latestStart } from '../availability/availability.service.js';
-import { isOnSlotGrid, SLOT_GRANULARITY_MINUTES } from '../availability/slots.js';
+import { BOOKING_HORIZON_DAYS, horizonEnd, isOnSlotGrid, SLOT_GRANULARITY_MINUTES } from '../availability/slots.js';
 import type { EventType } from '../event-types/event-types.service.js';
 
 export type SlotRequest = {
@@ -45,6 +45,7 @@ export function assertBookableTime(eventType: EventType, startAt: Date, now: Dat
   if (eventType.deletedAt) throw badUserInput('eventTypeId', 'this event type was deleted and cannot be booked.');
   if (!eventType.active) throw badUserInput('eventTypeId', 'this event type is inactive and cannot be booked.');
   if (startAt <= now) throw badUserInput('startAt', 'must be in the future.');
+  if (startAt.getTime() > horizonEnd(now)) throw badUserInput('startAt', `can be at most ${BOOKING_HORIZON_DAYS} days ahead.`);
   if (!isOnSlotGrid(startAt)) {
     throw badUserInput('startAt', `must fall on a ${SLOT_GRANULARITY_MINUTES}-minute boundary (like 09:00 or 09:15).`);
   }

@@ -1,4 +1,3 @@
-import { tenantOf } from '../../auth/principal.js';
 import { builder } from '../../graphql/builder.js';
 import { requires } from '../../graphql/requirements.js';
 import { OUTBOUND_ERRORS_DESCRIPTION } from '../../lib/outbound-http.js';

@@ -4,6 +4,7 @@ import type { Executor } from '../../db/client.js';
 import { calendarConnections, teamMembers } from '../../db/schema/index.js';
 import { inTenant } from '../../db/tenant.js';
 import { badUserInput, notFound } from '../../lib/errors.js';
+import { TEXT_LIMITS } from '../../lib/input-limits.js';
 import { checkOutboundUrl, hostOf, OutboundRefused, type HostResolver } from '../../lib/outbound-url.js';
 import { newId } from '../../lib/random.js';
 import type { SecretBox } from '../../lib/secret-box.js';
@@ -14,7 +15,6 @@ type TeamMemberRow = typeof teamMembers.$inferSelect;
 /** What the API may show of a connection: everything but the sealed URL and the busy snapshot. */
 export type CalendarConnection = Omit<ConnectionRow, 'urlSealed' | 'busySnapshot'> & { teamMember: TeamMemberRow };
 
-const MAX_URL_LENGTH = 2048;
 
 /** The columns that may leave this module; the sealed URL is deliberately not among them. */
 const publicColumns = {
@@ -70,7 +70,7 @@ export async function connectCalendar(
     .where(and(inTenant(teamMembers, tenant), eq(teamMembers.id, input.teamMemberId)))
     .limit(1);
   if (!member) throw notFound('team member', input.teamMemberId);
-  if (input.url.length > MAX_URL_LENGTH) throw badUserInput('url', `must be at most ${MAX_URL_LENGTH} characters.`);
+  if (input.url.length > TEXT_LIMITS.url) throw badUserInput('url', `must be at most ${TEXT_LIMITS.url} characters.`);
   let url: URL;
   try {
     url = await checkOutboundUrl(input.url, tenant.environment, deps.resolver);

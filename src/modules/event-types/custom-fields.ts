@@ -4,6 +4,7 @@
  */
 import type { CustomFieldDefinition } from '../../db/schema/event-types.js';
 import { badUserInput } from '../../lib/errors.js';
+import { TEXT_LIMITS } from '../../lib/input-limits.js';
 import { EVENT_TYPE_LIMITS } from './limits.js';
 
 export type CustomFieldType = CustomFieldDefinition['type'];
@@ -17,12 +18,12 @@ export type CustomFieldInput = {
   options?: readonly string[] | null;
 };
 
-const KEY = /^[a-zA-Z][a-zA-Z0-9_]{0,63}$/;
+const KEY = new RegExp(`^[a-zA-Z][a-zA-Z0-9_]{0,${TEXT_LIMITS.customFieldKey - 1}}$`);
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** Digits with the usual separators and an optional leading +; 5 to 20 digits. */
 const PHONE = /^\+?[\d\s().-]+$/;
-const MAX_TEXT = 2000;
-const MAX_LABEL = 200;
+const MAX_TEXT = TEXT_LIMITS.customFieldText;
+const MAX_LABEL = TEXT_LIMITS.customFieldLabel;
 const MAX_OPTIONS = 100;
 
 /** Validates and normalises an event type's field definitions (unique keys, SELECT has options). */
@@ -34,7 +35,7 @@ export function validateCustomFieldDefinitions(fields: readonly CustomFieldInput
   return fields.map((field, index) => {
     const at = `customFields[${index}]`;
     if (!KEY.test(field.key)) {
-      throw badUserInput(`${at}.key`, 'start with a letter; use letters, digits and underscores, at most 64 characters.');
+      throw badUserInput(`${at}.key`, `start with a letter; use letters, digits and underscores, at most ${TEXT_LIMITS.customFieldKey} characters.`);
     }
     if (seen.has(field.key)) throw badUserInput(`${at}.key`, `"${field.key}" is used by another field.`);
     seen.add(field.key);

@@ -2,6 +2,7 @@
 import type { Tenant } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
 import { badUserInput } from '../../lib/errors.js';
+import { TEXT_LIMITS } from '../../lib/input-limits.js';
 import { teamMembersByIds } from '../team/team.service.js';
 import { EVENT_TYPE_LIMITS } from './limits.js';
 
@@ -9,19 +10,21 @@ const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 export function checkedTitle(title: string): string {
   const trimmed = title.trim();
-  if (!trimmed || trimmed.length > 200) throw badUserInput('title', 'must be 1 to 200 characters.');
+  if (!trimmed || trimmed.length > TEXT_LIMITS.title) throw badUserInput('title', `must be 1 to ${TEXT_LIMITS.title} characters.`);
   return trimmed;
 }
 
 export function checkedSlug(slug: string): string {
-  if (!SLUG.test(slug) || slug.length > 100) {
+  if (!SLUG.test(slug) || slug.length > TEXT_LIMITS.slug) {
     throw badUserInput('slug', 'use lowercase letters, digits and single hyphens, like "intro-call".');
   }
   return slug;
 }
 
 export function checkedDescription(description: string | null): string | null {
-  if (description !== null && description.length > 5000) throw badUserInput('description', 'must be at most 5000 characters.');
+  if (description !== null && description.length > TEXT_LIMITS.description) {
+    throw badUserInput('description', `must be at most ${TEXT_LIMITS.description} characters.`);
+  }
   return description;
 }
 

@@ -1,4 +1,3 @@
-import { tenantOf } from '../../auth/principal.js';
 import { DEFAULT_BOOKING_WINDOW_DAYS, type CustomFieldDefinition } from '../../db/schema/event-types.js';
 import { builder } from '../../graphql/builder.js';
 import { connectionOf, pageArgs, resolveConnection } from '../../graphql/connection.js';

@@ -7,6 +7,7 @@ import { inTenant } from '../../db/tenant.js';
 import { isUniqueViolation } from '../../db/unique-violation.js';
 import { badUserInput, appError, notFound } from '../../lib/errors.js';
 import { encodeCursor, type PageRequest } from '../../lib/cursor.js';
+import { TEXT_LIMITS } from '../../lib/input-limits.js';
 import { newId } from '../../lib/random.js';
 import { validateCustomFieldDefinitions, type CustomFieldInput } from './custom-fields.js';
 import {
@@ -78,6 +79,7 @@ export async function findEventType(db: Executor, tenant: Tenant, id: string): P
 
 /** A slug names a not-deleted event type; once deleted, its slug is free for a new one. */
 export async function findEventTypeBySlug(db: Executor, tenant: Tenant, slug: string): Promise<EventType> {
+  if (slug.length > TEXT_LIMITS.slug) throw badUserInput('slug', `must be at most ${TEXT_LIMITS.slug} characters.`);
   const [eventType] = await db
     .select()
     .from(eventTypes)

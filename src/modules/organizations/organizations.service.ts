@@ -1,8 +1,10 @@
 import { eq, sql } from 'drizzle-orm';
 import { broadcastKeyChange } from '../../auth/key-changes.js';
 import type { Executor } from '../../db/client.js';
+import { isUniqueViolation } from '../../db/unique-violation.js';
 import { members, organizations } from '../../db/schema/index.js';
 import { badUserInput, notFound } from '../../lib/errors.js';
+import { TEXT_LIMITS } from '../../lib/input-limits.js';
 import type { MemberRole } from '../../auth/access/scopes.js';
 import { newId } from '../../lib/random.js';
 
@@ -13,12 +15,19 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export function validateEmail(field: string, email: string): string {
   const trimmed = email.trim().toLowerCase();
+  if (trimmed.length > TEXT_LIMITS.email) throw badUserInput(field, `must be at most ${TEXT_LIMITS.email} characters.`);
   if (!EMAIL.test(trimmed)) throw badUserInput(field, `"${email}" is not an email address.`);
   return trimmed;
 }
 
+function validName(field: string, name: string | null | undefined): string | null {
+  const trimmed = name?.trim() ?? '';
+  if (trimmed.length > TEXT_LIMITS.name) throw badUserInput(field, `must be at most ${TEXT_LIMITS.name} characters.`);
+  return trimmed || null;
+}
+
 export async function createOrganization(db: Executor, name: string, now: Date): Promise<Organization> {
-  const trimmed = name.trim();
+  const trimmed = validName('name', name);
   if (!trimmed) throw badUserInput('name', 'an organization needs a name.');
   const [organization] = await db
     .insert(organizations)
@@ -33,17 +42,16 @@ export async function addMember(
   person: { email: string; name?: string | null; role: MemberRole },
   now: Date,
 ): Promise<Member> {
+  const email = validateEmail('email', person.email);
+  const name = validName('name', person.name);
   const [member] = await db
     .insert(members)
-    .values({
-      id: newId('mem'),
-      organizationId,
-      email: validateEmail('email', person.email),
-      name: person.name ?? null,
-      role: person.role,
-      createdAt: now,
-    })
-    .returning();
+    .values({ id: newId('mem'), organizationId, email, name, role: person.role, createdAt: now })
+    .returning()
+    .catch((error: unknown) => {
+      if (isUniqueViolation(error, 'members_organization_email_idx')) throw badUserInput('email', `${email} is already a member.`);
+      throw error;
+    });
   return member!;
 }
 

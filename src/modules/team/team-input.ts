@@ -1,6 +1,7 @@
 /** Validation of what a team member is created or changed with; errors name the offending input field. */
 import type { Weekday, WorkingHours } from '../../db/schema/team.js';
 import { badUserInput } from '../../lib/errors.js';
+import { TEXT_LIMITS } from '../../lib/input-limits.js';
 import { canonicalTimeZone } from '../../lib/time-zone.js';
 
 export const WEEKDAYS: readonly Weekday[] = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'];
@@ -16,14 +17,14 @@ const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.
 
 export function checkedName(name: string): string {
   const trimmed = name.trim();
-  if (!trimmed || trimmed.length > 200) throw badUserInput('name', 'must be 1 to 200 characters.');
+  if (!trimmed || trimmed.length > TEXT_LIMITS.name) throw badUserInput('name', `must be 1 to ${TEXT_LIMITS.name} characters.`);
   return trimmed;
 }
 
 /** Lower-cased, so the same person cannot be added twice by spelling their address differently. */
 export function checkedEmail(email: string): string {
   const normalised = email.trim().toLowerCase();
-  if (normalised.length > 320 || !EMAIL.test(normalised)) throw badUserInput('email', 'must be an email address.');
+  if (normalised.length > TEXT_LIMITS.email || !EMAIL.test(normalised)) throw badUserInput('email', 'must be an email address.');
   return normalised;
 }
 

@@ -1,4 +1,3 @@
-import { tenantOf } from '../../auth/principal.js';
 import type { WorkingHours } from '../../db/schema/team.js';
 import { builder } from '../../graphql/builder.js';
 import { connectionOf, pageArgs, resolveConnection } from '../../graphql/connection.js';

@@ -6,6 +6,7 @@ import { keysetPage, type KeysetOrder, type KeysetPage } from '../../db/keyset.j
 import { inTenant } from '../../db/tenant.js';
 import { appError, badUserInput, notFound } from '../../lib/errors.js';
 import { encodeCursor, type PageRequest } from '../../lib/cursor.js';
+import { TEXT_LIMITS } from '../../lib/input-limits.js';
 import { checkOutboundUrl, OutboundRefused, type HostResolver } from '../../lib/outbound-url.js';
 import { newId, randomBase62 } from '../../lib/random.js';
 import type { SecretBox } from '../../lib/secret-box.js';
@@ -21,14 +22,12 @@ export type WebhookDeps = { secrets: SecretBox; resolver: HostResolver };
 /** Creating one also needs the endpoint limit (WEBHOOK_MAX_ENDPOINTS). */
 export type NewWebhookDeps = WebhookDeps & { maxEndpoints: number };
 
-const MAX_URL_LENGTH = 2048;
-const MAX_DESCRIPTION_LENGTH = 500;
 
 /** `whsec_` plus 32 base62 characters (~190 bits); signs with HMAC-SHA256. */
 export const newWebhookSecret = () => `whsec_${randomBase62(32)}`;
 
 async function validatedUrl(url: string, tenant: Tenant, resolver: HostResolver): Promise<string> {
-  if (url.length > MAX_URL_LENGTH) throw badUserInput('url', `must be at most ${MAX_URL_LENGTH} characters.`);
+  if (url.length > TEXT_LIMITS.url) throw badUserInput('url', `must be at most ${TEXT_LIMITS.url} characters.`);
   try {
     return (await checkOutboundUrl(url, tenant.environment, resolver)).href;
   } catch (error) {
@@ -40,6 +39,8 @@ async function validatedUrl(url: string, tenant: Tenant, resolver: HostResolver)
 function validatedEvents(events: readonly string[]): WebhookEventType[] {
   const unique = [...new Set(events.map((event) => event.trim()))];
   if (unique.length === 0) throw badUserInput('events', 'subscribe to at least one event.');
+  // Longer than any event's name: refused before it would be echoed back as unknown.
+  if (unique.some((event) => event.length > TEXT_LIMITS.webhookEvent)) throw badUserInput('events', `each event is at most ${TEXT_LIMITS.webhookEvent} characters.`);
   const unknown = unique.filter((event) => !isWebhookEventType(event));
   if (unknown.length > 0) {
     throw badUserInput('events', `unknown event ${unknown.map((e) => `"${e}"`).join(', ')}; known: ${WEBHOOK_EVENT_TYPES.join(', ')}.`);
@@ -49,8 +50,8 @@ function validatedEvents(events: readonly string[]): WebhookEventType[] {
 
 function validatedDescription(description: string | null | undefined): string | null {
   const trimmed = description?.trim() ?? '';
-  if (trimmed.length > MAX_DESCRIPTION_LENGTH) {
-    throw badUserInput('description', `must be at most ${MAX_DESCRIPTION_LENGTH} characters.`);
+  if (trimmed.length > TEXT_LIMITS.webhookDescription) {
+    throw badUserInput('description', `must be at most ${TEXT_LIMITS.webhookDescription} characters.`);
   }
   return trimmed || null;
 }
