@@ -76,11 +76,12 @@ export function expectRequestError(response: GraphQLResponse, status: number, co
 }
 
 /**
- * Invalid arguments: HTTP 200 (GraphQL over HTTP: `data` is present) and one BAD_USER_INPUT naming the argument in
+ * Invalid arguments: HTTP 200 (GraphQL over HTTP: `data` is present; 400 when the variables
+ * themselves cannot be coerced, so nothing ran) and one BAD_USER_INPUT naming the argument in
  * `extensions.field` and at the start of the message; the refused field is null.
  */
-export function expectBadUserInput(response: GraphQLResponse, field?: string) {
-  expect(response.status, JSON.stringify(response.body)).toBe(200);
+export function expectBadUserInput(response: GraphQLResponse, field?: string, status = 200) {
+  expect(response.status, JSON.stringify(response.body)).toBe(status);
   const errors = response.body.errors ?? [];
   expect(errors.map((error) => error.extensions.code), JSON.stringify(errors)).toEqual(['BAD_USER_INPUT']);
   const [error] = errors;

@@ -135,11 +135,19 @@ describe.skipIf(postgresTierSkipped)(`CLI (${testTier()})`, () => {
       memberKey = JSON.parse(created.stdout).apiKey;
       expect(JSON.parse(created.stdout)).toEqual({ apiKey: { id: expect.stringMatching(/^key_/), secret: expect.stringMatching(/^sk_test_/) } });
 
+      // The bootstrap key was revoked above: the admin gets a key to read the listing with.
+      const reader = await runCli(
+        ['keys:create', '--org', bootstrapped.organizationId, '--member', bootstrapped.memberId, '--scopes', 'keys:read', '--json'],
+        { DATABASE_URL: url },
+      );
+      const readerKey = JSON.parse(reader.stdout).apiKey.secret as string;
       await withApp(url, async (ask) => {
-        const response = await ask('{ viewer { apiKey { id expiresAt createdBy { id role } } scopes } }', memberKey.secret);
+        const response = await ask('{ viewer { apiKey { id expiresAt } scopes } }', memberKey.secret);
         expect(response.status).toBe(200);
         const { apiKey, scopes } = response.body.data.viewer;
-        expect(apiKey.createdBy).toEqual({ id: memberId, role: 'MEMBER' });
+        // Who owns it is for key managers to read (a MEMBER's key cannot read people).
+        const listed = await ask('{ apiKeys { id createdBy { id role } } }', readerKey);
+        expect(listed.body.data.apiKeys.find((key: { id: string }) => key.id === memberKey.id).createdBy).toEqual({ id: memberId, role: 'MEMBER' });
         // keys:read was granted, but a MEMBER's keys never hold it.
         expect(scopes).toEqual(['bookings:read']);
         // Without --expires a CLI key lives 90 days.

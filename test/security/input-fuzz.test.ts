@@ -84,7 +84,7 @@ describe.skipIf(postgresTierSkipped)(`bad input is refused as the caller's mista
     const beyond = new Date(Math.ceil((harness.clock.getTime() + BOOKING_HORIZON_DAYS * DAY) / 900_000) * 900_000 + 900_000);
     const input = { eventTypeId: world.eventTypeId, startAt: beyond.toISOString(), attendee: { name: 'Ada', email: 'ada@example.com' } };
     const error = expectBadUserInput(await ask('mutation ($input: CreateBookingInput!) { createBooking(input: $input) { id } }', { input }), 'startAt');
-    expect(error.message).toContain(`${BOOKING_HORIZON_DAYS} days`);
+    expect(error.message).toMatch(/days ahead/);
     const slots = await ask('query ($id: ID!, $from: DateTime!, $to: DateTime!) { availability(eventTypeId: $id, from: $from, to: $to) { start } }', {
       id: world.eventTypeId,
       from: new Date(beyond.getTime() - DAY).toISOString(),
@@ -123,9 +123,10 @@ describe.skipIf(postgresTierSkipped)(`bad input is refused as the caller's mista
   });
 
   it('answers values GraphQL cannot coerce (a 40-bit first, an unknown enum, a null ID!) as BAD_USER_INPUT naming the argument', async () => {
-    expectBadUserInput(await ask('query ($first: Int) { teamMembers(first: $first) { nodes { id } } }', { first: 2 ** 40 }), 'first');
-    expectBadUserInput(await ask('query ($status: BookingStatus!) { bookings(filter: { status: [$status] }) { nodes { id } } }', { status: 'MAYBE' }), 'filter.status');
-    expectBadUserInput(await ask('query ($id: ID!) { booking(id: $id) { id } }', { id: null }), 'id');
+    // Nothing ran, so there is no data: a request-level 400.
+    expectBadUserInput(await ask('query ($first: Int) { teamMembers(first: $first) { nodes { id } } }', { first: 2 ** 40 }), 'first', 400);
+    expectBadUserInput(await ask('query ($status: BookingStatus!) { bookings(filter: { status: [$status] }) { nodes { id } } }', { status: 'MAYBE' }), 'filter.status', 400);
+    expectBadUserInput(await ask('query ($id: ID!) { booking(id: $id) { id } }', { id: null }), 'id', 400);
   });
 
   it('reads analytics in a zone Intl still knows by an alias the database dropped (US/Pacific-New)', async () => {

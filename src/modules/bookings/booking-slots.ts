@@ -45,7 +45,6 @@ export function assertBookableTime(eventType: EventType, startAt: Date, now: Dat
   if (eventType.deletedAt) throw badUserInput('eventTypeId', 'this event type was deleted and cannot be booked.');
   if (!eventType.active) throw badUserInput('eventTypeId', 'this event type is inactive and cannot be booked.');
   if (startAt <= now) throw badUserInput('startAt', 'must be in the future.');
-  if (startAt.getTime() > horizonEnd(now)) throw badUserInput('startAt', `can be at most ${BOOKING_HORIZON_DAYS} days ahead.`);
   if (!isOnSlotGrid(startAt)) {
     throw badUserInput('startAt', `must fall on a ${SLOT_GRANULARITY_MINUTES}-minute boundary (like 09:00 or 09:15).`);
   }
@@ -59,6 +58,8 @@ export function assertBookableTime(eventType: EventType, startAt: Date, now: Dat
       `this event type can be booked at most ${eventType.bookingWindowDays} days ahead (its booking window), so no later than ${latest.toISOString()}.`,
     );
   }
+  // No event type's window reaches past this; kept as the last word should a window ever be stored wider.
+  if (startAt.getTime() > horizonEnd(now)) throw badUserInput('startAt', `can be at most ${BOOKING_HORIZON_DAYS} days ahead.`);
 }
 
 /** Refuses, as input errors, a new booking that could never succeed whatever else is booked. */
