@@ -8,7 +8,7 @@
  * It reports its port and key over IPC, and on request how many database
  * statements it has run so far, in all and on the authentication path.
  * BENCH_FLOOD_HOSTS (starvation.ts) adds a second organization, the flooder
- * (starvation-seed.ts), whose key and event type are reported too.
+ * (test/helpers/flooder.ts), whose key and event type are reported too.
  */
 import { createServer } from 'node:http';
 import { createYoga } from 'graphql-yoga';
@@ -24,7 +24,7 @@ import { createLogger } from '../../src/lib/logger.js';
 import { createEventType } from '../../src/modules/event-types/event-types.service.js';
 import { bootstrapOrganization } from '../../src/modules/organizations/bootstrap.js';
 import { RequestGuard } from '../../src/rate-limit/request-limits.js';
-import { seedFlooder } from './starvation-seed.js';
+import { seedFlooder } from '../../test/helpers/flooder.js';
 
 const mode = process.env.BENCH_MODE as 'bare' | 'memory' | 'redis';
 const logger = createLogger('silent');
@@ -62,6 +62,8 @@ const config = loadConfig({
   // High enough that the load never hits them: the benchmark measures their cost, not their refusals.
   RATE_LIMIT_TEST_PER_MINUTE: '10000000',
   ...(mode === 'redis' ? { REDIS_URL: process.env.REDIS_URL } : {}),
+  // The starvation scenario's flood comes from many addresses, as X-Forwarded-For says.
+  ...(process.env.TRUST_PROXY ? { TRUST_PROXY: process.env.TRUST_PROXY } : {}),
 });
 
 let handler;

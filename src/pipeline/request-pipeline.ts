@@ -42,6 +42,7 @@ export function useOperationPipeline(deps: OperationPipelineDeps): Plugin {
     try {
       await Promise.all(operation.afterResult.map((task) => task()));
     } finally {
+      operation.deadline.end();
       operation.slot.release();
       const { summary } = operation;
       deps.audit.record(principal, client, {
@@ -66,6 +67,10 @@ export function useOperationPipeline(deps: OperationPipelineDeps): Plugin {
       const { operation, params: request } = context as unknown as PipelineContext;
       if (operation) operation.summary = summarizeOperation(params.documentAST, request?.operationName);
     },
+    onExecute({ context, executeFn, setExecuteFn }) {
+      const { signal } = context as unknown as PipelineContext;
+      if (signal) setExecuteFn(stoppedBy(signal, executeFn));
+    },
     async onExecutionResult({ result, setResult, context }) {
       const pipeline = context as unknown as PipelineContext;
       if (!isAsyncIterable(result)) return finish(pipeline, (Array.isArray(result) ? result[0] : result) as ExecutionResult);
@@ -75,6 +80,25 @@ export function useOperationPipeline(deps: OperationPipelineDeps): Plugin {
       const headers = (serverContext as unknown as PipelineContext).responseHeaders;
       for (const [name, value] of Object.entries(headers ?? {})) response.headers.set(name, value);
     },
+  };
+}
+
+type ExecuteFn = Parameters<NonNullable<Plugin['onExecute']>>[0]['executeFn'];
+
+/**
+ * Execution that stops when the request's signal aborts (deadline passed,
+ * client gone): the executor (@graphql-tools/executor) resolves no further
+ * fields and gives up waiting on those in flight, and the request answers the
+ * signal's reason alone, at request level (TIMEOUT: 504), with no partial data.
+ */
+function stoppedBy(signal: AbortSignal, execute: ExecuteFn): ExecuteFn {
+  return async (args) => {
+    try {
+      return await execute({ ...args, signal } as typeof args);
+    } catch (error) {
+      if (error === signal.reason && isAppError(error)) return { errors: [toGraphQLError(error)] };
+      throw error;
+    }
   };
 }
 
