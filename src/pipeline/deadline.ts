@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { appError } from '../lib/errors.js';
 
 /** A request's cancellation: `signal` aborts at its deadline or when its client goes away; `end` once it is answered. */
@@ -12,6 +13,8 @@ export type Deadline = { signal: AbortSignal; end(): void };
  */
 export function startDeadline(request: Request, timeoutMs: number): Deadline {
   const controller = new AbortController();
+  // Every call of the request waiting for its turn (src/rate-limit/compute-queue.ts) listens: aliases make many.
+  setMaxListeners(0, controller.signal);
   const timer = setTimeout(
     () =>
       controller.abort(
