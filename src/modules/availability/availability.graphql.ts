@@ -61,7 +61,8 @@ builder.queryFields((t) => ({
       "Computed from the hosts' working hours in their own zones, buffers, minimum notice, the booking window, " +
       'bookings against capacity and connected calendars. Empty for inactive or deleted event types. ' +
       `At most ${MAX_SLOTS.toLocaleString('en')} slots, the earliest: an answer of exactly that many may go on, so ask again from after its last slot. ` +
-      'Costs days of the range (up to the booking window) × the active hosts from the request\'s host-day budget (QUERY_TOO_COMPLEX beyond it).',
+      "Costs days of the range (up to the booking window) × the active hosts from the request's host-day budget (3,100 by default), " +
+      'refused with QUERY_TOO_COMPLEX before any work beyond it.',
     args: {
       eventTypeId: t.arg.id({ required: true }),
       from: t.arg({ type: 'DateTime', required: true }),
@@ -88,7 +89,7 @@ builder.queryFields((t) => ({
     description:
       `Busy intervals per team member overlapping [from, to), at most ${MAX_RANGE_DAYS} days; in the order asked. ` +
       `At most ${MAX_BUSY_PER_MEMBER} intervals per member, the earliest. ` +
-      "Costs days of the range × the members from the request's host-day budget (QUERY_TOO_COMPLEX beyond it).",
+      "Costs days of the range × the members from the request's host-day budget (3,100 by default), refused with QUERY_TOO_COMPLEX before any work beyond it.",
     args: {
       teamMemberIds: t.arg.idList({ required: true }),
       from: t.arg({ type: 'DateTime', required: true }),
