@@ -83,6 +83,16 @@ describe.skipIf(postgresTierSkipped)(`one tenant cannot starve another: limits, 
     expect(errorCode(await harness.request(busy, from('203.0.113.1')))).toBe('FIELD_RATE_LIMITED');
   });
 
+  it('publishes both limits on both fields as @rateLimit in schema.graphql', async () => {
+    const { printSchemaFile } = await import('../../scripts/print-schema.js');
+    const printed = printSchemaFile();
+    for (const field of ['availability', 'freeBusy']) {
+      const declared = `@requiresScopes(scopes: [["availability:read"]]) @rateLimit(max: 300, window: "1m", by: "key") @rateLimit(max: 60, window: "1m", by: "public-client")`;
+      // From the field's name across its arguments (no directive among them) to its directives.
+      expect(printed.slice(printed.indexOf(`  ${field}(`)).split('\n').find((line) => line.includes('@'))).toContain(declared);
+    }
+  });
+
   it('limits availability per key, secret keys included: the 301st call in a minute is refused', async () => {
     const server = await harness.makeKey({ organization: org, scopes: ['availability:read'] });
     const empty = (await createEventType(harness, org.adminKey)).id;
