@@ -68,7 +68,7 @@ export const ERROR_CODES = {
   CLIENT_CLOSED_REQUEST: {
     status: 499,
     type: 'api_error',
-    when: "the client went away before the answer; its work was stopped. Nobody receives it: it is what the request's audit record says",
+    when: 'the client went away before the answer; its work was stopped (the 499 answer reaches nobody; it tells cancelled work from timed-out work)',
   },
   INTERNAL_SERVER_ERROR: { status: 500, type: 'api_error', when: 'unexpected failure (details are logged, not returned)' },
 } as const;
