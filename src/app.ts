@@ -86,8 +86,8 @@ export function createApp(config: Config, deps: AppDependencies): App {
   );
   const bookingExpiry = new BookingExpiry(database.db, { intervalMs: config.bookingExpiryIntervalMs }, { now, logger });
 
-  // The caller (principal, tenant, client) is already on the context: the pipeline put it there.
-  const services: Omit<RequestContext, 'principal' | 'tenant' | 'client'> = {
+  // The caller (principal, tenant, client) and its signal and budget are already on the context: the pipeline put them there.
+  const services: Omit<RequestContext, 'principal' | 'tenant' | 'client' | 'signal' | 'hostDays'> = {
     db: database.db,
     logger,
     now,
@@ -118,6 +118,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
         keys: keys.cache,
         guard,
         now,
+        execution: { timeoutMs: config.limits.requestTimeoutMs, hostDays: config.limits.availabilityHostDays },
         audit: new OperationAudit(auditLog, new RefusalLog(database.db, logger, now), now),
         lastUsed,
       },

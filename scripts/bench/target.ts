@@ -7,6 +7,8 @@
  *   redis  - the full app with REDIS_URL
  * It reports its port and key over IPC, and on request how many database
  * statements it has run so far, in all and on the authentication path.
+ * BENCH_FLOOD_HOSTS (starvation.ts) adds a second organization, the flooder
+ * (test/helpers/flooder.ts), whose key and event type are reported too.
  */
 import { createServer } from 'node:http';
 import { createYoga } from 'graphql-yoga';
@@ -22,6 +24,7 @@ import { createLogger } from '../../src/lib/logger.js';
 import { createEventType } from '../../src/modules/event-types/event-types.service.js';
 import { bootstrapOrganization } from '../../src/modules/organizations/bootstrap.js';
 import { RequestGuard } from '../../src/rate-limit/request-limits.js';
+import { seedFlooder } from '../../test/helpers/flooder.js';
 
 const mode = process.env.BENCH_MODE as 'bare' | 'memory' | 'redis';
 const logger = createLogger('silent');
@@ -50,12 +53,17 @@ for (let i = 0; i < 20; i++) {
   await createEventType(database.db, tenant, { title: `Event type ${i + 1}`, slug: `event-type-${i + 1}`, durationMinutes: 30 }, now);
 }
 
+const floodHosts = Number(process.env.BENCH_FLOOD_HOSTS ?? 0);
+const flood = floodHosts > 0 ? await seedFlooder(database.db, now, floodHosts) : undefined;
+
 const config = loadConfig({
   DATABASE_URL: 'memory://',
   LOG_LEVEL: 'silent',
   // High enough that the load never hits them: the benchmark measures their cost, not their refusals.
   RATE_LIMIT_TEST_PER_MINUTE: '10000000',
   ...(mode === 'redis' ? { REDIS_URL: process.env.REDIS_URL } : {}),
+  // The starvation scenario's flood comes from many addresses, as X-Forwarded-For says.
+  ...(process.env.TRUST_PROXY ? { TRUST_PROXY: process.env.TRUST_PROXY } : {}),
 });
 
 let handler;
@@ -83,7 +91,7 @@ if (mode === 'bare') {
 const server = createServer(handler);
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();
-  process.send!({ port: typeof address === 'object' && address ? address.port : 0, key: org.secret });
+  process.send!({ port: typeof address === 'object' && address ? address.port : 0, key: org.secret, flood });
 });
 process.on('message', (message) => {
   if (message === 'stats') process.send!({ queries, authPathQueries, ...counters() });

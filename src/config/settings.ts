@@ -260,6 +260,21 @@ export const SETTINGS = {
           "Highest graphql-armor cost of an operation: object 2, scalar 1, ×1.5 per level, × `first`/`last` (so `bookings(first: 100)` with a dozen fields is about 6,000).",
       }),
     },
+    requestTimeoutMs: integer({
+      variable: 'REQUEST_TIMEOUT_MS',
+      default: 10_000,
+      min: 50,
+      max: 600_000,
+      description: 'Longest a request may run: then its work stops and it answers 504 `TIMEOUT`. Work also stops when the client goes away.',
+    }),
+    availabilityHostDays: integer({
+      variable: 'AVAILABILITY_MAX_HOST_DAYS',
+      default: 3100,
+      min: 1,
+      max: 1_000_000,
+      description:
+        "What one request's `availability` and `freeBusy` calls may cover together, in days of range × hosts (31 days of the largest event type's 100 hosts, or 62 days of 50); beyond it `QUERY_TOO_COMPLEX`.",
+    }),
     keyCacheTtlMs: integer({
       variable: 'KEY_CACHE_TTL_MS',
       default: 300_000,

@@ -3,6 +3,7 @@ import type { ApiActor, Client, Principal, Tenant } from '../auth/principal.js';
 import type { Database } from '../db/client.js';
 import type { HostResolver } from '../lib/outbound-url.js';
 import type { SecretBox } from '../lib/secret-box.js';
+import type { HostDayBudget } from '../rate-limit/host-day-budget.js';
 import type { RequestLimits } from '../rate-limit/request-limits.js';
 
 /** Fetches one calendar connection's feed now (the calendars module's sync worker). */
@@ -11,13 +12,21 @@ export type CalendarFeedRefresher = { sync(connectionId: string): Promise<unknow
 /**
  * What every resolver receives. The request pipeline (src/pipeline) puts the
  * caller on it once, after authentication: the principal, its tenant and the
- * client; the app adds the services below.
+ * client, and this request's signal and host-day budget; the app adds the
+ * services below.
  */
 export type RequestContext = {
   principal: Principal;
   /** The slice of data this caller lives in; every query filters by it. */
   tenant: Tenant;
   client: Client;
+  /**
+   * Aborts when the request's deadline passes (REQUEST_TIMEOUT_MS) or its client
+   * goes away; long work passes it down and stops (src/lib/pace.ts).
+   */
+  signal: AbortSignal;
+  /** What this request's availability and freeBusy calls may still cover (AVAILABILITY_MAX_HOST_DAYS). */
+  hostDays: HostDayBudget;
   db: Database;
   logger: Logger;
   now: () => Date;

@@ -35,7 +35,7 @@ export const ERROR_CODES = {
   QUERY_TOO_COMPLEX: {
     status: 400,
     type: 'invalid_request_error',
-    when: 'query over a depth, alias, token, directive or cost limit',
+    when: "query over a depth, alias, token, directive or cost limit (HTTP 400, before anything runs); or an `availability`/`freeBusy` call over what is left of the request's AVAILABILITY_MAX_HOST_DAYS (field level, HTTP 200, `extensions.argument` names what to narrow)",
   },
   PAYLOAD_TOO_LARGE: { status: 413, type: 'invalid_request_error', when: 'request body over MAX_BODY_BYTES' },
   RATE_LIMITED: { status: 429, type: 'rate_limit_error', when: "over the key's request limit; see Retry-After" },
@@ -60,6 +60,16 @@ export const ERROR_CODES = {
     when: "a public key's bookings for this attendee email, or from this client address, reached the daily limit (field level, HTTP 200); the message and `retryAt` say when to retry",
   },
   SERVICE_UNAVAILABLE: { status: 503, type: 'api_error', when: 'database unreachable' },
+  TIMEOUT: {
+    status: 504,
+    type: 'api_error',
+    when: 'the request ran past REQUEST_TIMEOUT_MS; its work was stopped and nothing else is answered. Ask for less (a shorter range) and retry',
+  },
+  CLIENT_CLOSED_REQUEST: {
+    status: 499,
+    type: 'api_error',
+    when: 'the client went away before the answer; its work was stopped (the 499 answer reaches nobody; it tells cancelled work from timed-out work)',
+  },
   INTERNAL_SERVER_ERROR: { status: 500, type: 'api_error', when: 'unexpected failure (details are logged, not returned)' },
 } as const;
 

@@ -5,8 +5,10 @@ import { assertOriginPermitted } from '../auth/origin-policy.js';
 import { tenantOf, type Client, type Principal } from '../auth/principal.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { appError, isAppError, type AppError } from '../lib/errors.js';
+import { HostDayBudget } from '../rate-limit/host-day-budget.js';
 import type { RequestGuard } from '../rate-limit/request-limits.js';
 import { clientAddress, type ProxyTrust } from './client-address.js';
+import { startDeadline } from './deadline.js';
 import type { PipelineContext } from './pipeline-context.js';
 
 export type AdmissionDeps = {
@@ -14,6 +16,8 @@ export type AdmissionDeps = {
   keys: KeyCache;
   guard: RequestGuard;
   now: () => Date;
+  /** Each admitted request's deadline (REQUEST_TIMEOUT_MS) and host-day budget (AVAILABILITY_MAX_HOST_DAYS). */
+  execution: { timeoutMs: number; hostDays: number };
   /** A key refused on lookup (unknown, revoked, expired, owner gone): recorded before the 401 leaves. */
   onKeyRefused(refusal: KeyRefused, client: Client): Promise<void>;
   /** A refusal after the caller was identified (origin, organization, limits): still the tenant's activity. */
@@ -26,7 +30,8 @@ export type AdmissionDeps = {
  * The request pipeline's checks, in their one order, before any document is
  * parsed: client address (computed once) → failed-auth throttle → key
  * verification (cached) → origin policy → organization header → the caller's
- * request limit and an organization slot. The outcome goes onto the context.
+ * request limit and an organization slot. The outcome goes onto the context,
+ * with the request's deadline signal and host-day budget.
  */
 export async function admit(
   request: Request,
@@ -63,7 +68,10 @@ export async function admit(
     // A client that goes away gives its slot back at once, even while its resolvers still run.
     request.signal?.addEventListener('abort', () => slot.release(), { once: true });
     const at = deps.now();
-    context.operation = { slot, startedAt: at, afterResult: [] };
+    const deadline = startDeadline(request, deps.execution.timeoutMs);
+    context.operation = { slot, deadline, startedAt: at, afterResult: [] };
+    context.signal = deadline.signal;
+    context.hostDays = new HostDayBudget(deps.execution.hostDays);
   } catch (error) {
     if (isAppError(error)) deps.onRefused(principal, client, operationName, error);
     throw error;

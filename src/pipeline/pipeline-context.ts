@@ -1,5 +1,7 @@
 import type { Client, Principal, Tenant } from '../auth/principal.js';
 import type { Slot } from '../rate-limit/concurrency.js';
+import type { HostDayBudget } from '../rate-limit/host-day-budget.js';
+import type { Deadline } from './deadline.js';
 import type { OperationSummary } from './operation.js';
 
 /**
@@ -19,12 +21,17 @@ export type PipelineContext = {
   client?: Client;
   /** Rate-limit headers for the response, set as soon as the caller was counted (429s carry them too). */
   responseHeaders?: Record<string, string>;
+  /** Aborts at the request's deadline or when its client goes away (deadline.ts). */
+  signal?: AbortSignal;
+  /** What this request's availability and freeBusy calls may still cover. */
+  hostDays?: HostDayBudget;
   operation?: OperationInFlight;
 };
 
 /** An admitted operation: the slot to give back and what its audit record says. */
 export type OperationInFlight = {
   slot: Slot;
+  deadline: Deadline;
   startedAt: Date;
   summary?: OperationSummary;
   /** Set by stages that must act once the operation's result is known (e.g. origin refresh). */

@@ -24,7 +24,8 @@ export type OperationPipelineDeps = Omit<AdmissionDeps, 'onRefused' | 'onAdmitte
  * The per-operation stages of the request pipeline, as Yoga/envelop hooks so
  * they run for every operation whatever carried it (POST, GET, SSE):
  * admission before the document is parsed (see admission.ts); the operation
- * summary once it validated; and, when its result is complete — at the end of
+ * summary once it validated; a query's execution stopped at the request's
+ * deadline or when its client goes away; and, when its result is complete — at the end of
  * the stream for a subscription — the audit record and the slot release. The
  * rate-limit headers go onto the HTTP response.
  */
@@ -42,6 +43,7 @@ export function useOperationPipeline(deps: OperationPipelineDeps): Plugin {
     try {
       await Promise.all(operation.afterResult.map((task) => task()));
     } finally {
+      operation.deadline.end();
       operation.slot.release();
       const { summary } = operation;
       deps.audit.record(principal, client, {
@@ -66,6 +68,11 @@ export function useOperationPipeline(deps: OperationPipelineDeps): Plugin {
       const { operation, params: request } = context as unknown as PipelineContext;
       if (operation) operation.summary = summarizeOperation(params.documentAST, request?.operationName);
     },
+    onExecute({ context, executeFn, setExecuteFn }) {
+      const { signal, operation } = context as unknown as PipelineContext;
+      // A mutation, once started, runs to its end and says how it went: a 504 would leave its outcome unknown.
+      if (signal && operation?.summary?.type === 'query') setExecuteFn(stoppedBy(signal, executeFn));
+    },
     async onExecutionResult({ result, setResult, context }) {
       const pipeline = context as unknown as PipelineContext;
       if (!isAsyncIterable(result)) return finish(pipeline, (Array.isArray(result) ? result[0] : result) as ExecutionResult);
@@ -75,6 +82,26 @@ export function useOperationPipeline(deps: OperationPipelineDeps): Plugin {
       const headers = (serverContext as unknown as PipelineContext).responseHeaders;
       for (const [name, value] of Object.entries(headers ?? {})) response.headers.set(name, value);
     },
+  };
+}
+
+type ExecuteFn = Parameters<NonNullable<Plugin['onExecute']>>[0]['executeFn'];
+
+/**
+ * A query's execution that stops when the request's signal aborts (deadline
+ * passed, client gone): the executor (@graphql-tools/executor) resolves no
+ * further fields and gives up waiting on those in flight, and the request
+ * answers the signal's reason alone, at request level (TIMEOUT: 504), with no
+ * partial data. Work that watches the signal (src/lib/pace.ts) stops too.
+ */
+function stoppedBy(signal: AbortSignal, execute: ExecuteFn): ExecuteFn {
+  return async (args) => {
+    try {
+      return await execute({ ...args, signal } as typeof args);
+    } catch (error) {
+      if (error === signal.reason && isAppError(error)) return { errors: [toGraphQLError(error)] };
+      throw error;
+    }
   };
 }
 
@@ -107,9 +134,10 @@ export type RequestPipelineParts = {
  * a key or the body: CORS (preflights end here), health, GraphiQL's files,
  * the body limit, CSRF. Then per operation: admission (client address →
  * failed-auth throttle → key verification → origin policy → organization
- * header → key limit and organization slot), parse/validate with the query
- * limits, execute, and at its end the audit record, slot release and the
- * rate-limit headers; errors get their code and type last.
+ * header → key limit and organization slot, the deadline starts), parse/validate
+ * with the query limits, execute (a query stops at the deadline), and at its
+ * end the audit record, slot release and the rate-limit headers; errors get
+ * their code and type last.
  */
 export function requestPipeline(parts: RequestPipelineParts): Plugin[] {
   return [

@@ -5,6 +5,7 @@ import { appError, isAppError, type AppError, type ErrorCode } from '../lib/erro
 import type { Logger } from '../lib/logger.js';
 import type { RedisConnection } from '../lib/redis.js';
 import { AuthFailureThrottle } from './auth-failures.js';
+import { ComputeQueue } from './compute-queue.js';
 import { ConcurrencyGate, type Slot } from './concurrency.js';
 import { FieldLimiter } from './field-limiter.js';
 import { MemoryFieldStore, RedisFieldStore } from './field-store.js';
@@ -17,6 +18,8 @@ export type KeyPolicy = { requests: number; windowSeconds: number; isDefault: bo
 /** What resolvers see of the limits (RequestContext.limits). */
 export type RequestLimits = {
   fields: FieldLimiter;
+  /** Turns at the heavy computations (availability, free/busy), per organization. */
+  computations: ComputeQueue;
   keyPolicy(environment: ApiKeyEnvironment, override: RateLimitOverride | null): KeyPolicy;
   /** Daily limits on public keys' bookings, counted by the bookings themselves (src/modules/bookings/booking-quotas.ts). */
   publicBookings: LimitsConfig['publicBookings'];
@@ -33,6 +36,7 @@ export type RequestLimits = {
 export class RequestGuard implements RequestLimits {
   readonly fields: FieldLimiter;
   readonly concurrency: ConcurrencyGate;
+  readonly computations = new ComputeQueue();
   private readonly keyCounts: WindowCounters;
   private readonly authFailures: AuthFailureThrottle;
 

@@ -88,6 +88,7 @@ describe.skipIf(postgresTierSkipped)(`the request pipeline, whatever carries the
           keys: harness.app.keyCache,
           guard: harness.app.guard,
           now: () => harness.clock,
+          execution: { timeoutMs: 10_000, hostDays: 3100 },
           audit: new OperationAudit(harness.app.auditLog, new RefusalLog(harness.db, createLogger('silent'), () => harness.clock), () => harness.clock),
           lastUsed: harness.app.lastUsed,
         },

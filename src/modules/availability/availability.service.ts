@@ -1,6 +1,8 @@
 /**
  * Availability on the database: loads hosts, their active bookings and calendar
- * busy time, and hands them to the pure slot arithmetic in slots.ts.
+ * busy time, and hands them to the pure slot arithmetic in slots.ts. A
+ * request's calls spend from its host-day budget before loading anything,
+ * and stop computing when its signal aborts.
  *
  * Every function takes `db` as a database or a transaction, so bookings can
  * re-check a slot inside the transaction that holds the host's row lock.
@@ -11,9 +13,12 @@ import type { Tenant } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
 import { bookings, eventTypeHosts, eventTypes, teamMembers } from '../../db/schema/index.js';
 import { inTenant } from '../../db/tenant.js';
+import { pacer } from '../../lib/pace.js';
+import type { HostDayBudget } from '../../rate-limit/host-day-budget.js';
 import { calendarBusyIntervals } from '../calendars/calendar-busy.js';
 import type { EventType } from '../event-types/event-types.service.js';
 import { EVENT_TYPE_LIMITS } from '../event-types/limits.js';
+import { daysIn, MAX_SLOTS } from './range.js';
 import { computeSlots, hostsFreeAt, type HostSchedule, type Interval, type Slot } from './slots.js';
 
 type TeamMember = typeof teamMembers.$inferSelect;
@@ -40,6 +45,14 @@ export type AvailabilityOptions = {
   excludeBookingId?: string;
   /** Consider only these hosts (those that are not hosts of the event type are ignored). */
   hostIds?: string[];
+};
+
+/** What bounds one request's scheduling work; both optional for callers outside a request. */
+export type ScheduleWork = {
+  /** Stops the computation: the request's deadline passed or its client went away. */
+  signal?: AbortSignal;
+  /** The request's host-day budget (AVAILABILITY_MAX_HOST_DAYS), spent before any schedule is loaded. */
+  budget?: HostDayBudget;
 };
 
 /** A held booking: its own times, and the span it blocks including its event type's buffers. */
@@ -157,7 +170,10 @@ async function schedulesOf(
 
 /**
  * Bookable slots of an event type starting within `range` (see slots.ts for
- * the rules) and within its booking window. An inactive or deleted event type has none.
+ * the rules) and within its booking window: at most MAX_SLOTS, the earliest.
+ * An inactive or deleted event type has none. The call costs the days of the
+ * range (cut to the booking window) × the event type's active hosts from
+ * `work.budget`, and the computation stops when `work.signal` aborts.
  */
 export async function availableSlots(
   db: Executor,
@@ -165,12 +181,20 @@ export async function availableSlots(
   eventType: EventType,
   requested: Interval,
   now: Date,
+  work: ScheduleWork = {},
 ): Promise<Slot[]> {
   // A slot may start exactly at the window's end, hence the millisecond.
   const range = { start: requested.start, end: Math.min(requested.end, latestStart(eventType, now).getTime() + 1) };
   if (!isBookable(eventType) || range.start >= range.end) return [];
   const hosts = await activeHostsOf(db, tenant, eventType.id);
   if (hosts.length === 0) return [];
+  work.budget?.spend({
+    field: 'availability',
+    days: daysIn(range),
+    hosts: hosts.length,
+    argument: 'to',
+    advice: 'Ask for a shorter range (from, to).',
+  });
   const rules = rulesOf(eventType);
   // Slots near the edges hold time outside the range: their buffers, and the meeting running past `to`.
   const around = {
@@ -178,7 +202,7 @@ export async function availableSlots(
     end: range.end + (rules.durationMinutes + rules.bufferAfterMinutes) * MINUTE_MS,
   };
   const { schedules } = await schedulesOf(db, tenant, hosts, around, now);
-  return computeSlots(schedules, rules, range, now);
+  return computeSlots(schedules, rules, range, now, { limit: MAX_SLOTS, pause: pacer(work.signal) });
 }
 
 /**

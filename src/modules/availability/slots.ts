@@ -177,34 +177,64 @@ export function hostsFreeAt(hosts: readonly HostSchedule[], rules: SlotRules, st
     .map((host) => host.id);
 }
 
+/** Limits on one computation: the most slots to find, and what to await between hosts (src/lib/pace.ts). */
+export type SlotSearch = { limit?: number; pause?: () => Promise<void> };
+
+/** The range is worked through a week at a time, so the earliest slots come first and a limit ends the work. */
+const CHUNK_MS = 7 * DAY_MS;
+
+/** One host on its way through the range: its blocked starts, and how far through them it is. */
+type HostCursor = { host: HostSchedule; blocked: Interval[]; next: number };
+
 /**
  * Every bookable slot starting within [range.start, range.end), in time order,
- * each with the ids of the hosts free for it (sorted by id).
+ * each with the ids of the hosts free for it (sorted by id); at most `limit`,
+ * the earliest. It works a week at a time, host by host, awaiting `pause`
+ * before each host's week, so a long computation can be stopped (pause
+ * throws) and gives way to other requests; it stops once `limit` slots are found.
  */
-export function computeSlots(hosts: readonly HostSchedule[], rules: SlotRules, range: Interval, now: Date): Slot[] {
+export async function computeSlots(
+  hosts: readonly HostSchedule[],
+  rules: SlotRules,
+  requested: Interval,
+  now: Date,
+  search: SlotSearch = {},
+): Promise<Slot[]> {
+  const { limit = Infinity, pause } = search;
+  // Nothing starts past the booking horizon, whatever range was asked for.
+  const range = { start: requested.start, end: Math.min(requested.end, horizonEnd(now) + 1) };
   const duration = rules.durationMinutes * MINUTE_MS;
   const earliest = Math.max(range.start, earliestStart(rules, now.getTime()));
-  const latest = Math.min(range.end - 1, horizonEnd(now));
-  const hostsByStart = new Map<number, string[]>();
-  for (const host of hosts) {
-    const blocked = blockedStarts(host, rules);
-    let next = 0; // blocked spans ending at or before the current start are behind us
-    for (const window of workingWindows(host, { start: range.start, end: range.end + duration })) {
-      const first = Math.ceil(Math.max(window.start, earliest) / GRID_MS) * GRID_MS;
-      for (let start = first; start <= latest && start + duration <= window.end; start += GRID_MS) {
-        while (next < blocked.length && blocked[next]!.end <= start) next++;
-        if (next < blocked.length && blocked[next]!.start <= start) continue;
-        const free = hostsByStart.get(start);
-        if (free) free.push(host.id);
-        else hostsByStart.set(start, [host.id]);
-      }
+  const cursors: HostCursor[] = [];
+  const slots: Slot[] = [];
+  for (let from = range.start; from < range.end && slots.length < limit; from += CHUNK_MS) {
+    const chunk = { start: Math.max(from, earliest), end: Math.min(from + CHUNK_MS, range.end) };
+    const hostsByStart = new Map<number, string[]>();
+    for (const [i, host] of hosts.entries()) {
+      await pause?.();
+      cursors[i] ??= { host, blocked: blockedStarts(host, rules), next: 0 };
+      addFreeStarts(cursors[i], chunk, duration, hostsByStart);
+    }
+    for (const [start, ids] of [...hostsByStart.entries()].sort(([a], [b]) => a - b)) {
+      slots.push({ start: new Date(start), end: new Date(start + duration), availableHosts: [...new Set(ids)].sort() });
     }
   }
-  return [...hostsByStart.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([start, ids]) => ({
-      start: new Date(start),
-      end: new Date(start + duration),
-      availableHosts: [...new Set(ids)].sort(),
-    }));
+  return slots.slice(0, limit);
+}
+
+/** Adds the host's id under every grid start within `chunk` at which it can take the whole meeting. */
+function addFreeStarts(cursor: HostCursor, chunk: Interval, duration: number, hostsByStart: Map<number, string[]>): void {
+  const { host, blocked } = cursor;
+  if (chunk.start >= chunk.end) return;
+  for (const window of workingWindows(host, { start: chunk.start, end: chunk.end + duration })) {
+    const first = Math.ceil(Math.max(window.start, chunk.start) / GRID_MS) * GRID_MS;
+    for (let start = first; start < chunk.end && start + duration <= window.end; start += GRID_MS) {
+      // Starts only grow, within a chunk and from one chunk to the next: blocked spans behind us stay behind.
+      while (cursor.next < blocked.length && blocked[cursor.next]!.end <= start) cursor.next++;
+      if (cursor.next < blocked.length && blocked[cursor.next]!.start <= start) continue;
+      const free = hostsByStart.get(start);
+      if (free) free.push(host.id);
+      else hostsByStart.set(start, [host.id]);
+    }
+  }
 }
