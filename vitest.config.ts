@@ -15,6 +15,9 @@ export default defineConfig({
   test: {
     // A process per test file: each PGlite WASM heap and connection pool dies with its file.
     pool: 'forks',
+    // Explicit because test/helpers/integration.ts relies on it: a suite's harness starts before the suite's
+    // own beforeAll hooks and stops after its afterAll hooks.
+    sequence: { hooks: 'stack' },
     reporters: ['default', new SummaryReporter()],
     projects: [
       {

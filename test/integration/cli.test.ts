@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { API_KEY_PATTERN } from '../../src/auth/key-format.js';
 import { loadConfig } from '../../src/config/config.js';
@@ -7,8 +7,9 @@ import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { ALL_SCOPES } from '../../src/auth/access/scopes.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { dumpAllRows, secretFragments } from '../helpers/dump.js';
+import { describeOnTier } from '../helpers/integration.js';
 import { baseEnv, ROOT, runCli, type Finished } from '../helpers/processes.js';
-import { createDatabaseUrl, postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import { createDatabaseUrl } from '../helpers/test-database.js';
 
 const SLOW = 180_000;
 
@@ -39,7 +40,7 @@ function expectOneLineError(result: Finished, ...mentions: string[]) {
   for (const mention of mentions) expect(lines[0]).toContain(mention);
 }
 
-describe.skipIf(postgresTierSkipped)(`CLI (${testTier()})`, () => {
+describeOnTier('CLI', () => {
   let url: string;
   let drop: () => Promise<void>;
   let bootstrapped: { organizationId: string; memberId: string; apiKey: { id: string; secret: string } };
