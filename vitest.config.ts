@@ -3,8 +3,10 @@ import { defineConfig } from 'vitest/config';
 import SummaryReporter from './test/helpers/summary-reporter.js';
 
 const integrationTests = ['test/integration/**/*.test.ts'];
-// Each integration file creates and migrates its own database.
+// Each integration file gets its own database (a copy of one migrated per run).
 const integrationTimeouts = { testTimeout: 30_000, hookTimeout: 30_000 };
+// A migrated PGlite data directory, made once per run and loaded by each file that opens PGlite in memory.
+const pgliteTemplate = 'test/helpers/pglite-template.ts';
 
 export default defineConfig({
   resolve: {
@@ -33,6 +35,7 @@ export default defineConfig({
           name: 'pglite',
           include: integrationTests,
           env: { TEST_DATABASE: 'pglite' },
+          globalSetup: [pgliteTemplate],
           ...integrationTimeouts,
         },
       },
@@ -53,7 +56,7 @@ export default defineConfig({
           name: 'redis',
           include: ['test/redis/**/*.test.ts'],
           env: { TEST_DATABASE: 'pglite' },
-          globalSetup: ['test/helpers/postgres-cluster.ts', 'test/helpers/redis-server.ts'],
+          globalSetup: [pgliteTemplate, 'test/helpers/postgres-cluster.ts', 'test/helpers/redis-server.ts'],
           testTimeout: 60_000,
           hookTimeout: 90_000,
         },
@@ -64,7 +67,7 @@ export default defineConfig({
           // Real Chromium against real HTTP servers on 127.0.0.1; skipped (loudly) without Chromium.
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
-          globalSetup: ['test/browser/chromium-setup.ts'],
+          globalSetup: [pgliteTemplate, 'test/browser/chromium-setup.ts'],
           // Generous: Chromium shares two cores with the other tiers in CI.
           testTimeout: 120_000,
           hookTimeout: 120_000,
