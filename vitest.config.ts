@@ -1,11 +1,21 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import SummaryReporter from './test/helpers/summary-reporter.js';
 
 // The security tests are integration tests too: each file is the attacks one area refuses.
 const integrationTests = ['test/integration/**/*.test.ts', 'test/security/**/*.test.ts'];
-// Each integration file creates and migrates its own database.
+// Files that replace a module with vi.mock need a fresh module registry: they run in their own process.
+const mockingTests = ['test/security/tenant-starvation.test.ts'];
+// Each integration file gets its own database (a copy of one migrated per run).
 const integrationTimeouts = { testTimeout: 30_000, hookTimeout: 30_000 };
+// A migrated PGlite data directory, made once per run and loaded by each file that opens PGlite in memory.
+const pgliteTemplate = 'test/helpers/pglite-template.ts';
+// Files run one after another in a worker process that keeps its loaded modules (the app, PGlite's compiled
+// WASM) instead of a fresh process each: about half the CPU of the integration tiers. Each file still gets its
+// own database and app, which its harness closes. The redis and browser tiers, which kill and launch
+// processes, keep a process per file.
+const sharedWorkers = { isolate: false };
 
 export default defineConfig({
   resolve: {
@@ -14,8 +24,12 @@ export default defineConfig({
     alias: { graphql: fileURLToPath(new URL('./node_modules/graphql/index.js', import.meta.url)) },
   },
   test: {
-    // A process per test file: each PGlite WASM heap and connection pool dies with its file.
     pool: 'forks',
+    // vitest's default leaves a core idle: on two cores, one file at a time.
+    maxWorkers: availableParallelism(),
+    // Explicit because test/helpers/integration.ts relies on it: a suite's harness starts before the suite's
+    // own beforeAll hooks and stops after its afterAll hooks.
+    sequence: { hooks: 'stack' },
     reporters: ['default', new SummaryReporter()],
     projects: [
       {
@@ -23,6 +37,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          ...sharedWorkers,
         },
       },
       {
@@ -30,7 +45,10 @@ export default defineConfig({
         test: {
           name: 'pglite',
           include: integrationTests,
+          exclude: mockingTests,
+          ...sharedWorkers,
           env: { TEST_DATABASE: 'pglite' },
+          globalSetup: [pgliteTemplate],
           ...integrationTimeouts,
         },
       },
@@ -39,6 +57,28 @@ export default defineConfig({
         test: {
           name: 'postgres',
           include: integrationTests,
+          exclude: mockingTests,
+          ...sharedWorkers,
+          env: { TEST_DATABASE: 'postgres' },
+          globalSetup: ['test/helpers/postgres-cluster.ts'],
+          ...integrationTimeouts,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'pglite-isolated',
+          include: mockingTests,
+          env: { TEST_DATABASE: 'pglite' },
+          globalSetup: [pgliteTemplate],
+          ...integrationTimeouts,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'postgres-isolated',
+          include: mockingTests,
           env: { TEST_DATABASE: 'postgres' },
           globalSetup: ['test/helpers/postgres-cluster.ts'],
           ...integrationTimeouts,
@@ -51,7 +91,7 @@ export default defineConfig({
           name: 'redis',
           include: ['test/redis/**/*.test.ts'],
           env: { TEST_DATABASE: 'pglite' },
-          globalSetup: ['test/helpers/postgres-cluster.ts', 'test/helpers/redis-server.ts'],
+          globalSetup: [pgliteTemplate, 'test/helpers/postgres-cluster.ts', 'test/helpers/redis-server.ts'],
           testTimeout: 60_000,
           hookTimeout: 90_000,
         },
@@ -62,7 +102,7 @@ export default defineConfig({
           // Real Chromium against real HTTP servers on 127.0.0.1; skipped (loudly) without Chromium.
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
-          globalSetup: ['test/browser/chromium-setup.ts'],
+          globalSetup: [pgliteTemplate, 'test/browser/chromium-setup.ts'],
           // Generous: Chromium shares two cores with the other tiers in CI.
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -45,10 +45,19 @@ export function parseDatabaseUrl(url: string): DatabaseLocation {
   throw new Error(`expected postgres://…, postgresql://…, memory:// or file://PATH, got ${JSON.stringify(`${url.split(':')[0]}:…`)}`);
 }
 
-export async function openDatabase(url: string): Promise<DatabaseHandle> {
+export type OpenOptions = {
+  /**
+   * memory:// only: start from this copy of a data directory (PGlite's
+   * `dumpDataDir()`) instead of an empty cluster, skipping initdb.
+   */
+  pgliteDataDir?: Blob;
+};
+
+export async function openDatabase(url: string, options: OpenOptions = {}): Promise<DatabaseHandle> {
   const location = parseDatabaseUrl(url);
   if (location.kind === 'postgres') return openPostgres(location.url);
-  return openPglite(location.kind === 'pglite-dir' ? location.path : undefined);
+  if (location.kind === 'pglite-dir') return openPglite(location.path);
+  return openPglite(undefined, options.pgliteDataDir);
 }
 
 async function openPostgres(url: string): Promise<DatabaseHandle> {
@@ -74,13 +83,14 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
   };
 }
 
-async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> {
+async function openPglite(dataDir: string | undefined, loadDataDir?: Blob): Promise<DatabaseHandle> {
   if (dataDir) {
     // The folder holds every tenant's data: owner only, for the files PGlite writes later too.
     restrictProcessUmask();
     ensurePrivateFolder(dataDir);
   }
-  const client = new PGlite(dataDir);
+  // The single-object form: `new PGlite(dataDir, options)` would ignore the options.
+  const client = new PGlite({ dataDir, loadDataDir });
   await client.waitReady;
   // A new folder is unpacked from PGlite's initial data set with its own modes (0666): close those too.
   if (dataDir) ensurePrivateFolder(dataDir);

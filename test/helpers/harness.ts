@@ -52,31 +52,52 @@ const RELAXED_LIMITS: Record<string, string> = {
   PUBLIC_BOOKINGS_PER_ADDRESS_PER_DAY: '1000000',
 };
 
+/** How a suite's harness differs from the default one. */
+export type HarnessOptions = {
+  /** Configuration on top of the relaxed limits, as environment variables. */
+  env?: Record<string, string>;
+  /** Replaces app dependencies for one suite, e.g. a capturing logger or staged DNS answers. */
+  deps?: Partial<Pick<AppDependencies, 'logger' | 'resolveHost'>>;
+};
+
 export class TestHarness {
   /** Tests move this to expire keys or pass grace periods. */
   clock = new Date();
   private organizations = 0;
+  private running: { database: DatabaseHandle; app: App } | undefined;
 
-  private constructor(
-    readonly database: DatabaseHandle,
-    readonly app: App,
-  ) {}
+  /** Not started yet: `open()` starts it (describeIntegration does, before the suite's own hooks). */
+  constructor(private readonly options: HarnessOptions = {}) {}
 
-  /** `deps` replaces app dependencies for one suite, e.g. a capturing logger or staged DNS answers. */
-  static async start(
-    env: Record<string, string> = {},
-    deps: Partial<Pick<AppDependencies, 'logger' | 'resolveHost'>> = {},
-  ): Promise<TestHarness> {
-    const database = await createTestDatabase();
-    let harness: TestHarness | undefined;
-    const app = createApp(loadConfig({ DATABASE_URL: 'memory://', ...RELAXED_LIMITS, ...env }), {
-      database,
-      logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
-      now: () => harness!.clock,
-      ...deps,
-    });
-    harness = new TestHarness(database, app);
+  /** A started harness, for a test that needs one of its own next to the suite's. */
+  static async start(env: HarnessOptions['env'] = {}, deps: HarnessOptions['deps'] = {}): Promise<TestHarness> {
+    const harness = new TestHarness({ env, deps });
+    await harness.open();
     return harness;
+  }
+
+  async open(): Promise<void> {
+    const database = await createTestDatabase();
+    try {
+      const app = createApp(loadConfig({ DATABASE_URL: 'memory://', ...RELAXED_LIMITS, ...this.options.env }), {
+        database,
+        logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+        now: () => this.clock,
+        ...this.options.deps,
+      });
+      this.running = { database, app };
+    } catch (error) {
+      await database.close();
+      throw error;
+    }
+  }
+
+  get database(): DatabaseHandle {
+    return this.started().database;
+  }
+
+  get app(): App {
+    return this.started().app;
   }
 
   get db() {
@@ -87,9 +108,18 @@ export class TestHarness {
     this.clock = new Date(this.clock.getTime() + ms);
   }
 
+  /** Stops the app, then closes its database; nothing to do if it never started (its start failed and says why). */
   async stop(): Promise<void> {
-    await this.app.stop();
-    await this.database.close();
+    if (!this.running) return;
+    await this.running.app.stop();
+    await this.running.database.close();
+  }
+
+  private started(): { database: DatabaseHandle; app: App } {
+    if (!this.running) {
+      throw new Error('The harness is not started: use it in hooks and tests, not while the suite is being collected.');
+    }
+    return this.running;
   }
 
   async request<T = Record<string, any>>(query: string, options: RequestOptions = {}): Promise<GraphQLResponse<T>> {

@@ -3,7 +3,9 @@
  * cluster for the run and provides its admin URL as `postgresAdminUrl`.
  *
  * The cluster lives in a temp dir, listens on 127.0.0.1 at a free port with
- * trust auth and fsync off, and is stopped and deleted on teardown. initdb
+ * trust auth and fsync off, and is stopped and deleted on teardown. It holds
+ * a migrated template database (`postgresTemplateDatabase`) that test
+ * databases are copied from. initdb
  * refuses to run as root, so as root the server runs as the `postgres` user.
  *
  * Without server binaries the tier is skipped (tests see `null`), except
@@ -16,38 +18,79 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
+import { openDatabase } from '../../src/db/client.js';
+import { migrateDatabase } from '../../src/db/migrate.js';
 import { findFreePort } from './free-port.js';
+import { acquireShared } from './shared-setup.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     postgresAdminUrl: string | null;
+    /** A database migrated once for the run; test databases are created from it (CREATE DATABASE … TEMPLATE). */
+    postgresTemplateDatabase: string | null;
   }
 }
 
 const LOG_PREFIX = '[postgres tier]';
 const SERVER_USER = 'postgres';
+const TEMPLATE_DATABASE = 'tessera_template';
 
-export default async function setup(project: TestProject): Promise<() => void> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const binDir = findServerBinDir();
   if (!binDir) {
     const reason = 'PostgreSQL server binaries (initdb, pg_ctl) not found — install Debian\'s postgresql-15';
     if (process.env.CI === 'true') throw new Error(`${LOG_PREFIX} cannot run under CI: ${reason}`);
     console.log(`${LOG_PREFIX} SKIPPED: ${reason}`);
     project.provide('postgresAdminUrl', null);
-    return () => {};
+    project.provide('postgresTemplateDatabase', null);
+    return async () => {};
   }
 
+  // One cluster for the run, shared by the projects that list this setup (postgres, redis).
+  const shared = await acquireShared('postgres-cluster', () => startMigratedCluster(binDir), (cluster) => cluster.stop());
+  project.provide('postgresAdminUrl', shared.value.adminUrl);
+  project.provide('postgresTemplateDatabase', TEMPLATE_DATABASE);
+  return () => shared.release();
+}
+
+async function startMigratedCluster(binDir: string): Promise<Cluster & { adminUrl: string }> {
   const cluster = await startCluster(binDir);
   const stopOnExit = () => cluster.stop();
   process.once('exit', stopOnExit);
-  console.log(`${LOG_PREFIX} running against PostgreSQL ${cluster.version} at 127.0.0.1:${cluster.port} (${binDir})`);
-  project.provide('postgresAdminUrl', `postgres://${SERVER_USER}@127.0.0.1:${cluster.port}/postgres`);
-
-  return () => {
+  const stop = () => {
     process.off('exit', stopOnExit);
     cluster.stop();
   };
+  console.log(`${LOG_PREFIX} running against PostgreSQL ${cluster.version} at 127.0.0.1:${cluster.port} (${binDir})`);
+  const adminUrl = `postgres://${SERVER_USER}@127.0.0.1:${cluster.port}/postgres`;
+  try {
+    await createTemplateDatabase(adminUrl);
+  } catch (error) {
+    stop();
+    throw error;
+  }
+  return { ...cluster, adminUrl, stop };
+}
+
+/** Migrated here once, so each test file's database is a cheap file-level copy instead of a migration run. */
+async function createTemplateDatabase(adminUrl: string): Promise<void> {
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin`create database ${admin(TEMPLATE_DATABASE)}`;
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${TEMPLATE_DATABASE}`;
+  const handle = await openDatabase(url.toString());
+  try {
+    await migrateDatabase(handle);
+  } finally {
+    // CREATE DATABASE … TEMPLATE refuses a template anyone is connected to.
+    await handle.close();
+  }
 }
 
 function findServerBinDir(): string | null {

@@ -21,9 +21,12 @@ export function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 
 export type Finished = { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string };
 
-/** `npx tsx src/cli.ts …`, to completion. */
+/**
+ * `node --import tsx src/cli.ts …` (what `npm run cli` runs, in one process
+ * rather than npx's three), to completion. cli.test.ts runs the npm path once.
+ */
 export function runCli(args: string[], env: Record<string, string>): Promise<Finished> {
-  const child = spawn('npx', ['tsx', 'src/cli.ts', ...args], { cwd: ROOT, env: baseEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, env: baseEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   return finished(child, collect(child));
 }
 

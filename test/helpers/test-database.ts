@@ -2,15 +2,20 @@
  * One isolated, migrated, empty database per test file, on the tier the
  * vitest project selects: PGlite in memory (`pglite`) or a fresh database in
  * the run's throw-away PostgreSQL cluster (`postgres`, see postgres-cluster.ts).
+ * Both are copies of a template migrated once per run (pglite-template.ts,
+ * postgres-cluster.ts) where the project provides one.
  *
- *   describe.skipIf(postgresTierSkipped)(`bookings (${testTier()})`, () => {
+ *   describeOnTier('bookings', () => {
  *     let database: DatabaseHandle;
  *     beforeAll(async () => { database = await createTestDatabase(); });
  *     afterAll(() => database.close());
  *   });
+ *
+ * Most suites want a whole app instead: describeIntegration (integration.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
@@ -28,7 +33,13 @@ export function testTier(): TestTier {
 export const postgresTierSkipped: boolean = testTier() === 'postgres' && !inject('postgresAdminUrl');
 
 export async function createTestDatabase(): Promise<DatabaseHandle> {
-  const handle = testTier() === 'postgres' ? await createPostgresDatabase() : await openDatabase('memory://');
+  if (testTier() === 'postgres') return createPostgresDatabase();
+  const template = inject('pgliteTemplate');
+  if (template) return openDatabase('memory://', { pgliteDataDir: new Blob([await readFile(template)]) });
+  return migrated(await openDatabase('memory://'));
+}
+
+async function migrated(handle: DatabaseHandle): Promise<DatabaseHandle> {
   try {
     await migrateDatabase(handle);
   } catch (error) {
@@ -38,9 +49,11 @@ export async function createTestDatabase(): Promise<DatabaseHandle> {
   return handle;
 }
 
+/** A copy of the run's migrated template database (see postgres-cluster.ts), or an empty one migrated here. */
 async function createPostgresDatabase(): Promise<DatabaseHandle> {
-  const { url, drop } = await createEmptyPostgresDatabase();
-  const handle = await openDatabase(url);
+  const template = inject('postgresTemplateDatabase');
+  const { url, drop } = await newPostgresDatabase(template ?? undefined);
+  const handle = template ? await openDatabase(url) : await migrated(await openDatabase(url));
   const closeHandle = handle.close.bind(handle);
   // Assigned rather than spread, so a handle that is a class instance keeps its methods.
   return Object.assign(handle, {
@@ -51,13 +64,15 @@ async function createPostgresDatabase(): Promise<DatabaseHandle> {
   });
 }
 
-async function createEmptyPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+async function newPostgresDatabase(template?: string): Promise<{ url: string; drop(): Promise<void> }> {
   const adminUrl = inject('postgresAdminUrl');
   if (!adminUrl) {
-    throw new Error('The postgres tier is skipped (no PostgreSQL server); guard the suite with describe.skipIf(postgresTierSkipped).');
+    throw new Error('The postgres tier is skipped (no PostgreSQL server); run the suite with describeIntegration or describeOnTier (integration.ts).');
   }
   const name = `tessera_test_${randomBytes(6).toString('hex')}`;
-  await withAdmin(adminUrl, (sql) => sql`create database ${sql(name)}`);
+  await withAdmin(adminUrl, (sql) =>
+    template ? sql`create database ${sql(name)} template ${sql(template)}` : sql`create database ${sql(name)}`,
+  );
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
@@ -74,7 +89,7 @@ async function createEmptyPostgresDatabase(): Promise<{ url: string; drop(): Pro
  * process does that itself. `drop()` deletes it.
  */
 export async function createDatabaseUrl(): Promise<{ url: string; drop(): Promise<void> }> {
-  if (testTier() === 'postgres') return createEmptyPostgresDatabase();
+  if (testTier() === 'postgres') return newPostgresDatabase();
   const dir = mkdtempSync(join(tmpdir(), 'tessera-pglite-'));
   return { url: `file://${dir}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -1,20 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { generateApiKey } from '../../src/auth/key-format.js';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import type { TestOrganization } from '../helpers/harness.js';
+import { describeIntegration } from '../helpers/integration.js';
 
 const VIEWER = '{ viewer { scopes } }';
 const from = (ip: string) => ({ 'x-forwarded-for': ip });
 
-describe.skipIf(postgresTierSkipped)(`failed authentication per client address (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration('failed authentication per client address', { env: { TRUST_PROXY: 'true', AUTH_FAILURES_PER_MINUTE: '5' } }, (harness) => {
   let org: TestOrganization;
 
   beforeAll(async () => {
-    harness = await TestHarness.start({ TRUST_PROXY: 'true', AUTH_FAILURES_PER_MINUTE: '5' });
     org = await harness.organization();
   });
-  afterAll(() => harness.stop());
 
   it('answers 401 up to the limit, then 429 with Retry-After for that address only, without database lookups', async () => {
     const guess = () => generateApiKey('SECRET', 'TEST'); // well-formed, so each one reaches the database
@@ -54,22 +51,21 @@ describe.skipIf(postgresTierSkipped)(`failed authentication per client address (
   });
 });
 
-describe.skipIf(postgresTierSkipped)(`query and body limits (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration('query and body limits', {
+  env: {
+    QUERY_MAX_DEPTH: '3',
+    QUERY_MAX_ALIASES: '2',
+    QUERY_MAX_TOKENS: '60',
+    QUERY_MAX_DIRECTIVES: '2',
+    QUERY_MAX_COST: '10',
+    MAX_BODY_BYTES: '2048',
+  },
+}, (harness) => {
   let org: TestOrganization;
 
   beforeAll(async () => {
-    harness = await TestHarness.start({
-      QUERY_MAX_DEPTH: '3',
-      QUERY_MAX_ALIASES: '2',
-      QUERY_MAX_TOKENS: '60',
-      QUERY_MAX_DIRECTIVES: '2',
-      QUERY_MAX_COST: '10',
-      MAX_BODY_BYTES: '2048',
-    });
     org = await harness.organization();
   });
-  afterAll(() => harness.stop());
 
   const refusal = async (query: string) => {
     const response = await harness.request(query, { key: org.adminKey });

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import type { Tenant } from '../../src/auth/principal.js';
 import { bookings } from '../../src/db/schema/index.js';
 import { newId } from '../../src/lib/random.js';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
+import type { TestOrganization } from '../helpers/harness.js';
+import { describeIntegration } from '../helpers/integration.js';
 import { createEventType, createTeamMember, errorCode } from '../helpers/scheduling.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
 
 type Status = 'PENDING' | 'CONFIRMED' | 'CANCELLED' | 'COMPLETED' | 'NO_SHOW';
 
@@ -24,8 +24,7 @@ const ANALYTICS = `query ($from: DateTime!, $to: DateTime!, $zone: String!) {
 }`;
 const JANUARY = { from: '2030-01-01T00:00:00Z', to: '2030-02-01T00:00:00Z', zone: 'America/New_York' };
 
-describe.skipIf(postgresTierSkipped)(`analytics (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration('analytics', { env: { WEBHOOK_POLL_INTERVAL_MS: '0', CALENDAR_REFRESH_INTERVAL_MS: '0' } }, (harness) => {
   let org: TestOrganization;
   let hosts: { a: string; b: string };
   let types: { x: string; y: string };
@@ -49,7 +48,6 @@ describe.skipIf(postgresTierSkipped)(`analytics (${testTier()})`, () => {
   }
 
   beforeAll(async () => {
-    harness = await TestHarness.start({ WEBHOOK_POLL_INTERVAL_MS: '0', CALENDAR_REFRESH_INTERVAL_MS: '0' });
     harness.clock = new Date('2030-01-20T12:00:00Z');
     org = await harness.organization('TEST');
     hosts = { a: (await createTeamMember(harness, org.adminKey)).id, b: (await createTeamMember(harness, org.adminKey)).id };
@@ -73,7 +71,6 @@ describe.skipIf(postgresTierSkipped)(`analytics (${testTier()})`, () => {
     const stranger = await harness.organization('TEST');
     await seed({ organizationId: stranger.organizationId, environment: 'TEST' }, hosts.a, types.x, '2030-01-07T16:00:00Z', 'CANCELLED', by);
   });
-  afterAll(() => harness.stop());
 
   async function january(key = org.adminKey) {
     const response = await harness.request(ANALYTICS, { key, variables: JANUARY });

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { apiKeys } from '../../src/db/schema/index.js';
 import {
   createdKey,
@@ -13,22 +13,19 @@ import {
   updateKey,
   viewer,
 } from '../helpers/api-keys.js';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import type { TestOrganization } from '../helpers/harness.js';
+import { describeIntegration } from '../helpers/integration.js';
 
 const DAY = 86_400_000;
 
-describe.skipIf(postgresTierSkipped)(`API key lifecycle (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration('API key lifecycle', (harness) => {
   let org: TestOrganization;
   let liveOrg: TestOrganization;
 
   beforeAll(async () => {
-    harness = await TestHarness.start();
     org = await harness.organization('TEST');
     liveOrg = await harness.organization('LIVE');
   });
-  afterAll(() => harness.stop());
 
   /** Runs with the clock moved, and puts it back. */
   async function later<T>(ms: number, work: () => Promise<T>): Promise<T> {

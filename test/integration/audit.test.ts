@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyApiKey } from '../../src/auth/authenticate.js';
 import type { Database } from '../../src/db/client.js';
 import { apiKeys, auditEvents } from '../../src/db/schema/index.js';
@@ -9,19 +9,17 @@ import { createApiKey } from '../../src/modules/api-keys/key-issuance.js';
 import { RequestAuditLog } from '../../src/modules/audit/request-audit-log.js';
 import { createdKey, createKey, expectOk, revokeKey, rollKey, updateKey } from '../helpers/api-keys.js';
 import { TestHarness, type GraphQLResponse, type TestOrganization } from '../helpers/harness.js';
-import { createTestDatabase, postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import { describeIntegration, describeOnTier } from '../helpers/integration.js';
+import { createTestDatabase } from '../helpers/test-database.js';
 
 const CLIENT = { 'user-agent': 'audit-probe/1.0', 'x-forwarded-for': '203.0.113.7, 10.0.0.1' };
 
-describe.skipIf(postgresTierSkipped)(`audit log (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration('audit log', { env: { TRUST_PROXY: 'true' } }, (harness) => {
   let org: TestOrganization;
 
   beforeAll(async () => {
-    harness = await TestHarness.start({ TRUST_PROXY: 'true' });
     org = await harness.organization('LIVE');
   });
-  afterAll(() => harness.stop());
 
   async function rowsOf(keyId: string) {
     await harness.app.flush();
@@ -198,7 +196,7 @@ describe.skipIf(postgresTierSkipped)(`audit log (${testTier()})`, () => {
   });
 });
 
-describe.skipIf(postgresTierSkipped)(`audit buffering (${testTier()})`, () => {
+describeOnTier('audit buffering', () => {
   it('writes request records in batches off the request path, and all of them on a clean stop', async () => {
     const harness = await TestHarness.start({ AUDIT_FLUSH_INTERVAL_MS: '60000' });
     const org = await harness.organization();

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey } from '../../src/auth/key-format.js';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
@@ -6,19 +6,16 @@ import { openDatabase } from '../../src/db/client.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createdKey, expectOk, expectRequestError, revokeKey, viewer } from '../helpers/api-keys.js';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import { describeIntegration, describeOnTier } from '../helpers/integration.js';
 
 const VIEWER = '{ viewer { organization { id } } }';
 
-describe.skipIf(postgresTierSkipped)(`authentication (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration('authentication', (harness) => {
   let org: TestOrganization;
 
   beforeAll(async () => {
-    harness = await TestHarness.start();
     org = await harness.organization();
   });
-  afterAll(() => harness.stop());
 
   describe('401 UNAUTHORIZED', () => {
     it('answers a request without a key with 401 and no data', async () => {
@@ -129,7 +126,7 @@ describe.skipIf(postgresTierSkipped)(`authentication (${testTier()})`, () => {
   });
 });
 
-describe.skipIf(postgresTierSkipped)(`503 SERVICE_UNAVAILABLE (${testTier()})`, () => {
+describeOnTier('503 SERVICE_UNAVAILABLE', () => {
   it('answers 503 when the database handle has been closed, while bad keys still get 401 offline', async () => {
     const harness = await TestHarness.start();
     const org = await harness.organization();

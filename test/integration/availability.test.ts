@@ -1,11 +1,11 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Tenant } from '../../src/auth/principal.js';
 import { bookings, eventTypes } from '../../src/db/schema/index.js';
 import { availableHostsAt } from '../../src/modules/availability/availability.service.js';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
+import type { TestOrganization } from '../helpers/harness.js';
+import { describeIntegration } from '../helpers/integration.js';
 import { createEventType, createTeamMember, errorCode } from '../helpers/scheduling.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
 
 const AVAILABILITY = `query ($eventTypeId: ID!, $from: DateTime!, $to: DateTime!, $timeZone: String) {
   availability(eventTypeId: $eventTypeId, from: $from, to: $to, timeZone: $timeZone) { start end localStart availableHosts } }`;
@@ -18,19 +18,14 @@ const DAY = { from: `${MONDAY}T00:00:00Z`, to: '2030-01-08T00:00:00Z' };
 
 type SlotAnswer = { start: string; end: string; localStart: string; availableHosts: string[] };
 
-describe.skipIf(postgresTierSkipped)(`availability (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration('availability', (harness) => {
   let org: TestOrganization;
   let bookingCount = 0;
 
-  beforeAll(async () => {
-    harness = await TestHarness.start();
-  });
   beforeEach(async () => {
     harness.clock = new Date('2030-01-01T00:00:00Z');
     org = await harness.organization();
   });
-  afterAll(() => harness.stop());
 
   const tenant = (): Tenant => ({ organizationId: org.organizationId, environment: 'TEST' });
 

@@ -3,12 +3,12 @@
  * reads a booking back only with the access token createBooking gave the
  * visitor who made it (Stripe's client_secret pattern).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { hashBookingAccessToken } from '../../src/modules/bookings/booking-access-token.js';
 import { attendee, seedEventType, seedHost, tenantOf } from '../helpers/booking-fixtures.js';
 import { dumpAllRows } from '../helpers/dump.js';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import type { TestOrganization } from '../helpers/harness.js';
+import { describeIntegration } from '../helpers/integration.js';
 
 const CREATE = `mutation($input: CreateBookingInput!) { createBooking(input: $input) { id accessToken } }`;
 const BOOKING = 'query($id: ID!, $token: String) { booking(id: $id, accessToken: $token) { id accessToken attendee { email } } }';
@@ -17,8 +17,7 @@ const PUBLIC_SCOPES = ['event-types:read', 'availability:read', 'bookings:create
 
 type Made = { id: string; accessToken: string | null };
 
-describe.skipIf(postgresTierSkipped)(`booking access tokens for public keys (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration('booking access tokens for public keys', (harness) => {
   let org: TestOrganization;
   let eventTypeId: string;
   let site: { id: string; secret: string };
@@ -41,7 +40,6 @@ describe.skipIf(postgresTierSkipped)(`booking access tokens for public keys (${t
   }
 
   beforeAll(async () => {
-    harness = await TestHarness.start();
     harness.clock = new Date('2030-01-07T08:00:00Z');
     org = await harness.organization();
     const host = await seedHost(harness, tenantOf(org), { capacity: 100 });
@@ -51,7 +49,6 @@ describe.skipIf(postgresTierSkipped)(`booking access tokens for public keys (${t
     alice = await book(site.secret, 'Alice Visitor');
     bob = await book(site.secret, 'Bob Visitor');
   });
-  afterAll(() => harness.stop());
 
   it('gives the public key a fresh random token with each new booking', () => {
     expect(alice.accessToken).toMatch(/^bat_[0-9A-Za-z]{32}$/);

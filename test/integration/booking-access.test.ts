@@ -1,14 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { CREATE_BOOKING, attendee, seedEventType, seedHost, tenantOf } from '../helpers/booking-fixtures.js';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import type { TestOrganization } from '../helpers/harness.js';
+import { describeIntegration } from '../helpers/integration.js';
 
 const BOOKING = 'query($id: ID!) { booking(id: $id) { id } }';
 const BOOKINGS = 'query { bookings { edges { node { id } } } }';
 const CANCEL = 'mutation($id: ID!) { cancelBooking(id: $id) { id status } }';
 
-describe.skipIf(postgresTierSkipped)(`who sees and changes which bookings (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration('who sees and changes which bookings', (harness) => {
   let org: TestOrganization;
   let eventTypeId: string;
   let widget: { id: string; secret: string };
@@ -28,7 +27,6 @@ describe.skipIf(postgresTierSkipped)(`who sees and changes which bookings (${tes
   }
 
   beforeAll(async () => {
-    harness = await TestHarness.start();
     harness.clock = new Date('2030-01-07T08:00:00Z');
     org = await harness.organization();
     const host = await seedHost(harness, tenantOf(org), { capacity: 100 });
@@ -39,7 +37,6 @@ describe.skipIf(postgresTierSkipped)(`who sees and changes which bookings (${tes
     widgetBooking = await book(widget.secret, 10);
     otherBooking = await book(otherWidget.secret, 11);
   });
-  afterAll(() => harness.stop());
 
   it('shows a secret bookings:read-own key only the bookings it created; the others answer NOT_FOUND', async () => {
     const server = await harness.makeKey({ organization: org, scopes: ['bookings:create', 'bookings:read-own'] });

@@ -1,23 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { CREATE_BOOKING, attendee, seedEventType, seedHost, tenantOf } from '../helpers/booking-fixtures.js';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import type { TestOrganization } from '../helpers/harness.js';
+import { describeIntegration } from '../helpers/integration.js';
 
 const ATTEMPTS = 20;
 const SLOT = '2030-01-08T10:00:00.000Z';
 
-describe.skipIf(postgresTierSkipped)(`no double-booking under concurrent requests (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration('no double-booking under concurrent requests', (harness) => {
   let org: TestOrganization;
   let publicKey: string;
 
   beforeAll(async () => {
-    harness = await TestHarness.start();
     harness.clock = new Date('2030-01-07T08:00:00Z');
     org = await harness.organization();
     publicKey = (await harness.makeKey({ organization: org, type: 'PUBLIC', scopes: ['bookings:create'] })).secret;
   });
-  afterAll(() => harness.stop());
 
   /** Fires all attempts at once and sorts the answers into bookings and refusals. */
   async function race(eventTypeId: string) {

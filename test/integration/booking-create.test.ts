@@ -1,22 +1,20 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Tenant } from '../../src/auth/principal.js';
 import type { WorkingHours } from '../../src/db/schema/index.js';
 import { CREATE_BOOKING, attendee, seedEventType, seedHost, tenantOf } from '../helpers/booking-fixtures.js';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import type { TestOrganization } from '../helpers/harness.js';
+import { describeIntegration } from '../helpers/integration.js';
 
 const MONDAY_8AM = new Date('2030-01-07T08:00:00Z');
 const TUESDAY_10AM = '2030-01-08T10:00:00.000Z';
 const TUESDAY_9_TO_5: WorkingHours[] = [{ weekday: 'TUESDAY', start: '09:00', end: '17:00' }];
 
-describe.skipIf(postgresTierSkipped)(`createBooking (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration('createBooking', (harness) => {
   let org: TestOrganization;
   let tenant: Tenant;
   let key: { id: string; secret: string };
 
   beforeAll(async () => {
-    harness = await TestHarness.start();
     harness.clock = MONDAY_8AM;
     org = await harness.organization();
     tenant = tenantOf(org);
@@ -25,7 +23,6 @@ describe.skipIf(postgresTierSkipped)(`createBooking (${testTier()})`, () => {
   beforeEach(() => {
     harness.clock = MONDAY_8AM;
   });
-  afterAll(() => harness.stop());
 
   const book = (input: Record<string, unknown>, secret = key.secret) =>
     harness.request(CREATE_BOOKING, { key: secret, variables: { input: { startAt: TUESDAY_10AM, attendee: attendee(), ...input } } });

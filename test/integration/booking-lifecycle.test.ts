@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Tenant } from '../../src/auth/principal.js';
 import { BOOKING_FIELDS, CREATE_BOOKING, attendee, seedEventType, seedHost, tenantOf } from '../helpers/booking-fixtures.js';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import type { TestOrganization } from '../helpers/harness.js';
+import { describeIntegration } from '../helpers/integration.js';
 
 const HOUR = 3_600_000;
 type Status = 'PENDING' | 'CONFIRMED' | 'CANCELLED' | 'COMPLETED' | 'NO_SHOW';
@@ -28,21 +28,18 @@ const ALLOWED: Record<Status, Action[]> = {
 const STATUSES = Object.keys(ALLOWED) as Status[];
 const ACTIONS = Object.keys(MUTATIONS) as Action[];
 
-describe.skipIf(postgresTierSkipped)(`booking lifecycle (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration('booking lifecycle', (harness) => {
   let org: TestOrganization;
   let tenant: Tenant;
   let eventTypeId: string;
 
   beforeAll(async () => {
-    harness = await TestHarness.start();
     harness.clock = new Date('2030-01-07T08:00:00Z');
     org = await harness.organization();
     tenant = tenantOf(org);
     const host = await seedHost(harness, tenant, { capacity: 1000 });
     eventTypeId = (await seedEventType(harness, tenant, { hostIds: [host.id] })).id;
   });
-  afterAll(() => harness.stop());
 
   /** A grid-aligned time `hours` after the clock. */
   const later = (hours: number) => new Date(Math.ceil(harness.clock.getTime() / (15 * 60_000)) * 15 * 60_000 + hours * HOUR);

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { bookingEvents, bookings } from '../../src/db/schema/index.js';
 import { newId } from '../../src/lib/random.js';
 import { CREATE_BOOKING, attendee, seedEventType, seedHost, tenantOf } from '../helpers/booking-fixtures.js';
-import { TestHarness, type GraphQLResponse, type TestOrganization } from '../helpers/harness.js';
+import type { GraphQLResponse, TestOrganization } from '../helpers/harness.js';
+import { describeIntegration } from '../helpers/integration.js';
 import { QueryCounter } from '../helpers/query-counter.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
 
 const DAY = '2030-01-08T';
 const LIST = `query($filter: BookingFilter, $first: Int, $after: String) {
@@ -14,8 +14,7 @@ const LIST = `query($filter: BookingFilter, $first: Int, $after: String) {
   }
 }`;
 
-describe.skipIf(postgresTierSkipped)(`listing bookings (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration('listing bookings', (harness) => {
   let org: TestOrganization;
   let counter: QueryCounter;
   const made: Record<string, string> = {};
@@ -30,7 +29,6 @@ describe.skipIf(postgresTierSkipped)(`listing bookings (${testTier()})`, () => {
   const idsOf = (page: any) => page.edges.map((e: any) => e.node.id);
 
   beforeAll(async () => {
-    harness = await TestHarness.start();
     counter = QueryCounter.attach(harness.db);
     harness.clock = new Date('2030-01-07T08:00:00Z');
     org = await harness.organization();
@@ -52,7 +50,6 @@ describe.skipIf(postgresTierSkipped)(`listing bookings (${testTier()})`, () => {
     await harness.request('mutation($id: ID!) { confirmBooking(id: $id) { id } }', { key: org.adminKey, variables: { id: made.b } });
     await harness.request('mutation($id: ID!) { cancelBooking(id: $id) { id } }', { key: org.adminKey, variables: { id: made.c } });
   });
-  afterAll(() => harness.stop());
 
   it('lists in start time order', async () => {
     expect(idsOf(await list({}))).toEqual([made.a, made.b, made.c, made.d]);

@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { webhookEvents } from '../../src/db/schema/index.js';
 import { CREATE_BOOKING, attendee, seedEventType, seedHost, tenantOf } from '../helpers/booking-fixtures.js';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import type { TestOrganization } from '../helpers/harness.js';
+import { describeIntegration } from '../helpers/integration.js';
 
 const BOOKING_EVENTS = [
   'booking.created',
@@ -15,14 +15,12 @@ const BOOKING_EVENTS = [
   'booking.no_show',
 ];
 
-describe.skipIf(postgresTierSkipped)(`booking webhook events (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration('booking webhook events', (harness) => {
   let org: TestOrganization;
   let eventTypeId: string;
   let hostId: string;
 
   beforeAll(async () => {
-    harness = await TestHarness.start();
     harness.clock = new Date('2030-01-07T08:00:00Z');
     org = await harness.organization();
     const tenant = tenantOf(org);
@@ -34,7 +32,6 @@ describe.skipIf(postgresTierSkipped)(`booking webhook events (${testTier()})`, (
     );
     expect(subscribed.body.errors).toBeUndefined();
   });
-  afterAll(() => harness.stop());
 
   const eventsOf = async (bookingId: string) =>
     (await harness.db.select().from(webhookEvents).where(eq(webhookEvents.organizationId, org.organizationId)))

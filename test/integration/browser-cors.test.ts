@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, expect, it, vi } from 'vitest';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import { describeIntegration } from '../helpers/integration.js';
 
 const SHOP = 'https://shop.example.com';
 const STRANGER = 'https://stranger.example.net';
@@ -23,13 +23,11 @@ const CREATE_PUBLIC_LIVE_KEY = `mutation($origins: [String!]!) {
   }
 }`;
 
-describe.skipIf(postgresTierSkipped)(`CORS while only pk_live_ keys exist (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration('CORS while only pk_live_ keys exist', (harness) => {
   let org: TestOrganization;
   let live: string;
 
   beforeAll(async () => {
-    harness = await TestHarness.start();
     org = await harness.organization('LIVE');
     live = (await harness.makeKey({ organization: org, scopes: PUBLIC_SCOPES, type: 'PUBLIC', environment: 'LIVE', allowedOrigins: [SHOP] }))
       .secret;
@@ -37,7 +35,6 @@ describe.skipIf(postgresTierSkipped)(`CORS while only pk_live_ keys exist (${tes
     // makeKey writes to the database directly; the API refreshes on its own mutations only.
     await harness.app.origins.refresh();
   });
-  afterAll(() => harness.stop());
 
   it('answers a preflight from an origin some key allows by echoing it', async () => {
     const response = await preflight(harness, SHOP);
@@ -105,16 +102,12 @@ describe.skipIf(postgresTierSkipped)(`CORS while only pk_live_ keys exist (${tes
   });
 });
 
-describe.skipIf(postgresTierSkipped)(`CORS once a pk_test_ key exists (${testTier()})`, () => {
-  let harness: TestHarness;
-
+describeIntegration('CORS once a pk_test_ key exists', (harness) => {
   beforeAll(async () => {
-    harness = await TestHarness.start();
     const org = await harness.organization();
     await harness.makeKey({ organization: org, scopes: PUBLIC_SCOPES, type: 'PUBLIC', environment: 'TEST' });
     await harness.app.origins.refresh();
   });
-  afterAll(() => harness.stop());
 
   it('echoes any origin, since a pk_test_ key accepts any origin and the key decides on the actual request', async () => {
     const response = await preflight(harness, 'http://localhost:5173');
@@ -122,15 +115,12 @@ describe.skipIf(postgresTierSkipped)(`CORS once a pk_test_ key exists (${testTie
   });
 });
 
-describe.skipIf(postgresTierSkipped)(`CSRF prevention and GraphiQL (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration('CSRF prevention and GraphiQL', (harness) => {
   let org: TestOrganization;
 
   beforeAll(async () => {
-    harness = await TestHarness.start();
     org = await harness.organization();
   });
-  afterAll(() => harness.stop());
 
   const get = (path: string, headers: Record<string, string> = {}) =>
     harness.app.yoga.fetch(`http://tessera.test${path}`, { headers });

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import { describeIntegration } from '../helpers/integration.js';
 
 /** The harness calls the API at http://tessera.test, so that is the API's own origin. */
 const API_ORIGIN = 'http://tessera.test';
@@ -8,15 +8,13 @@ const SHOP = 'https://shop.example.com';
 const VIEWER = '{ viewer { scopes } }';
 const PUBLIC_SCOPES = ['event-types:read', 'availability:read', 'bookings:create', 'bookings:read-own'];
 
-describe.skipIf(postgresTierSkipped)(`where each kind of key may be used from (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration('where each kind of key may be used from', (harness) => {
   let org: TestOrganization;
   let live: string;
   let wildcardLive: string;
   let test: string;
 
   beforeAll(async () => {
-    harness = await TestHarness.start();
     org = await harness.organization('LIVE');
     const make = (environment: 'LIVE' | 'TEST', allowedOrigins: string[]) =>
       harness.makeKey({ organization: org, scopes: PUBLIC_SCOPES, type: 'PUBLIC', environment, allowedOrigins });
@@ -24,7 +22,6 @@ describe.skipIf(postgresTierSkipped)(`where each kind of key may be used from ($
     wildcardLive = (await make('LIVE', ['https://*.example.org'])).secret;
     test = (await make('TEST', [])).secret;
   });
-  afterAll(() => harness.stop());
 
   const withOrigin = (origin: string) => ({ headers: { origin } });
 

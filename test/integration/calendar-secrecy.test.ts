@@ -4,10 +4,10 @@ import { GraphQLString, getNamedType, isInterfaceType, isObjectType, type GraphQ
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSchema } from '../../src/schema.js';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
+import type { TestHarness, TestOrganization } from '../helpers/harness.js';
+import { describeIntegration } from '../helpers/integration.js';
 import { LocalServer } from '../helpers/local-server.js';
 import { createTeamMember } from '../helpers/scheduling.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
 
 /** Words in a field name that suggest it could carry a credential or a location that is one. */
 const SUSPICIOUS = ['url', 'uri', 'href', 'link', 'feed', 'secret', 'token', 'password', 'credential', 'sealed', 'cipher'];
@@ -66,31 +66,29 @@ describe('the schema has no field that could expose a calendar URL or other cred
   });
 });
 
-describe.skipIf(postgresTierSkipped)(`a connected calendar's URL stays secret (${testTier()})`, () => {
-  let harness: TestHarness;
+const logLines: string[] = [];
+const sink = new Writable({
+  write(chunk, _encoding, done) {
+    logLines.push(String(chunk));
+    done();
+  },
+});
+
+describeIntegration("a connected calendar's URL stays secret", {
+  env: { CALENDAR_REFRESH_INTERVAL_MS: '0', WEBHOOK_POLL_INTERVAL_MS: '0' },
+  deps: { logger: pino({ level: 'trace' }, sink) },
+}, (harness) => {
   let feeds: LocalServer;
   let org: TestOrganization;
-  const logLines: string[] = [];
   const token = randomBytes(18).toString('base64url');
   const path = `/private/${token}/basic.ics?auth=${token}`;
 
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        logLines.push(String(chunk));
-        done();
-      },
-    });
-    harness = await TestHarness.start(
-      { CALENDAR_REFRESH_INTERVAL_MS: '0', WEBHOOK_POLL_INTERVAL_MS: '0' },
-      { logger: pino({ level: 'trace' }, sink) },
-    );
     feeds = await LocalServer.start();
     org = await harness.organization('TEST');
   });
   afterAll(async () => {
     await feeds.close();
-    await harness.stop();
   });
 
   it('appears in no response, no stored column and no log line', async () => {

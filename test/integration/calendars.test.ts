@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import type { TestOrganization } from '../helpers/harness.js';
+import { describeIntegration } from '../helpers/integration.js';
 import { LocalServer } from '../helpers/local-server.js';
 import { createEventType, createTeamMember, errorCode } from '../helpers/scheduling.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
 
 const ics = (...events: string[][]) =>
   ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//EN', ...events.flatMap((e) => ['BEGIN:VEVENT', ...e, 'END:VEVENT']), 'END:VCALENDAR'].join('\r\n');
@@ -19,15 +19,13 @@ const FREE_BUSY = `query ($ids: [ID!]!, $from: DateTime!, $to: DateTime!) {
 }`;
 const CALENDARS = '{ calendars { id provider host status lastSyncedAt lastError teamMember { id } } }';
 
-describe.skipIf(postgresTierSkipped)(`calendar feeds (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration('calendar feeds', { env: { CALENDAR_REFRESH_INTERVAL_MS: '0', CALENDAR_FETCH_TIMEOUT_MS: '300', WEBHOOK_POLL_INTERVAL_MS: '0' } }, (harness) => {
   let feeds: LocalServer;
   let org: TestOrganization;
   /** What each feed path serves; a missing path answers 404. */
   const served = new Map<string, string>();
 
   beforeAll(async () => {
-    harness = await TestHarness.start({ CALENDAR_REFRESH_INTERVAL_MS: '0', CALENDAR_FETCH_TIMEOUT_MS: '300', WEBHOOK_POLL_INTERVAL_MS: '0' });
     harness.clock = new Date('2030-01-01T00:00:00Z');
     feeds = await LocalServer.start();
     feeds.reply = (request) => {
@@ -38,7 +36,6 @@ describe.skipIf(postgresTierSkipped)(`calendar feeds (${testTier()})`, () => {
   });
   afterAll(async () => {
     await feeds.close();
-    await harness.stop();
   });
   afterEach(() => served.clear());
 

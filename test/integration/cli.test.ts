@@ -10,8 +10,9 @@ import { findKeyById, listOrganizationKeys } from '../../src/modules/api-keys/ap
 import { bootstrapOrganization } from '../../src/modules/organizations/bootstrap.js';
 import { addMember, updateMember } from '../../src/modules/organizations/organizations.service.js';
 import { dumpAllRows, secretFragments } from '../helpers/dump.js';
+import { describeOnTier } from '../helpers/integration.js';
 import { baseEnv, ROOT, runCli, type Finished } from '../helpers/processes.js';
-import { createDatabaseUrl, postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import { createDatabaseUrl } from '../helpers/test-database.js';
 
 const SLOW = 180_000;
 
@@ -42,7 +43,7 @@ function expectOneLineError(result: Finished, ...mentions: string[]) {
   for (const mention of mentions) expect(lines[0]).toContain(mention);
 }
 
-describe.skipIf(postgresTierSkipped)(`CLI (${testTier()})`, () => {
+describeOnTier('CLI', () => {
   let url: string;
   let drop: () => Promise<void>;
   let bootstrapped: { organizationId: string; memberId: string; apiKey: { id: string; secret: string } };

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/client.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
-import { createTestDatabase, postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import { describeOnTier } from '../helpers/integration.js';
+import { createTestDatabase } from '../helpers/test-database.js';
 
 /** Tables that belong to no single tenant, each with its reason. */
 const NOT_TENANT_OWNED: Record<string, string> = {
@@ -14,7 +15,7 @@ const WITHOUT_ENVIRONMENT: Record<string, string> = {
   members: 'people of the organization, whose keys may be live or test',
 };
 
-describe.skipIf(postgresTierSkipped)(`database (${testTier()})`, () => {
+describeOnTier('database', () => {
   let database: DatabaseHandle;
   beforeAll(async () => {
     database = await createTestDatabase();

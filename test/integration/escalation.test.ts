@@ -1,22 +1,19 @@
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { apiKeys } from '../../src/db/schema/index.js';
 import { createdKey, createKey, expectBadUserInput, expectFieldError, expectOk, revokeKey, rollKey, updateKey } from '../helpers/api-keys.js';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import type { TestOrganization } from '../helpers/harness.js';
+import { describeIntegration } from '../helpers/integration.js';
 
 /** No key may hand out, or take over, more than it holds itself. */
-describe.skipIf(postgresTierSkipped)(`no escalation through keys (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration('no escalation through keys', (harness) => {
   let org: TestOrganization;
   let liveOrg: TestOrganization;
 
   beforeAll(async () => {
-    harness = await TestHarness.start();
     org = await harness.organization('TEST');
     liveOrg = await harness.organization('LIVE');
   });
-  afterAll(() => harness.stop());
 
   async function keysNamed(name: string) {
     return harness.db.select().from(apiKeys).where(and(eq(apiKeys.name, name)));

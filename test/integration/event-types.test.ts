@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { bookings, eventTypeHosts, eventTypes } from '../../src/db/schema/index.js';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
+import type { TestOrganization } from '../helpers/harness.js';
+import { describeIntegration } from '../helpers/integration.js';
 import { QueryCounter } from '../helpers/query-counter.js';
 import { createEventType, createTeamMember, errorCode } from '../helpers/scheduling.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
 
 const FIELDS = `id title slug description durationMinutes bufferBeforeMinutes bufferAfterMinutes minimumNoticeMinutes
   bookingWindowDays pendingHoldMinutes hosts { id } customFields { key label type required options } active deletedAt`;
@@ -15,14 +15,11 @@ const BY_SLUG = `query ($slug: String!) { eventTypeBySlug(slug: $slug) { ${FIELD
 const LIST = `query ($first: Int, $after: String) { eventTypes(first: $first, after: $after) {
   nodes { id slug hosts { id name } } pageInfo { hasNextPage endCursor } } }`;
 
-describe.skipIf(postgresTierSkipped)(`event types (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration('event types', (harness) => {
   let org: TestOrganization;
   beforeAll(async () => {
-    harness = await TestHarness.start();
     org = await harness.organization();
   });
-  afterAll(() => harness.stop());
 
   it('creates an event type from title, slug and duration alone, bookable by nobody', async () => {
     const response = await harness.request(CREATE, {

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import { beforeAll, expect, it } from 'vitest';
+import type { TestOrganization } from '../helpers/harness.js';
+import { describeIntegration } from '../helpers/integration.js';
 
 /** One mutation with `count` aliased calls of setApiKeyRateLimit on the same key. */
 function aliasedLimitChanges(id: string, count: number): string {
@@ -16,15 +16,12 @@ const booking = {
   input: { eventTypeId: 'evt_missing', startAt: '2030-01-07T10:00:00Z', attendee: { name: 'Ada', email: 'ada@example.com' } },
 };
 
-describe.skipIf(postgresTierSkipped)(`per-field limits (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration('per-field limits', { env: { FIELD_RATE_LIMITS: 'on', QUERY_MAX_ALIASES: '40', QUERY_MAX_COST: '100000', TRUST_PROXY: 'true' } }, (harness) => {
   let org: TestOrganization;
 
   beforeAll(async () => {
-    harness = await TestHarness.start({ FIELD_RATE_LIMITS: 'on', QUERY_MAX_ALIASES: '40', QUERY_MAX_COST: '100000', TRUST_PROXY: 'true' });
     org = await harness.organization();
   });
-  afterAll(() => harness.stop());
 
   it('counts every aliased call of a key-management mutation and names the field and the retry time', async () => {
     const manager = await harness.makeKey({ organization: org, scopes: ['keys:manage', 'keys:read'] });

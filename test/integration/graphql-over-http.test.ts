@@ -6,25 +6,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attendee, seedEventType, seedHost, tenantOf } from '../helpers/booking-fixtures.js';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import { describeIntegration } from '../helpers/integration.js';
 
 const TWO_BOOKINGS = `mutation Two($taken: CreateBookingInput!, $free: CreateBookingInput!) {
   a: createBooking(input: $taken) { id }
   b: createBooking(input: $free) { id status }
 }`;
 
-describe.skipIf(postgresTierSkipped)(`status codes with partial data (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration(`status codes with partial data`, (harness) => {
   let org: TestOrganization;
   let eventTypeId: string;
   beforeAll(async () => {
-    harness = await TestHarness.start();
     harness.clock = new Date('2030-01-07T08:00:00Z');
     org = await harness.organization();
     const host = await seedHost(harness, tenantOf(org));
     eventTypeId = (await seedEventType(harness, tenantOf(org), { hostIds: [host.id] })).id;
   });
-  afterAll(() => harness.stop());
 
   const input = (startAt: string) => ({ eventTypeId, startAt, attendee: attendee() });
 

@@ -1,23 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { KEY_CHANGES_CHANNEL } from '../../src/auth/key-changes.js';
 import { updateMember } from '../../src/modules/organizations/organizations.service.js';
 import { eventually } from '../helpers/eventually.js';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import type { TestOrganization } from '../helpers/harness.js';
+import { describeIntegration } from '../helpers/integration.js';
+import { testTier } from '../helpers/test-database.js';
 
 const VIEWER = '{ viewer { scopes } }';
 
-describe.skipIf(postgresTierSkipped)(`cached key verification (${testTier()})`, () => {
-  let harness: TestHarness;
+// A day-long safety net, so only the rules under test can end a cached entry.
+describeIntegration('cached key verification', { env: { KEY_CACHE_TTL_MS: '86400000' } }, (harness) => {
   let org: TestOrganization;
   const lookups = () => harness.app.keyCache.lookups;
 
   beforeAll(async () => {
-    // A day-long safety net, so only the rules under test can end a cached entry.
-    harness = await TestHarness.start({ KEY_CACHE_TTL_MS: '86400000' });
     org = await harness.organization();
   });
-  afterAll(() => harness.stop());
 
   const makeKey = (scopes = ['keys:read', 'keys:manage']) => harness.makeKey({ organization: org, scopes });
   const status = async (secret: string) => (await harness.request(VIEWER, { key: secret })).status;

@@ -1,22 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import { beforeAll, expect, it } from 'vitest';
+import type { TestOrganization } from '../helpers/harness.js';
+import { describeIntegration } from '../helpers/integration.js';
 
 const VIEWER = '{ viewer { scopes } }';
 const SET_LIMIT = `mutation ($id: ID!, $limit: ApiKeyRateLimitInput) {
   setApiKeyRateLimit(id: $id, limit: $limit) { id rateLimit { requests windowSeconds isDefault } }
 }`;
 
-describe.skipIf(postgresTierSkipped)(`per-key request limits (${testTier()})`, () => {
-  let harness: TestHarness;
+// '' selects the production defaults (the harness relaxes them for other suites).
+describeIntegration('per-key request limits', { env: { RATE_LIMIT_LIVE_PER_MINUTE: '', RATE_LIMIT_TEST_PER_MINUTE: '', FIELD_RATE_LIMITS: 'on' } }, (harness) => {
   let org: TestOrganization;
 
   beforeAll(async () => {
-    // '' selects the production defaults (the harness relaxes them for other suites).
-    harness = await TestHarness.start({ RATE_LIMIT_LIVE_PER_MINUTE: '', RATE_LIMIT_TEST_PER_MINUTE: '', FIELD_RATE_LIMITS: 'on' });
     org = await harness.organization('LIVE');
   });
-  afterAll(() => harness.stop());
 
   const keyWith = (environment: 'LIVE' | 'TEST') => harness.makeKey({ organization: org, scopes: ['keys:read'], environment });
 

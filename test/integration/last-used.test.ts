@@ -1,22 +1,19 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { apiKeys } from '../../src/db/schema/index.js';
 import { expectOk } from '../helpers/api-keys.js';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import { describeIntegration, describeOnTier } from '../helpers/integration.js';
 
 const MINUTE = 60_000;
 
-describe.skipIf(postgresTierSkipped)(`last used (${testTier()})`, () => {
-  let harness: TestHarness;
+// The default interval: at most one write per key per minute.
+describeIntegration('last used', { env: { TRUST_PROXY: 'true' } }, (harness) => {
   let org: TestOrganization;
 
   beforeAll(async () => {
-    // The default interval: at most one write per key per minute.
-    harness = await TestHarness.start({ TRUST_PROXY: 'true' });
     org = await harness.organization();
   });
-  afterAll(() => harness.stop());
 
   const use = (key: string, ip = '198.51.100.1') =>
     harness.request('{ viewer { scopes } }', { key, headers: { 'x-forwarded-for': ip } });
@@ -76,7 +73,7 @@ describe.skipIf(postgresTierSkipped)(`last used (${testTier()})`, () => {
   });
 });
 
-describe.skipIf(postgresTierSkipped)(`last used on shutdown (${testTier()})`, () => {
+describeOnTier('last used on shutdown', () => {
   it('writes what is still pending when the app stops', async () => {
     const harness = await TestHarness.start();
     try {

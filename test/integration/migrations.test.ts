@@ -1,9 +1,10 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
-import { createDatabaseUrl, postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import { describeOnTier } from '../helpers/integration.js';
+import { createDatabaseUrl, testTier } from '../helpers/test-database.js';
 
-describe.skipIf(postgresTierSkipped)(`migrations (${testTier()})`, () => {
+describeOnTier('migrations', () => {
   const cleanup: Array<() => Promise<void>> = [];
   afterAll(async () => {
     for (const step of cleanup.reverse()) await step();

@@ -1,33 +1,30 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { eventually } from '../helpers/eventually.js';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import type { TestOrganization } from '../helpers/harness.js';
+import { describeIntegration } from '../helpers/integration.js';
 
 const VIEWER = '{ viewer { scopes } }';
 
-describe.skipIf(postgresTierSkipped)(`requests in flight per organization (${testTier()})`, () => {
-  let harness: TestHarness;
+/** DNS for webhook URLs, held while `gate` is closed: keeps a createWebhook request in flight. */
+let gate: Promise<void> = Promise.resolve();
+let resolving = 0;
+const resolveHost = async () => {
+  resolving++;
+  await gate;
+  return [{ address: '93.184.216.34', family: 4 }];
+};
+
+describeIntegration('requests in flight per organization', { env: { ORG_CONCURRENCY_LIMIT: '1' }, deps: { resolveHost } }, (harness) => {
   let org: TestOrganization;
   let other: TestOrganization;
   const held = (organizationId: string) => harness.app.guard.concurrency.heldLocally(organizationId);
 
-  /** DNS for webhook URLs, held while `gate` is closed: keeps a createWebhook request in flight. */
-  let gate: Promise<void> = Promise.resolve();
-  let resolving = 0;
-  const resolveHost = async () => {
-    resolving++;
-    await gate;
-    return [{ address: '93.184.216.34', family: 4 }];
-  };
-
   beforeAll(async () => {
-    harness = await TestHarness.start({ ORG_CONCURRENCY_LIMIT: '1' }, { resolveHost });
     org = await harness.organization();
     other = await harness.organization();
     // Verified once, so admission needs no database while a table is locked below.
     for (const key of [org.adminKey, other.adminKey]) expect((await harness.request(VIEWER, { key })).status).toBe(200);
   });
-  afterAll(() => harness.stop());
 
   it('refuses the next request with 429 CONCURRENCY_LIMITED, and frees the slot when the client goes away', async () => {
     let open!: () => void;

@@ -4,12 +4,11 @@
  * with a real webhook receiver checking the signatures with the README recipe.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eventually } from '../helpers/eventually.js';
-import { TestHarness } from '../helpers/harness.js';
+import { describeIntegration } from '../helpers/integration.js';
 import { LocalServer } from '../helpers/local-server.js';
 import { loadSignatureRecipe } from '../helpers/signature-recipe.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
 
 function walkthroughOperations(): string[] {
   const readme = readFileSync(new URL('../../docs/booking-domain.md', import.meta.url), 'utf8');
@@ -18,18 +17,15 @@ function walkthroughOperations(): string[] {
   return [...section[1]!.matchAll(/```graphql\n([\s\S]*?)```/g)].map((match) => match[1]!);
 }
 
-describe.skipIf(postgresTierSkipped)(`README end-to-end walkthrough (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration('README end-to-end walkthrough', (harness) => {
   let receiver: LocalServer;
 
   beforeAll(async () => {
-    harness = await TestHarness.start();
     // A Monday morning in London, so the host's Tuesday is wholly ahead.
     harness.clock = new Date('2030-01-07T08:00:00Z');
     receiver = await LocalServer.start();
   });
   afterAll(async () => {
-    await harness.stop();
     await receiver.close();
   });
 

@@ -8,7 +8,7 @@ import { RefusalLog } from '../../src/modules/audit/refusal-log.js';
 import { OperationAudit } from '../../src/pipeline/operation-audit.js';
 import { requestPipeline } from '../../src/pipeline/request-pipeline.js';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import { describeIntegration } from '../helpers/integration.js';
 
 /** Server-sent events as Yoga writes them: `event: next` + `data: {...}` blocks, then `event: complete`. */
 function sseEvents(text: string): Array<{ event: string; data?: unknown }> {
@@ -23,14 +23,11 @@ function sseEvents(text: string): Array<{ event: string; data?: unknown }> {
     });
 }
 
-describe.skipIf(postgresTierSkipped)(`the request pipeline, whatever carries the operation (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration(`the request pipeline, whatever carries the operation`, { env: { RATE_LIMIT_TEST_PER_MINUTE: '1000' } }, (harness) => {
   let org: TestOrganization;
   beforeAll(async () => {
-    harness = await TestHarness.start({ RATE_LIMIT_TEST_PER_MINUTE: '1000' });
     org = await harness.organization();
   });
-  afterAll(() => harness.stop());
 
   const held = () => harness.app.guard.concurrency.heldLocally(org.organizationId);
   const auditOf = async (operationName: string) => {

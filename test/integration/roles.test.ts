@@ -1,22 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { ALL_SCOPES } from '../../src/auth/access/scopes.js';
 import { updateMember } from '../../src/modules/organizations/organizations.service.js';
 import { expectFieldError, expectOk, expectRequestError, viewer } from '../helpers/api-keys.js';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import type { TestOrganization } from '../helpers/harness.js';
+import { describeIntegration } from '../helpers/integration.js';
 
 const WITHHELD_FROM_MEMBERS = ['audit:read', 'keys:manage', 'keys:read', 'webhooks:manage'];
 
 /** A key's effective scopes are its own intersected with its owner's role, read fresh on every request. */
-describe.skipIf(postgresTierSkipped)(`member roles (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration('member roles', (harness) => {
   let org: TestOrganization;
 
   beforeAll(async () => {
-    harness = await TestHarness.start();
     org = await harness.organization();
   });
-  afterAll(() => harness.stop());
 
   it('gives a MEMBER-owned * key everything but keys, webhooks:manage and audit', async () => {
     const key = await harness.makeKey({ organization: org, role: 'MEMBER', scopes: ['*'] });

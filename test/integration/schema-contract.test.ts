@@ -12,12 +12,12 @@ import {
   type GraphQLInputType,
   type GraphQLObjectType,
 } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSchema } from '../../src/schema.js';
 import { ALL_SCOPES, type Scope } from '../../src/auth/access/scopes.js';
 import { printSchemaFile } from '../../scripts/print-schema.js';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import type { TestOrganization } from '../helpers/harness.js';
+import { describeIntegration } from '../helpers/integration.js';
 
 const schema = buildSchema();
 
@@ -104,16 +104,13 @@ describe('schema contract', () => {
   });
 });
 
-describe.skipIf(postgresTierSkipped)(`the directive is what is enforced (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration('the directive is what is enforced', (harness) => {
   let org: TestOrganization;
   const keysByScopes = new Map<string, string>();
 
   beforeAll(async () => {
-    harness = await TestHarness.start();
     org = await harness.organization('LIVE');
   });
-  afterAll(() => harness.stop());
 
   async function keyWith(scopes: string[]): Promise<string> {
     const id = [...scopes].sort().join(' ');

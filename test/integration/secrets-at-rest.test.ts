@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { hashApiKey, keyPreview } from '../../src/auth/key-format.js';
 import { loadConfig } from '../../src/config/config.js';
@@ -9,11 +9,12 @@ import { createLogger } from '../../src/lib/logger.js';
 import { bootstrapOrganization } from '../../src/modules/organizations/bootstrap.js';
 import { createdKey, expectOk, rollKey } from '../helpers/api-keys.js';
 import { dumpAllRows, secretFragments } from '../helpers/dump.js';
-import { createTestDatabase, postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import { describeOnTier } from '../helpers/integration.js';
+import { createTestDatabase, testTier } from '../helpers/test-database.js';
 
 const pgDumpAvailable = spawnSync('pg_dump', ['--version']).status === 0;
 
-describe.skipIf(postgresTierSkipped)(`secrets at rest (${testTier()})`, () => {
+describeOnTier('secrets at rest', () => {
   let database: DatabaseHandle;
   let app: App;
   let logs = '';

@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { createServer } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
+import { describeOnTier } from '../helpers/integration.js';
 import { baseEnv, ROOT, startServer } from '../helpers/processes.js';
-import { createDatabaseUrl, postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import { createDatabaseUrl } from '../helpers/test-database.js';
 
 const SLOW = 180_000;
 const KEY = /(sk|pk)_(live|test)_[0-9A-Za-z]{38}/g;
@@ -18,7 +19,7 @@ async function post(port: number, query: string, key: string) {
   return { status: response.status, body: (await response.json()) as any };
 }
 
-describe.skipIf(postgresTierSkipped)(`server lifecycle (${testTier()})`, () => {
+describeOnTier('server lifecycle', () => {
   let url: string;
   let drop: () => Promise<void>;
   let demoKey: string;

@@ -1,15 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { buildSchema } from '../../src/schema.js';
-import { TestHarness } from '../helpers/harness.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import { describeIntegration } from '../helpers/integration.js';
 
-describe.skipIf(postgresTierSkipped)(`GraphQL's specified directives (${testTier()})`, () => {
-  let harness: TestHarness;
-  beforeAll(async () => {
-    harness = await TestHarness.start();
-  });
-  afterAll(() => harness.stop());
-
+describeIntegration("GraphQL's specified directives", (harness) => {
   it('keeps @include, @skip, @deprecated, @specifiedBy and @oneOf next to ours', () => {
     const names = buildSchema().getDirectives().map((directive) => directive.name);
     expect(names).toEqual(expect.arrayContaining(['include', 'skip', 'deprecated', 'specifiedBy', 'oneOf', 'requiresScopes', 'authenticated', 'rateLimit']));

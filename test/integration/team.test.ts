@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
+import { beforeAll, expect, it } from 'vitest';
+import type { TestOrganization } from '../helpers/harness.js';
+import { describeIntegration } from '../helpers/integration.js';
 import { createEventType, createTeamMember, errorCode, NINE_TO_FIVE_WEEKDAYS } from '../helpers/scheduling.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
 
 const MEMBER_FIELDS = 'id name email timeZone capacity active workingHours { weekday start end }';
 const CREATE = `mutation ($input: CreateTeamMemberInput!) { createTeamMember(input: $input) { ${MEMBER_FIELDS} } }`;
@@ -9,14 +9,11 @@ const UPDATE = `mutation ($id: ID!, $input: UpdateTeamMemberInput!) { updateTeam
 const GET = `query ($id: ID!) { teamMember(id: $id) { ${MEMBER_FIELDS} } }`;
 const LIST = 'query ($first: Int, $after: String) { teamMembers(first: $first, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } }';
 
-describe.skipIf(postgresTierSkipped)(`team members (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration('team members', (harness) => {
   let org: TestOrganization;
   beforeAll(async () => {
-    harness = await TestHarness.start();
     org = await harness.organization();
   });
-  afterAll(() => harness.stop());
 
   const valid = { name: 'Ada Lovelace', email: 'Ada@Example.com', timeZone: 'europe/berlin', workingHours: NINE_TO_FIVE_WEEKDAYS };
 

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import type { ApiKeyEnvironment } from '../../src/auth/key-format.js';
 import { tenantOf, type Principal } from '../../src/auth/principal.js';
 import { bookings } from '../../src/db/schema/index.js';
@@ -7,7 +7,7 @@ import { findApiKey, listApiKeys } from '../../src/modules/api-keys/api-keys.ser
 import { findEventType } from '../../src/modules/event-types/event-types.service.js';
 import { createdKey, expectFieldError, expectOk } from '../helpers/api-keys.js';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import { describeIntegration } from '../helpers/integration.js';
 
 type Owner = { organizationId: string; environment: ApiKeyEnvironment | null; kind: string };
 type Key = { id: string; secret: string; organizationId: string; environment: ApiKeyEnvironment; scopes: Set<string> };
@@ -40,17 +40,14 @@ async function insertBooking(harness: TestHarness, owner: { organizationId: stri
   return id;
 }
 
-describe.skipIf(postgresTierSkipped)(`tenancy and live/test separation (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration('tenancy and live/test separation', (harness) => {
   let a: TestOrganization;
   let b: TestOrganization;
 
   beforeAll(async () => {
-    harness = await TestHarness.start();
     a = await harness.organization('LIVE');
     b = await harness.organization('LIVE');
   });
-  afterAll(() => harness.stop());
 
   it("answers NOT_FOUND, never FORBIDDEN, for another organization's event type and booking", async () => {
     const theirs = await createEventType(harness, b.adminKey, 'theirs');
@@ -129,24 +126,18 @@ function mulberry32(seed: number) {
   };
 }
 
-describe.skipIf(postgresTierSkipped)(`no read crosses organizations, property-style (${testTier()})`, () => {
+describeIntegration('no read crosses organizations, property-style', (harness) => {
   const seed = Number(process.env.TENANCY_SEED ?? Math.floor(Math.random() * 2 ** 31));
   const random = mulberry32(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const subset = <T>(items: readonly T[]): T[] => items.filter(() => random() < 0.5);
 
   const READ_SCOPES = ['event-types:read', 'event-types:write', 'bookings:read', 'bookings:read-own', 'keys:read', 'keys:manage', 'audit:read'];
-  let harness: TestHarness;
   const owners = new Map<string, Owner>();
   const keys: Key[] = [];
   const eventTypeIds: string[] = [];
   const bookingIds: string[] = [];
   const bookingCreator = new Map<string, string>();
-
-  beforeAll(async () => {
-    harness = await TestHarness.start();
-  });
-  afterAll(() => harness.stop());
 
   async function populate(round: number) {
     for (const admin of keys.filter((key) => key.scopes.has('*'))) {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -8,9 +8,10 @@ import { systemResolver } from '../../src/lib/outbound-url.js';
 import { SecretBox } from '../../src/lib/secret-box.js';
 import { enqueueWebhookEvent } from '../../src/modules/webhooks/outbox.js';
 import { WebhookWorker } from '../../src/modules/webhooks/webhook-worker.js';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
+import type { TestOrganization } from '../helpers/harness.js';
+import { describeIntegration } from '../helpers/integration.js';
 import { LocalServer } from '../helpers/local-server.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import { testTier } from '../helpers/test-database.js';
 
 const ENCRYPTION_KEY = randomBytes(32);
 
@@ -19,14 +20,12 @@ const ENCRYPTION_KEY = randomBytes(32);
  * has its own connection pool, as separate instances would; PGlite has a
  * single connection, so there the workers take turns.
  */
-describe.skipIf(postgresTierSkipped)(`webhook workers sharing a database (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration('webhook workers sharing a database', { env: { WEBHOOK_POLL_INTERVAL_MS: '0', ENCRYPTION_KEY: ENCRYPTION_KEY.toString('base64') } }, (harness) => {
   let receiver: LocalServer;
   let org: TestOrganization;
   let secondInstance: DatabaseHandle | undefined;
 
   beforeAll(async () => {
-    harness = await TestHarness.start({ WEBHOOK_POLL_INTERVAL_MS: '0', ENCRYPTION_KEY: ENCRYPTION_KEY.toString('base64') });
     receiver = await LocalServer.start();
     org = await harness.organization('TEST');
     if (testTier() === 'postgres') {
@@ -44,7 +43,6 @@ describe.skipIf(postgresTierSkipped)(`webhook workers sharing a database (${test
   afterAll(async () => {
     await secondInstance?.close();
     await receiver.close();
-    await harness.stop();
   });
 
   const workerOver = (database: DatabaseHandle) =>

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { systemResolver, type HostResolver } from '../../src/lib/outbound-url.js';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
+import type { TestOrganization } from '../helpers/harness.js';
+import { describeIntegration } from '../helpers/integration.js';
 import { LocalServer } from '../helpers/local-server.js';
 import { errorCode } from '../helpers/scheduling.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
 
 const PUBLIC_ADDRESS = '93.184.215.14';
 
@@ -25,14 +25,12 @@ const CREATE = `mutation ($url: String!, $events: [String!]!) {
   createWebhook(input: { url: $url, events: $events }) { webhook { id url } }
 }`;
 
-describe.skipIf(postgresTierSkipped)(`webhook URLs cannot reach inside the network (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration('webhook URLs cannot reach inside the network', { env: { WEBHOOK_POLL_INTERVAL_MS: '0', WEBHOOK_TIMEOUT_MS: '1000' }, deps: { resolveHost } }, (harness) => {
   let receiver: LocalServer;
   let live: TestOrganization;
   let test: TestOrganization;
 
   beforeAll(async () => {
-    harness = await TestHarness.start({ WEBHOOK_POLL_INTERVAL_MS: '0', WEBHOOK_TIMEOUT_MS: '1000' }, { resolveHost });
     receiver = await LocalServer.start();
     live = await harness.organization('LIVE');
     test = await harness.organization('TEST');
@@ -42,7 +40,6 @@ describe.skipIf(postgresTierSkipped)(`webhook URLs cannot reach inside the netwo
   });
   afterAll(async () => {
     await receiver.close();
-    await harness.stop();
   });
 
   it.each([

@@ -1,9 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { enqueueWebhookEvent } from '../../src/modules/webhooks/outbox.js';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
+import type { TestOrganization } from '../helpers/harness.js';
 import { CREATE_BOOKING, attendee, seedEventType, seedHost, tenantOf } from '../helpers/booking-fixtures.js';
+import { describeIntegration } from '../helpers/integration.js';
 import { LocalServer } from '../helpers/local-server.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
 import { loadSignatureRecipe, type VerifySignature } from '../helpers/signature-recipe.js';
 
 const CREATE_WEBHOOK = `mutation ($input: CreateWebhookInput!) {
@@ -19,21 +19,18 @@ const DELIVERIES = `query ($id: ID!) {
   }
 }`;
 
-describe.skipIf(postgresTierSkipped)(`webhook delivery (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration('webhook delivery', { env: { WEBHOOK_POLL_INTERVAL_MS: '0', WEBHOOK_TIMEOUT_MS: '300' } }, (harness) => {
   let receiver: LocalServer;
   let org: TestOrganization;
   let verify: VerifySignature;
 
   beforeAll(async () => {
-    harness = await TestHarness.start({ WEBHOOK_POLL_INTERVAL_MS: '0', WEBHOOK_TIMEOUT_MS: '300' });
     receiver = await LocalServer.start();
     org = await harness.organization('TEST');
     verify = await loadSignatureRecipe();
   });
   afterAll(async () => {
     await receiver.close();
-    await harness.stop();
   });
   afterEach(() => {
     receiver.received.length = 0;

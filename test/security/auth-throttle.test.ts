@@ -6,19 +6,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey } from '../../src/auth/key-format.js';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import { describeIntegration } from '../helpers/integration.js';
 
 const OFFICE = { 'x-forwarded-for': '203.0.113.77' };
 const VIEWER = '{ viewer { scopes } }';
 
-describe.skipIf(postgresTierSkipped)(`throttle the guesser, not the office (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration(`throttle the guesser, not the office`, { env: { TRUST_PROXY: 'true', AUTH_FAILURES_PER_MINUTE: '3' } }, (harness) => {
   let org: TestOrganization;
   beforeAll(async () => {
-    harness = await TestHarness.start({ TRUST_PROXY: 'true', AUTH_FAILURES_PER_MINUTE: '3' });
     org = await harness.organization();
   });
-  afterAll(() => harness.stop());
 
   it('lets colleagues with valid keys through while a misconfigured client behind the same address is throttled', async () => {
     const colleague = await harness.makeKey({ organization: org, scopes: ['event-types:read'] });

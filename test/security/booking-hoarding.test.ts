@@ -11,7 +11,7 @@ import { createLogger } from '../../src/lib/logger.js';
 import { BookingExpiry } from '../../src/modules/bookings/booking-expiry.js';
 import { CREATE_BOOKING, seedHost, tenantOf } from '../helpers/booking-fixtures.js';
 import { TestHarness, type GraphQLResponse, type TestOrganization } from '../helpers/harness.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import { describeIntegration } from '../helpers/integration.js';
 
 const MONDAY_8AM = new Date('2030-01-07T08:00:00Z');
 const TUESDAY_10AM = '2030-01-08T10:00:00.000Z';
@@ -28,11 +28,7 @@ const CREATE_EVENT_TYPE = `mutation($input: CreateEventTypeInput!) {
   createEventType(input: $input) { id }
 }`;
 
-describe.skipIf(postgresTierSkipped)(`booking hoarding with public keys (${testTier()})`, () => {
-  let harness: TestHarness;
-
-  beforeAll(async () => {
-    harness = await TestHarness.start({
+describeIntegration(`booking hoarding with public keys`, { env: {
       // The client address comes from X-Forwarded-For, as behind a trusted proxy.
       TRUST_PROXY: 'true',
       // Production defaults for the limits under test (an empty value means "unset").
@@ -41,12 +37,11 @@ describe.skipIf(postgresTierSkipped)(`booking hoarding with public keys (${testT
       // Sweeps and deliveries run when a test says so.
       BOOKING_EXPIRY_INTERVAL_MS: '0',
       WEBHOOK_POLL_INTERVAL_MS: '0',
-    });
-  });
+    } }, (harness) => {
+
   beforeEach(() => {
     harness.clock = MONDAY_8AM;
   });
-  afterAll(() => harness.stop());
 
   type World = { org: TestOrganization; publicKey: string; hostId: string; eventTypeId: string };
 

@@ -10,7 +10,7 @@ import { addressRanges, PRIVATE_RANGES } from '../../src/lib/address-ranges.js';
 import { clientAddress } from '../../src/pipeline/client-address.js';
 import { generateApiKey } from '../../src/auth/key-format.js';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import { describeIntegration } from '../helpers/integration.js';
 
 const request = (forwardedFor?: string) =>
   new Request('http://tessera.test/graphql', { headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {} });
@@ -45,14 +45,11 @@ describe('the client address behind trusted proxies', () => {
   });
 });
 
-describe.skipIf(postgresTierSkipped)(`spoofed X-Forwarded-For through the API (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration(`spoofed X-Forwarded-For through the API`, { env: { TRUST_PROXY: 'true', AUTH_FAILURES_PER_MINUTE: '3' } }, (harness) => {
   let org: TestOrganization;
   beforeAll(async () => {
-    harness = await TestHarness.start({ TRUST_PROXY: 'true', AUTH_FAILURES_PER_MINUTE: '3' });
     org = await harness.organization();
   });
-  afterAll(() => harness.stop());
 
   it('records the proxy-reported address in the audit log, not the one the client wrote', async () => {
     await harness.request('query Spoof { viewer { scopes } }', {

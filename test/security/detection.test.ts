@@ -11,25 +11,29 @@ import { generateApiKey } from '../../src/auth/key-format.js';
 import { auditEvents } from '../../src/db/schema/index.js';
 import { revokeKey } from '../helpers/api-keys.js';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import { describeIntegration } from '../helpers/integration.js';
 
 const VIEWER = '{ viewer { scopes } }';
 
-describe.skipIf(postgresTierSkipped)(`misuse leaves a trace (${testTier()})`, () => {
-  let harness: TestHarness;
+const lines: Array<Record<string, unknown>> = [];
+const sink = new Writable({
+  write(chunk, _encoding, done) {
+    lines.push(JSON.parse(String(chunk)));
+    done();
+  },
+});
+
+describeIntegration(
+  `misuse leaves a trace`,
+  {
+    env: { TRUST_PROXY: 'true', RATE_LIMIT_TEST_PER_MINUTE: '2' },
+    deps: { logger: pino({ level: 'warn' }, sink) },
+  },
+  (harness) => {
   let org: TestOrganization;
-  const lines: Array<Record<string, unknown>> = [];
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(JSON.parse(String(chunk)));
-        done();
-      },
-    });
-    harness = await TestHarness.start({ TRUST_PROXY: 'true', RATE_LIMIT_TEST_PER_MINUTE: '2' }, { logger: pino({ level: 'warn' }, sink) });
     org = await harness.organization();
   });
-  afterAll(() => harness.stop());
 
   const refusalsOf = (keyId: string) =>
     harness.db

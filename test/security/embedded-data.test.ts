@@ -11,7 +11,7 @@ import { encryptionKeyFile, resolveEncryptionKey } from '../../src/config/encryp
 import { openDatabase } from '../../src/db/client.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
 import { SecretBox } from '../../src/lib/secret-box.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import { describeOnTier } from '../helpers/integration.js';
 
 const SLOW = 60_000;
 
@@ -47,7 +47,7 @@ function earlierLayout(parent: string, ...databases: string[]): Buffer {
   return Buffer.from(text.trim(), 'base64');
 }
 
-describe.skipIf(postgresTierSkipped)(`embedded data is private to its owner (${testTier()})`, () => {
+describeOnTier(`embedded data is private to its owner`, () => {
   let root: string;
   let dataDir: string;
   let umaskBefore: number;

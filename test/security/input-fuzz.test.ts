@@ -19,7 +19,7 @@ import { AROUND_THE_CLOCK, seedEventType, seedHost, tenantOf } from '../helpers/
 import { argumentsOf, operationFor, type FuzzContext } from '../helpers/graphql-fuzz.js';
 import { expectBadUserInput, expectOk } from '../helpers/api-keys.js';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import { describeIntegration } from '../helpers/integration.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_251_201);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
@@ -45,19 +45,14 @@ const readable = (variables: unknown) =>
 const cursorOf = (text: string) => Buffer.from(text).toString('base64url');
 const DAY = 86_400_000;
 
-describe.skipIf(postgresTierSkipped)(`bad input is refused as the caller's mistake, never a server error (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration(`bad input is refused as the caller's mistake, never a server error`, { env: { WEBHOOK_POLL_INTERVAL_MS: '0', CALENDAR_REFRESH_INTERVAL_MS: '0', CALENDAR_FETCH_TIMEOUT_MS: '500' }, deps: // No name resolves: URLs with host names are refused without touching the network.
+      { resolveHost: async () => Promise.reject(new Error('ENOTFOUND')) }, }, (harness) => {
   let callers: Array<[who: string, key: string]>;
   let context: FuzzContext;
   let world: World;
   let admin: string;
 
   beforeAll(async () => {
-    harness = await TestHarness.start(
-      { WEBHOOK_POLL_INTERVAL_MS: '0', CALENDAR_REFRESH_INTERVAL_MS: '0', CALENDAR_FETCH_TIMEOUT_MS: '500' },
-      // No name resolves: URLs with host names are refused without touching the network.
-      { resolveHost: async () => Promise.reject(new Error('ENOTFOUND')) },
-    );
     const org = await harness.organization();
     const publicKey = await harness.makeKey({ organization: org, scopes: [...PUBLIC_KEY_SCOPES], type: 'PUBLIC' });
     callers = [
@@ -68,7 +63,6 @@ describe.skipIf(postgresTierSkipped)(`bad input is refused as the caller's mista
     world = await seedWorld(harness, org, publicKey.secret);
     context = { now: harness.clock, knownIds: world.knownIds };
   });
-  afterAll(() => harness.stop());
 
   const ask = (query: string, variables: Record<string, unknown> = {}) => harness.request(query, { key: admin, variables });
 

@@ -15,7 +15,7 @@ import {
   viewer,
 } from '../helpers/api-keys.js';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import { describeIntegration } from '../helpers/integration.js';
 
 const DAY = 86_400_000;
 
@@ -25,14 +25,11 @@ const setLimit = (harness: TestHarness, key: string, id: string, limit: { reques
     variables: { id, limit },
   });
 
-describe.skipIf(postgresTierSkipped)(`key lifecycle follows the holder (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration(`key lifecycle follows the holder`, { env: { RATE_LIMIT_TEST_PER_MINUTE: '100' } }, (harness) => {
   let org: TestOrganization;
   beforeAll(async () => {
-    harness = await TestHarness.start({ RATE_LIMIT_TEST_PER_MINUTE: '100' });
     org = await harness.organization();
   });
-  afterAll(() => harness.stop());
 
   it("ends a secret the departing admin received by rolling another admin's key, and it mints nothing", async () => {
     const victim = await harness.makeKey({ organization: org, scopes: ['*'] });

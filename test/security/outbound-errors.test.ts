@@ -15,7 +15,7 @@ import { findFreePort } from '../helpers/free-port.js';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
 import { LocalServer } from '../helpers/local-server.js';
 import { createTeamMember } from '../helpers/scheduling.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import { describeIntegration } from '../helpers/integration.js';
 
 const PUBLIC_ADDRESS = '93.184.215.14';
 const CATEGORIES = ['unreachable', 'timeout', 'http_error', 'invalid_feed'];
@@ -40,25 +40,27 @@ const CONNECT = `mutation ($member: ID!, $url: String!) {
 }`;
 const ics = 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nEND:VCALENDAR\r\n';
 
-describe.skipIf(postgresTierSkipped)(`failed outbound calls show a category, not the network behind them (${testTier()})`, () => {
-  let harness: TestHarness;
+const logLines: string[] = [];
+const sink = new Writable({
+  write(chunk, _encoding, done) {
+    logLines.push(String(chunk));
+    done();
+  },
+});
+
+describeIntegration(
+  `failed outbound calls show a category, not the network behind them`,
+  {
+    env: { WEBHOOK_POLL_INTERVAL_MS: '0', WEBHOOK_TIMEOUT_MS: '300', CALENDAR_REFRESH_INTERVAL_MS: '0', CALENDAR_FETCH_TIMEOUT_MS: '300' },
+    deps: { resolveHost, logger: pino({ level: 'trace' }, sink) },
+  },
+  (harness) => {
   let local: LocalServer;
   let closedPort: number;
   let test: TestOrganization;
   let live: TestOrganization;
-  const logLines: string[] = [];
 
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        logLines.push(String(chunk));
-        done();
-      },
-    });
-    harness = await TestHarness.start(
-      { WEBHOOK_POLL_INTERVAL_MS: '0', WEBHOOK_TIMEOUT_MS: '300', CALENDAR_REFRESH_INTERVAL_MS: '0', CALENDAR_FETCH_TIMEOUT_MS: '300' },
-      { resolveHost, logger: pino({ level: 'trace' }, sink) },
-    );
     // A stand-in for services on the server's own machine: each path answers differently.
     local = await LocalServer.start();
     local.reply = (request) => {
@@ -74,7 +76,6 @@ describe.skipIf(postgresTierSkipped)(`failed outbound calls show a category, not
   });
   afterAll(async () => {
     await local.close();
-    await harness.stop();
   });
 
   /** Subscribes a webhook at `url`, makes an event for it, attempts it once, and returns what the API shows of that attempt. */

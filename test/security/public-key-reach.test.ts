@@ -13,7 +13,7 @@ import { buildSchema } from '../../src/schema.js';
 import { attendee, seedEventType, seedHost, tenantOf } from '../helpers/booking-fixtures.js';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
 import { reach } from '../helpers/reach.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import { describeIntegration } from '../helpers/integration.js';
 
 const schema = buildSchema();
 const KINDS = {
@@ -64,17 +64,14 @@ describe('what each kind of key can reach (walk of every path)', () => {
   });
 });
 
-describe.skipIf(postgresTierSkipped)(`a public key's attacks over HTTP (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration(`a public key's attacks over HTTP`, (harness) => {
   let org: TestOrganization;
   let site: { id: string; secret: string };
   beforeAll(async () => {
-    harness = await TestHarness.start();
     harness.clock = new Date('2030-01-07T08:00:00Z');
     org = await harness.organization();
     site = await harness.makeKey({ organization: org, type: 'PUBLIC', scopes: [...PUBLIC_KEY_SCOPES] });
   });
-  afterAll(() => harness.stop());
 
   it("cannot read the key owner's email or the previous visitor's address through viewer.apiKey", async () => {
     await harness.request('{ viewer { scopes } }', { key: site.secret, headers: { 'x-forwarded-for': '198.51.100.99' } });

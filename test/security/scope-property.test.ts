@@ -25,7 +25,7 @@ import { buildSchema } from '../../src/schema.js';
 import { attendee, seedEventType, seedHost, tenantOf } from '../helpers/booking-fixtures.js';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
 import { allowed, reach, requirementOf } from '../helpers/reach.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import { describeIntegration } from '../helpers/integration.js';
 
 const schema = buildSchema();
 const SEED = Number(process.env.SCOPE_PROPERTY_SEED ?? 20261201);
@@ -100,11 +100,9 @@ function fieldsWithData(value: unknown, type: GraphQLObjectType, out = new Set<s
 
 const grantable = [WILDCARD, ...Object.keys(SCOPES), ...Object.keys(SCOPE_GROUPS)].filter(isGrantable);
 
-describe.skipIf(postgresTierSkipped)(`random keys × random operations (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration(`random keys × random operations`, (harness) => {
   let org: TestOrganization;
   beforeAll(async () => {
-    harness = await TestHarness.start();
     harness.clock = new Date('2030-01-07T08:00:00Z');
     org = await harness.organization();
     // Data everywhere, so what a key may not see would show if it leaked.
@@ -115,7 +113,6 @@ describe.skipIf(postgresTierSkipped)(`random keys × random operations (${testTi
       variables: { input: { eventTypeId: eventType.id, startAt: '2030-01-08T10:00:00.000Z', attendee: attendee() } },
     });
   });
-  afterAll(() => harness.stop());
 
   it(`allows each root field exactly when the policy does and shows nothing beyond the key's reach (${OPERATIONS.length} operations)`, async () => {
     const key = fc.record({

@@ -12,7 +12,8 @@ import { seedFlooder, type Flooder } from '../helpers/flooder.js';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
 import { QueryCounter } from '../helpers/query-counter.js';
 import { createEventType, createTeamMember, errorCode } from '../helpers/scheduling.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import { describeIntegration } from '../helpers/integration.js';
+import { testTier } from '../helpers/test-database.js';
 
 /** Counts the units of availability work (a host's week, a member) and can make each one slow. */
 const probe = vi.hoisted(() => ({ pauses: 0, delayMs: 0, signals: [] as AbortSignal[] }));
@@ -43,27 +44,24 @@ const aliased = (field: string, count: number, args: string) =>
   `query { ${Array.from({ length: count }, (_, i) => `c${i}: ${field}(${args}) { __typename }`).join(' ')} }`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe.skipIf(postgresTierSkipped)(`one tenant cannot starve another: limits, cost, deadline (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration(`one tenant cannot starve another: limits, cost, deadline`, { env: {
+      TRUST_PROXY: 'true',
+      FIELD_RATE_LIMITS: 'on',
+      // 31 days of two hosts fit; 62 do not.
+      AVAILABILITY_MAX_HOST_DAYS: '100',
+      REQUEST_TIMEOUT_MS: '1000',
+    } }, (harness) => {
   let org: TestOrganization;
   let eventTypeId: string;
   let hostIds: string[];
   let tomorrow: Date;
 
   beforeAll(async () => {
-    harness = await TestHarness.start({
-      TRUST_PROXY: 'true',
-      FIELD_RATE_LIMITS: 'on',
-      // 31 days of two hosts fit; 62 do not.
-      AVAILABILITY_MAX_HOST_DAYS: '100',
-      REQUEST_TIMEOUT_MS: '1000',
-    });
     org = await harness.organization();
     tomorrow = new Date(Math.ceil(harness.clock.getTime() / DAY) * DAY + DAY);
     hostIds = [(await createTeamMember(harness, org.adminKey)).id, (await createTeamMember(harness, org.adminKey)).id];
     eventTypeId = (await createEventType(harness, org.adminKey, { hostIds })).id;
   });
-  afterAll(() => harness.stop());
 
   it('limits availability and freeBusy per public key and client address: the 61st call in a minute is refused', async () => {
     const widget = await harness.makeKey({ organization: org, scopes: ['availability:read'], type: 'PUBLIC' });
@@ -185,10 +183,14 @@ describe.skipIf(postgresTierSkipped)(`one tenant cannot starve another: limits, 
   });
 });
 
-describe.skipIf(postgresTierSkipped)(`one tenant cannot starve another: the flood (${testTier()})`, () => {
+describeIntegration(
+  `one tenant cannot starve another: the flood`,
+  {
+    env: { TRUST_PROXY: 'true', FIELD_RATE_LIMITS: 'on', RATE_LIMIT_LIVE_PER_MINUTE: '', ORG_CONCURRENCY_LIMIT: '' },
+  },
+  (harness) => {
   const FLOOD_PER_SECOND = 16;
   const FLOOD_SECONDS = 4;
-  let harness: TestHarness;
   let server: Server;
   let url: string;
   let flooder: Flooder;
@@ -196,7 +198,6 @@ describe.skipIf(postgresTierSkipped)(`one tenant cannot starve another: the floo
 
   beforeAll(async () => {
     // Production defaults for every limit; the flood comes from many addresses behind a trusted proxy.
-    harness = await TestHarness.start({ TRUST_PROXY: 'true', FIELD_RATE_LIMITS: 'on', RATE_LIMIT_LIVE_PER_MINUTE: '', ORG_CONCURRENCY_LIMIT: '' });
     flooder = await seedFlooder(harness.db, harness.clock, 3);
     victim = await harness.organization();
     server = createServer(harness.app.yoga);
@@ -206,7 +207,6 @@ describe.skipIf(postgresTierSkipped)(`one tenant cannot starve another: the floo
   afterAll(async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
-    await harness.stop();
   });
 
   const post = async (key: string, body: unknown, headers: Record<string, string> = {}) => {

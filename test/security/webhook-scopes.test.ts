@@ -8,7 +8,7 @@ import { CREATE_BOOKING, attendee, seedEventType, seedHost, tenantOf } from '../
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
 import { LocalServer } from '../helpers/local-server.js';
 import { errorCode } from '../helpers/scheduling.js';
-import { postgresTierSkipped, testTier } from '../helpers/test-database.js';
+import { describeIntegration } from '../helpers/integration.js';
 
 /** The contract of the issue: what reading each event's data requires. */
 const REQUIRED_TO_READ: Record<string, string> = {
@@ -34,22 +34,24 @@ const UPDATE = `mutation ($id: ID!, $input: UpdateWebhookInput!) {
 const DELETE = 'mutation ($id: ID!) { deleteWebhook(id: $id) { id } }';
 const LIST = '{ webhooks { id url events } }';
 
-describe.skipIf(postgresTierSkipped)(`webhooks honour the scopes of the key that subscribes (${testTier()})`, () => {
-  let harness: TestHarness;
+describeIntegration(
+  `webhooks honour the scopes of the key that subscribes`,
+  {
+    env: { WEBHOOK_POLL_INTERVAL_MS: '0', WEBHOOK_TIMEOUT_MS: '1000' },
+  },
+  (harness) => {
   let receiver: LocalServer;
   let org: TestOrganization;
   /** Holds only webhooks:manage: may manage endpoints, may read no event data. */
   let manageOnly: string;
 
   beforeAll(async () => {
-    harness = await TestHarness.start({ WEBHOOK_POLL_INTERVAL_MS: '0', WEBHOOK_TIMEOUT_MS: '1000' });
     receiver = await LocalServer.start();
     org = await harness.organization('TEST');
     manageOnly = (await harness.makeKey({ organization: org, scopes: ['webhooks:manage'] })).secret;
   });
   afterAll(async () => {
     await receiver.close();
-    await harness.stop();
   });
   afterEach(async () => {
     const listed = await harness.request(LIST, { key: org.adminKey });
@@ -152,16 +154,19 @@ describe.skipIf(postgresTierSkipped)(`webhooks honour the scopes of the key that
   });
 });
 
-describe.skipIf(postgresTierSkipped)(`an organization has a bounded number of webhook endpoints per world (${testTier()})`, () => {
-  const MAX = 3;
-  let harness: TestHarness;
+const MAX = 3;
+
+describeIntegration(
+  `an organization has a bounded number of webhook endpoints per world`,
+  {
+    env: { WEBHOOK_POLL_INTERVAL_MS: '0', WEBHOOK_MAX_ENDPOINTS: String(MAX) },
+  },
+  (harness) => {
   let org: TestOrganization;
 
   beforeAll(async () => {
-    harness = await TestHarness.start({ WEBHOOK_POLL_INTERVAL_MS: '0', WEBHOOK_MAX_ENDPOINTS: String(MAX) });
     org = await harness.organization('TEST');
   });
-  afterAll(() => harness.stop());
 
   const create = (key: string, url: string) =>
     harness.request(CREATE, { key, variables: { input: { url, events: ['booking.created'] } } });

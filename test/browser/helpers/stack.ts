@@ -7,10 +7,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type App } from '../../../src/app.js';
 import { loadConfig } from '../../../src/config/config.js';
-import { openDatabase, type DatabaseHandle } from '../../../src/db/client.js';
-import { migrateDatabase } from '../../../src/db/migrate.js';
+import type { DatabaseHandle } from '../../../src/db/client.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import { bootstrapOrganization } from '../../../src/modules/organizations/bootstrap.js';
+import { createTestDatabase } from '../../helpers/test-database.js';
 
 export type ApiStack = {
   app: App;
@@ -26,8 +26,7 @@ export type ApiStack = {
 };
 
 export async function startApi(env: Record<string, string> = {}): Promise<ApiStack> {
-  const database = await openDatabase('memory://');
-  await migrateDatabase(database);
+  const database = await createTestDatabase();
   const app = createApp(loadConfig({ DATABASE_URL: 'memory://', ...env }), {
     database,
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),

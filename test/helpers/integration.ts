@@ -1,0 +1,41 @@
+/**
+ * The fixture of integration suites. It runs a suite on the database tier
+ * its vitest project selects (skipped where that tier has no server), names
+ * the tier in the title, and hands the suite a TestHarness that starts before
+ * the suite's own hooks and stops after them:
+ *
+ *   describeIntegration('webhook delivery', { env: { WEBHOOK_POLL_INTERVAL_MS: '0' } }, (harness) => {
+ *     let org: TestOrganization;
+ *     beforeAll(async () => { org = await harness.organization(); });
+ *     it('signs every delivery', async () => { … harness.request(…) … });
+ *   });
+ *
+ * The harness is usable in hooks and tests (it throws if touched while the
+ * suite is collected). Suites that make their own databases or processes use
+ * describeOnTier, which is the same without a harness.
+ */
+import { afterAll, beforeAll, describe } from 'vitest';
+import { TestHarness, type HarnessOptions } from './harness.js';
+import { postgresTierSkipped, testTier } from './test-database.js';
+
+export type { HarnessOptions } from './harness.js';
+
+type SuiteBody = (harness: TestHarness) => void;
+
+export function describeIntegration(title: string, body: SuiteBody): void;
+export function describeIntegration(title: string, options: HarnessOptions, body: SuiteBody): void;
+export function describeIntegration(title: string, optionsOrBody: HarnessOptions | SuiteBody, body?: SuiteBody): void {
+  const [options, suite] = typeof optionsOrBody === 'function' ? [{}, optionsOrBody] : [optionsOrBody, body!];
+  describeOnTier(title, () => {
+    const harness = new TestHarness(options);
+    // Registered first: with vitest's stacked hooks, the suite's beforeAll runs after the start and its afterAll before the stop.
+    beforeAll(() => harness.open());
+    afterAll(() => harness.stop());
+    suite(harness);
+  });
+}
+
+/** A suite on this project's database tier, titled with it; skipped where the tier has no server. */
+export function describeOnTier(title: string, body: () => void): void {
+  describe.skipIf(postgresTierSkipped)(`${title} (${testTier()})`, body);
+}
