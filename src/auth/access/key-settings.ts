@@ -13,7 +13,6 @@ import { normalizeAllowedOrigin } from '../origins.js';
 export const EXPIRY_DAYS = { DAYS_7: 7, DAYS_30: 30, DAYS_90: 90, NEVER: null } as const;
 export type ExpiresIn = keyof typeof EXPIRY_DAYS;
 
-
 export function expiryFrom(now: Date, expiresIn: ExpiresIn): Date | null {
   const days = EXPIRY_DAYS[expiresIn];
   return days === null ? null : new Date(now.getTime() + days * 86_400_000);
