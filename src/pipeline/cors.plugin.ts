@@ -1,7 +1,25 @@
 import type { Plugin } from 'graphql-yoga';
 
-/** What browser scripts may send: the key, its legacy header, JSON, and Yoga's CSRF header for GET. */
-export const CORS_ALLOWED_HEADERS = ['Authorization', 'X-API-Key', 'Content-Type', 'X-Organization-Id', 'X-GraphQL-Yoga-CSRF'];
+/**
+ * What browser scripts may send: the key, its legacy header, JSON, the CSRF
+ * headers, and what tracing (W3C traceparent/tracestate/baggage, Sentry) and
+ * Apollo's client awareness add by default. Credentials are never allowed,
+ * so allowing a header widens nothing.
+ */
+export const CORS_ALLOWED_HEADERS = [
+  'Authorization',
+  'X-API-Key',
+  'Content-Type',
+  'X-Organization-Id',
+  'X-GraphQL-Yoga-CSRF',
+  'apollo-require-preflight',
+  'apollographql-client-name',
+  'apollographql-client-version',
+  'traceparent',
+  'tracestate',
+  'baggage',
+  'sentry-trace',
+];
 
 /** What browser scripts may read: the rate-limit budget and when to retry. */
 export const CORS_EXPOSED_HEADERS = [

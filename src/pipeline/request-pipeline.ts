@@ -1,5 +1,4 @@
 import type { ExecutionResult } from 'graphql';
-import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import type { Plugin } from 'graphql-yoga';
 import type { LimitsConfig } from '../config/config.js';
 import { toGraphQLError, useErrorTypes } from '../graphql/error-mapping.js';
@@ -7,6 +6,7 @@ import { isAppError } from '../lib/errors.js';
 import { admit, type AdmissionDeps } from './admission.js';
 import { useBodyLimit } from './body-limit.plugin.js';
 import { useBrowserCors, type OriginGate } from './cors.plugin.js';
+import { useCsrfPrevention } from './csrf.plugin.js';
 import { useGraphiQLAssets } from './graphiql-assets.js';
 import { useHealthRoutes } from './health.plugin.js';
 import { useOriginRefreshOnKeyChange } from './origin-refresh.plugin.js';
@@ -145,8 +145,8 @@ export function requestPipeline(parts: RequestPipelineParts): Plugin[] {
     useHealthRoutes(...parts.health),
     useGraphiQLAssets(),
     useBodyLimit(parts.maxBodyBytes),
-    // A browser POST must be JSON (always preflighted); a GET must carry this header.
-    useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
+    // What a cross-site form could send must carry a header it cannot: the key itself (GET) or a CSRF header.
+    useCsrfPrevention(),
     useOperationPipeline(parts.operations),
     useQueryLimits(parts.queryLimits),
     useOriginRefreshOnKeyChange(parts.origins),

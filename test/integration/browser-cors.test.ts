@@ -125,11 +125,40 @@ describeIntegration('CSRF prevention and GraphiQL', (harness) => {
   const get = (path: string, headers: Record<string, string> = {}) =>
     harness.app.yoga.fetch(`http://tessera.test${path}`, { headers });
 
-  it('refuses a GET query without the CSRF header, and serves it with one', async () => {
+  it('serves a GET query that carries its key (as urql sends it), and refuses one a cross-site form could send, naming the headers', async () => {
     const path = `/graphql?query=${encodeURIComponent('{ viewer { scopes } }')}`;
     const auth = { authorization: `Bearer ${org.adminKey}` };
-    expect((await get(path, auth)).status).toBe(403);
+    expect((await get(path, auth)).status).toBe(200);
+    expect((await get(path, { 'x-api-key': org.adminKey })).status).toBe(200);
     expect((await get(path, { ...auth, 'x-graphql-yoga-csrf': '1' })).status).toBe(200);
+
+    const formLike = await get(path);
+    expect(formLike.status).toBe(403);
+    const [error] = (await formLike.json()).errors;
+    expect(error.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'CSRF', type: 'permission_error' });
+    expect(error.message).toContain('X-GraphQL-Yoga-CSRF');
+    expect(error.message).toContain('Authorization');
+  });
+
+  it('never runs a mutation over GET, key or not', async () => {
+    const path = `/graphql?query=${encodeURIComponent('mutation { revokeApiKey(id: "key_x") { id } }')}`;
+    const response = await get(path, { authorization: `Bearer ${org.adminKey}` });
+    expect(response.status).toBe(405);
+  });
+
+  it('lets tracing and Apollo client-awareness headers through CORS preflights', async () => {
+    const key = await harness.makeKey({ organization: org, type: 'PUBLIC', scopes: ['event-types:read'], allowedOrigins: ['https://shop.example'] });
+    expect(key.id).toBeTruthy();
+    await harness.app.origins.refresh();
+    const preflight = await harness.app.yoga.fetch('http://tessera.test/graphql', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'traceparent, apollographql-client-name' },
+    });
+    const allowed = (preflight.headers.get('access-control-allow-headers') ?? '').toLowerCase();
+    for (const header of ['traceparent', 'tracestate', 'baggage', 'sentry-trace', 'apollographql-client-name', 'apollographql-client-version']) {
+      expect(allowed).toContain(header);
+    }
+    expect(preflight.headers.get('access-control-allow-credentials')).toBeNull();
   });
 
   it('refuses a form-like POST that a browser would send without a preflight', async () => {
