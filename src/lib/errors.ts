@@ -38,6 +38,11 @@ export const ERROR_CODES = {
     when: "query over a depth, alias, token, directive or cost limit (HTTP 400, before anything runs); or an `availability`/`freeBusy` call over what is left of the request's AVAILABILITY_MAX_HOST_DAYS (field level, HTTP 200, `extensions.argument` names what to narrow)",
   },
   PAYLOAD_TOO_LARGE: { status: 413, type: 'invalid_request_error', when: 'request body over MAX_BODY_BYTES' },
+  PERSISTED_QUERY_NOT_SUPPORTED: {
+    status: 200,
+    type: 'invalid_request_error',
+    when: 'an automatic persisted query (hash only) was sent: Apollo Client then resends the full query, as it should',
+  },
   RATE_LIMITED: { status: 429, type: 'rate_limit_error', when: "over the key's request limit; see Retry-After" },
   CONCURRENCY_LIMITED: {
     status: 429,

@@ -10,6 +10,7 @@ import { useCsrfPrevention } from './csrf.plugin.js';
 import { useGraphiQLAssets } from './graphiql-assets.js';
 import { useHealthRoutes } from './health.plugin.js';
 import { useOriginRefreshOnKeyChange } from './origin-refresh.plugin.js';
+import { usePersistedQueriesNotSupported } from './persisted-queries.plugin.js';
 import { useQueryLimits } from './query-limits.plugin.js';
 import { outcomeOf, summarizeOperation } from './operation.js';
 import type { OperationAudit } from './operation-audit.js';
@@ -147,6 +148,7 @@ export function requestPipeline(parts: RequestPipelineParts): Plugin[] {
     useBodyLimit(parts.maxBodyBytes),
     // What a cross-site form could send must carry a header it cannot: the key itself (GET) or a CSRF header.
     useCsrfPrevention(),
+    usePersistedQueriesNotSupported(),
     useOperationPipeline(parts.operations),
     useQueryLimits(parts.queryLimits),
     useOriginRefreshOnKeyChange(parts.origins),

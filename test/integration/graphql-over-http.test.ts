@@ -59,4 +59,15 @@ describeIntegration(`status codes with partial data`, (harness) => {
     expect(unparsable.status).toBe(400);
     expect(unparsable.body.data).toBeUndefined();
   });
+
+  it('answers an automatic persisted query (hash only) with PersistedQueryNotSupported, so Apollo Client resends the full query', async () => {
+    const response = await harness.app.yoga.fetch('http://tessera.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${org.adminKey}` },
+      body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: 'ecf4edb46db40b5132295c0291d62fb65d6759a9eedfa4d5d612dd5ec54a6b38' } } }),
+    });
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body.errors).toEqual([expect.objectContaining({ message: 'PersistedQueryNotSupported', extensions: expect.objectContaining({ code: 'PERSISTED_QUERY_NOT_SUPPORTED' }) })]);
+  });
 });
