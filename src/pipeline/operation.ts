@@ -19,12 +19,27 @@ function rootFieldsOf(selectionSet: SelectionSetNode, document: DocumentNode, se
   return [...new Set(fields)];
 }
 
+/**
+ * Yoga hands the same parsed document to every request with the same query
+ * text (its parse cache), so a summary is worked out once per document and
+ * operation name, not once per request.
+ */
+const summaries = new WeakMap<DocumentNode, Map<string | null, OperationSummary | undefined>>();
+
 export function summarizeOperation(document: DocumentNode, operationName: string | null | undefined): OperationSummary | undefined {
+  let byName = summaries.get(document);
+  if (!byName) summaries.set(document, (byName = new Map()));
+  const key = operationName ?? null;
+  if (!byName.has(key)) byName.set(key, summarize(document, key));
+  return byName.get(key);
+}
+
+function summarize(document: DocumentNode, operationName: string | null): OperationSummary | undefined {
   const operation = getOperationAST(document, operationName);
   if (!operation) return undefined;
   return {
     type: operation.operation,
-    name: operation.name?.value ?? operationName ?? null,
+    name: operation.name?.value ?? operationName,
     rootFields: rootFieldsOf(operation.selectionSet, document),
   };
 }

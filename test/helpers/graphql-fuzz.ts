@@ -16,6 +16,7 @@ import {
   isObjectType,
   type GraphQLField,
   type GraphQLInputType,
+  type GraphQLObjectType,
 } from 'graphql';
 
 export type FuzzContext = {
@@ -272,6 +273,21 @@ function nonNullValueOf(type: GraphQLInputType, context: FuzzContext, depth: num
   }
 }
 
+/**
+ * The fields of an object type that need no arguments: its leaves, and its
+ * objects' selections `depth` levels further down (`__typename` where nothing is left).
+ */
+export function selectionOf(type: GraphQLObjectType, depth: number): string {
+  const fields = (Object.values(type.getFields()) as GraphQLField<unknown, unknown>[]).filter((field) => field.args.every((arg) => !isNonNullType(arg.type)));
+  const parts = fields.flatMap((field) => {
+    const named = getNamedType(field.type);
+    if (isLeafType(named)) return [field.name];
+    if (isObjectType(named) && depth > 0) return [`${field.name} { ${selectionOf(named, depth - 1)} }`];
+    return [];
+  });
+  return parts.length ? parts.join(' ') : '__typename';
+}
+
 /** Variables for every argument of a field, keyed by argument name; optional ones are sometimes left out. */
 export function argumentsOf(field: GraphQLField<unknown, unknown>, context: FuzzContext): Arbitrary<Record<string, unknown>> {
   const forField = { ...context, field: field.name };
@@ -288,11 +304,6 @@ export function operationFor(kind: 'query' | 'mutation', field: GraphQLField<unk
   const variables = field.args.map((arg) => `$${arg.name}: ${String(arg.type)}`).join(', ');
   const passed = field.args.map((arg) => `${arg.name}: $${arg.name}`).join(', ');
   const returned = getNamedType(field.type);
-  const leaves = isObjectType(returned)
-    ? Object.values(returned.getFields())
-        .filter((child) => isLeafType(getNamedType(child.type)) && child.args.every((arg) => !isNonNullType(arg.type)))
-        .map((child) => child.name)
-    : [];
-  const selection = isObjectType(returned) ? ` { __typename ${leaves.join(' ')} }` : '';
+  const selection = isObjectType(returned) ? ` { __typename ${selectionOf(returned, 0)} }` : '';
   return `${kind} Fuzz${variables ? `(${variables})` : ''} { ${field.name}${passed ? `(${passed})` : ''}${selection} }`;
 }

@@ -3,9 +3,9 @@
  * for request-level failures. Apollo Client 3 drops the data of a 409 even
  * with errorPolicy "all", and graphql-request throws on it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { attendee, seedEventType, seedHost, tenantOf } from '../helpers/booking-fixtures.js';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
+import type { TestOrganization } from '../helpers/harness.js';
 import { describeIntegration } from '../helpers/integration.js';
 
 const TWO_BOOKINGS = `mutation Two($taken: CreateBookingInput!, $free: CreateBookingInput!) {

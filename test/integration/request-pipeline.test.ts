@@ -1,13 +1,13 @@
 import { eq } from 'drizzle-orm';
 import { createSchema, createYoga } from 'graphql-yoga';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { auditEvents } from '../../src/db/schema/index.js';
 import { addressRanges } from '../../src/lib/address-ranges.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { RefusalLog } from '../../src/modules/audit/refusal-log.js';
 import { OperationAudit } from '../../src/pipeline/operation-audit.js';
 import { requestPipeline } from '../../src/pipeline/request-pipeline.js';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
+import type { TestOrganization } from '../helpers/harness.js';
 import { describeIntegration } from '../helpers/integration.js';
 
 /** Server-sent events as Yoga writes them: `event: next` + `data: {...}` blocks, then `event: complete`. */

@@ -3,9 +3,9 @@
  * NAT, a CI provider) with one misconfigured client. Refused: the guesser is
  * slowed, not the office.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { generateApiKey } from '../../src/auth/key-format.js';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
+import type { TestOrganization } from '../helpers/harness.js';
 import { describeIntegration } from '../helpers/integration.js';
 
 const OFFICE = { 'x-forwarded-for': '203.0.113.77' };

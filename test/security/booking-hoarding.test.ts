@@ -5,12 +5,12 @@
  * Each test below is one way of trying that, and what refuses it.
  */
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { bookingEvents, bookings, webhookEvents } from '../../src/db/schema/index.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { BookingExpiry } from '../../src/modules/bookings/booking-expiry.js';
 import { CREATE_BOOKING, seedHost, tenantOf } from '../helpers/booking-fixtures.js';
-import { TestHarness, type GraphQLResponse, type TestOrganization } from '../helpers/harness.js';
+import type { GraphQLResponse, TestOrganization } from '../helpers/harness.js';
 import { describeIntegration } from '../helpers/integration.js';
 
 const MONDAY_8AM = new Date('2030-01-07T08:00:00Z');

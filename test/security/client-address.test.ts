@@ -4,12 +4,12 @@
  * rightmost address that is not one of our proxies.
  */
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../src/db/schema/index.js';
 import { addressRanges, PRIVATE_RANGES } from '../../src/lib/address-ranges.js';
 import { clientAddress } from '../../src/pipeline/client-address.js';
 import { generateApiKey } from '../../src/auth/key-format.js';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
+import type { TestOrganization } from '../helpers/harness.js';
 import { describeIntegration } from '../helpers/integration.js';
 
 const request = (forwardedFor?: string) =>

@@ -6,11 +6,11 @@
 import { and, eq } from 'drizzle-orm';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { generateApiKey } from '../../src/auth/key-format.js';
 import { auditEvents } from '../../src/db/schema/index.js';
 import { revokeKey } from '../helpers/api-keys.js';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
+import type { TestOrganization } from '../helpers/harness.js';
 import { describeIntegration } from '../helpers/integration.js';
 
 const VIEWER = '{ viewer { scopes } }';

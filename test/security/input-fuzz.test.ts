@@ -10,7 +10,7 @@
  */
 import fc from 'fast-check';
 import type { GraphQLField } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { PUBLIC_KEY_SCOPES } from '../../src/auth/access/scopes.js';
 import { INPUT_LIMITS, TEXT_LIMITS } from '../../src/lib/input-limits.js';
 import { BOOKING_HORIZON_DAYS } from '../../src/modules/availability/slots.js';

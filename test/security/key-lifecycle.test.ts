@@ -2,7 +2,7 @@
  * Key lifecycle follows the holder: each test is an attack a departing admin
  * or an over-reaching key tries, and what refuses it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { updateMember } from '../../src/modules/organizations/organizations.service.js';
 import {
   createdKey,

@@ -9,10 +9,10 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { HostResolver } from '../../src/lib/outbound-url.js';
 import { findFreePort } from '../helpers/free-port.js';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
+import type { TestOrganization } from '../helpers/harness.js';
 import { LocalServer } from '../helpers/local-server.js';
 import { createTeamMember } from '../helpers/scheduling.js';
 import { describeIntegration } from '../helpers/integration.js';

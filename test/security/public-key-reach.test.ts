@@ -7,11 +7,11 @@
  * that drive enforcement), and the attacks themselves over HTTP.
  */
 import type { GraphQLObjectType } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ALL_SCOPES, PUBLIC_KEY_SCOPES, ROLE_SCOPES } from '../../src/auth/access/scopes.js';
 import { buildSchema } from '../../src/schema.js';
 import { attendee, seedEventType, seedHost, tenantOf } from '../helpers/booking-fixtures.js';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
+import type { TestOrganization } from '../helpers/harness.js';
 import { reach } from '../helpers/reach.js';
 import { describeIntegration } from '../helpers/integration.js';
 

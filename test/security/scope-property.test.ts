@@ -10,7 +10,6 @@ import {
   getNullableType,
   isEnumType,
   isInputObjectType,
-  isLeafType,
   isListType,
   isNonNullType,
   isObjectType,
@@ -18,12 +17,13 @@ import {
   type GraphQLInputType,
   type GraphQLObjectType,
 } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { effectiveKeyScopes, isGrantable, PUBLIC_KEY_SCOPES, SCOPE_GROUPS, SCOPES, WILDCARD } from '../../src/auth/access/scopes.js';
 import type { MemberRole } from '../../src/auth/access/scopes.js';
 import { buildSchema } from '../../src/schema.js';
 import { attendee, seedEventType, seedHost, tenantOf } from '../helpers/booking-fixtures.js';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
+import type { TestOrganization } from '../helpers/harness.js';
+import { selectionOf } from '../helpers/graphql-fuzz.js';
 import { allowed, reach, requirementOf } from '../helpers/reach.js';
 import { describeIntegration } from '../helpers/integration.js';
 
@@ -49,18 +49,6 @@ function argumentValue(type: GraphQLInputType): string | null {
   }
 }
 
-/** Every leaf below a field, a few levels deep, skipping fields that need arguments. */
-function selection(type: GraphQLObjectType, depth: number): string {
-  const fields = (Object.values(type.getFields()) as GraphQLField<unknown, unknown>[]).filter((field) => field.args.every((arg) => !isNonNullType(arg.type)));
-  const parts = fields.flatMap((field) => {
-    const named = getNamedType(field.type);
-    if (isLeafType(named)) return [field.name];
-    if (isObjectType(named) && depth > 0) return [`${field.name} { ${selection(named, depth - 1)} }`];
-    return [];
-  });
-  return parts.length ? parts.join(' ') : '__typename';
-}
-
 /** A document for one root field, or null when its required arguments cannot be made up simply. */
 function documentFor(operation: 'query' | 'mutation', field: GraphQLField<unknown, unknown>): string | null {
   const args: string[] = [];
@@ -71,7 +59,7 @@ function documentFor(operation: 'query' | 'mutation', field: GraphQLField<unknow
     args.push(`${arg.name}: ${value}`);
   }
   const named = getNamedType(field.type);
-  const body = isObjectType(named) ? ` { ${selection(named, 2)} }` : '';
+  const body = isObjectType(named) ? ` { ${selectionOf(named, 2)} }` : '';
   return `${operation} { ${field.name}${args.length ? `(${args.join(', ')})` : ''}${body} }`;
 }
 

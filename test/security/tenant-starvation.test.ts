@@ -7,7 +7,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { seedFlooder, type Flooder } from '../helpers/flooder.js';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
 import { QueryCounter } from '../helpers/query-counter.js';

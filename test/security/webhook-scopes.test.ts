@@ -3,9 +3,9 @@
  * scopes: subscribing to an event needs the scopes that reading its data
  * needs, and one organization cannot pile up endpoints without bound.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { CREATE_BOOKING, attendee, seedEventType, seedHost, tenantOf } from '../helpers/booking-fixtures.js';
-import { TestHarness, type TestOrganization } from '../helpers/harness.js';
+import type { TestOrganization } from '../helpers/harness.js';
 import { LocalServer } from '../helpers/local-server.js';
 import { errorCode } from '../helpers/scheduling.js';
 import { describeIntegration } from '../helpers/integration.js';
