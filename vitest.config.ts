@@ -99,6 +99,17 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // Faults on real processes: PostgreSQL stopped and crashed, Redis killed, servers signalled and killed.
+          name: 'chaos',
+          include: ['test/chaos/**/*.test.ts'],
+          globalSetup: ['test/chaos/chaos-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           // Real Chromium against real HTTP servers on 127.0.0.1; skipped (loudly) without Chromium.
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],

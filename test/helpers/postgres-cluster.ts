@@ -93,7 +93,7 @@ async function createTemplateDatabase(adminUrl: string): Promise<void> {
   }
 }
 
-function findServerBinDir(): string | null {
+export function findServerBinDir(): string | null {
   const override = process.env.TESSERA_PG_BIN_DIR;
   const candidates = override
     ? [override]
@@ -111,13 +111,19 @@ function debianServerBinDirs(): string[] {
     .map((major) => join(root, major, 'bin'));
 }
 
-interface Cluster {
+export interface Cluster {
   port: number;
   version: string;
+  /** Stops the server and deletes its files. */
   stop(): void;
+  /** Stops the server, keeping its files: `fast` ends sessions cleanly, `immediate` is a crash (recovery on start). */
+  halt(mode: 'fast' | 'immediate'): void;
+  /** Starts a halted server again on the same port. */
+  resume(): void;
 }
 
-async function startCluster(binDir: string): Promise<Cluster> {
+/** A cluster of the caller's own (the chaos tier stops and crashes it); `findServerBinDir()` null means none can be made. */
+export async function startCluster(binDir: string): Promise<Cluster> {
   const baseDir = mkdtempSync(join(tmpdir(), 'tessera-pg-'));
   const dataDir = join(baseDir, 'data');
   const logFile = join(baseDir, 'server.log');
@@ -142,7 +148,9 @@ async function startCluster(binDir: string): Promise<Cluster> {
     };
     const port = await startOnFreePort({ serverUser, pgCtl, dataDir, baseDir, logFile });
     const version = run([pgCtl, ['--version']]).replace(/^pg_ctl \(PostgreSQL\) /, '').trim();
-    return { port, version, stop };
+    const halt = (mode: 'fast' | 'immediate') => void run(serverUser.command(pgCtl, ['stop', '-D', dataDir, '-m', mode, '-w', '-s']));
+    const resume = () => void run(serverUser.command(pgCtl, ['start', '-D', dataDir, '-l', logFile, '-w', '-t', '30', '-s']));
+    return { port, version, stop, halt, resume };
   } catch (error) {
     stop();
     throw error;
