@@ -3,12 +3,14 @@ import type { KeyCache } from './auth/key-cache.js';
 import { createKeyVerification } from './auth/key-verification.js';
 import type { Config } from './config/config.js';
 import { resolveEncryptionKey } from './config/encryption-key.js';
+import { DatabaseAvailability } from './db/availability.js';
 import type { DatabaseHandle } from './db/client.js';
 import type { RequestContext } from './graphql/context.js';
 import { maskError } from './graphql/error-mapping.js';
 import type { Logger } from './lib/logger.js';
 import type { BackgroundTask } from './lib/periodic-task.js';
 import { systemResolver, type HostResolver } from './lib/outbound-url.js';
+import { Readiness } from './lib/readiness.js';
 import { RedisConnection } from './lib/redis.js';
 import { SecretBox } from './lib/secret-box.js';
 import { LastUsedTracker } from './modules/api-keys/last-used.js';
@@ -52,6 +54,8 @@ export type App = {
   calendars: CalendarSync;
   /** Marks lapsed PENDING holds EXPIRED; tests call `expireLapsedHolds()` directly. */
   bookingExpiry: BookingExpiry;
+  /** Whether this instance wants traffic; shutdown withdraws it first, so `/ready` turns 503. */
+  readiness: Readiness;
   /** Writes buffered audit records and last-used times; the database stays open. */
   flush(): Promise<void>;
   /** Stops timers and flushes; call after the HTTP server stopped accepting. */
@@ -84,6 +88,8 @@ export function createApp(config: Config, deps: AppDependencies): App {
     { timeoutMs: config.calendarFetchTimeoutMs, refreshIntervalMs: config.calendarRefreshIntervalMs },
     { secrets, resolver, now, logger },
   );
+  const readiness = new Readiness();
+  const availability = new DatabaseAvailability(database.probe, logger);
   const bookingExpiry = new BookingExpiry(database.db, { intervalMs: config.bookingExpiryIntervalMs }, { now, logger });
 
   // The caller (principal, tenant, client) and its signal and budget are already on the context: the pipeline put them there.
@@ -103,7 +109,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
     healthCheckEndpoint: '/.internal/yoga-health',
     landingPage: false,
     logging: logger,
-    maskedErrors: { maskError: maskError(logger) },
+    maskedErrors: { maskError: maskError(logger, (error) => availability.report(error)) },
     cors: false, // answered per origin by the pipeline's CORS stage
     renderGraphiQL: renderLocalGraphiQL,
     graphiql: {
@@ -125,7 +131,8 @@ export function createApp(config: Config, deps: AppDependencies): App {
       origins,
       maxBodyBytes: config.limits.maxBodyBytes,
       queryLimits: config.limits.query,
-      health: [database.ping, undefined, () => redis?.status() ?? { redis: 'not configured' }],
+      availability,
+      health: { probe: database.probe, readiness, sharedStore: () => redis?.status() ?? { redis: 'not configured' } },
     }),
   });
 
@@ -147,9 +154,10 @@ export function createApp(config: Config, deps: AppDependencies): App {
     webhooks,
     calendars,
     bookingExpiry,
+    readiness,
     flush,
     stop: async () => {
-      await Promise.all([...background.map((task) => task.stop()), keys.stop()]);
+      await Promise.all([...background.map((task) => task.stop()), keys.stop(), availability.stop()]);
       await redis?.close();
     },
   };

@@ -1,12 +1,10 @@
 import { createServer } from 'node:http';
 import { createApp } from './app.js';
-import { createLogger } from './lib/logger.js';
 import { countOrganizations } from './modules/organizations/organizations.service.js';
 import { bootstrapOrganization } from './modules/organizations/bootstrap.js';
 import { openRuntime } from './runtime.js';
 
-const { config, database } = await openRuntime();
-const logger = createLogger(config.logLevel);
+const { config, database, logger } = await openRuntime();
 
 const app = createApp(config, { database, logger });
 const server = createServer(app.yoga);

@@ -73,6 +73,36 @@ export const SETTINGS = {
   port: integer({ variable: 'PORT', default: 4000, min: 0, max: 65535, description: 'HTTP port. `0` picks a free one (the start-up log says which).' }),
   host: text({ variable: 'HOST', accepts: 'an interface address or host name', default: '0.0.0.0', description: 'Interface to listen on.' }),
   databaseUrl,
+  database: {
+    connectTimeoutMs: integer({
+      variable: 'DATABASE_CONNECT_TIMEOUT_MS',
+      default: 3000,
+      min: 100,
+      max: 60_000,
+      description: 'postgres:// only: longest a new connection may take; while PostgreSQL is unreachable, what needs it answers 503 `SERVICE_UNAVAILABLE` with `Retry-After` instead of waiting.',
+    }),
+    statementTimeoutMs: integer({
+      variable: 'DATABASE_STATEMENT_TIMEOUT_MS',
+      default: 5000,
+      min: 100,
+      max: 600_000,
+      description: "postgres:// only: PostgreSQL's `statement_timeout` for our sessions; a statement running longer is cancelled and its request answers 503.",
+    }),
+    startupTimeoutMs: integer({
+      variable: 'DATABASE_STARTUP_TIMEOUT_MS',
+      default: 60_000,
+      min: 0,
+      max: 3_600_000,
+      description: 'How long start-up waits (retrying with backoff) for a database that is not reachable yet before giving up with exit code 1.',
+    }),
+  },
+  shutdownTimeoutMs: integer({
+    variable: 'SHUTDOWN_TIMEOUT_MS',
+    default: 10_000,
+    min: 0,
+    max: 600_000,
+    description: 'On SIGTERM/SIGINT: how long requests already received may take to be answered before the remaining connections are closed (stalled clients included) and the process exits.',
+  }),
   logLevel: oneOf({
     variable: 'LOG_LEVEL',
     values: LOG_LEVELS,

@@ -18,6 +18,12 @@ export type DatabaseHandle = {
   db: Database;
   kind: 'pglite' | 'postgres';
   ping(): Promise<void>;
+  /**
+   * The readiness check, on a connection of its own: it neither waits behind
+   * the traffic's queue nor takes one of its connections, so `/ready` turns
+   * 200 as soon as the database answers again.
+   */
+  probe(): Promise<void>;
   close(): Promise<void>;
   /** Runs raw SQL; used by migrations and by tests that inspect storage. */
   query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
@@ -45,7 +51,19 @@ export function parseDatabaseUrl(url: string): DatabaseLocation {
   throw new Error(`expected postgres://…, postgresql://…, memory:// or file://PATH, got ${JSON.stringify(`${url.split(':')[0]}:…`)}`);
 }
 
+/** Time bounds on a real PostgreSQL, so a database outage is answered, not waited out. */
+export type PostgresTimeouts = {
+  /** Longest a new connection may take to be established (then CONNECT_TIMEOUT). */
+  connectTimeoutMs: number;
+  /** PostgreSQL's `statement_timeout` for every session: a statement running longer is cancelled (57014). */
+  statementTimeoutMs: number;
+};
+
+export const DEFAULT_POSTGRES_TIMEOUTS: PostgresTimeouts = { connectTimeoutMs: 3000, statementTimeoutMs: 5000 };
+
 export type OpenOptions = {
+  /** postgres:// only. */
+  timeouts?: PostgresTimeouts;
   /**
    * memory:// only: start from this copy of a data directory (PGlite's
    * `dumpDataDir()`) instead of an empty cluster, skipping initdb.
@@ -55,13 +73,23 @@ export type OpenOptions = {
 
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<DatabaseHandle> {
   const location = parseDatabaseUrl(url);
-  if (location.kind === 'postgres') return openPostgres(location.url);
+  if (location.kind === 'postgres') return openPostgres(location.url, options.timeouts ?? DEFAULT_POSTGRES_TIMEOUTS);
   if (location.kind === 'pglite-dir') return openPglite(location.path);
   return openPglite(undefined, options.pgliteDataDir);
 }
 
-async function openPostgres(url: string): Promise<DatabaseHandle> {
-  const sql = postgres(url, { max: 10, onnotice: () => {}, connect_timeout: 5 });
+async function openPostgres(url: string, timeouts: PostgresTimeouts): Promise<DatabaseHandle> {
+  const options = {
+    onnotice: () => {},
+    connect_timeout: timeouts.connectTimeoutMs / 1000,
+    // postgres.js waits up to 20 s between reconnection attempts by default; queries queue meanwhile.
+    // Attempts every ≤ 0.5 s fail queued queries fast while the server is down, and find it within
+    // half a second once it is back.
+    backoff: (attempt: number) => Math.min(0.05 * 2 ** attempt, 0.5) * (0.5 + Math.random() / 2),
+    connection: { statement_timeout: timeouts.statementTimeoutMs },
+  };
+  const sql = postgres(url, { ...options, max: 10 });
+  const probe = postgres(url, { ...options, max: 1, idle_timeout: 30 });
   const db = drizzlePostgres(sql, { schema }) as unknown as Database;
   return {
     db,
@@ -69,7 +97,12 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
     ping: async () => {
       await sql`select 1`;
     },
-    close: () => sql.end({ timeout: 5 }),
+    probe: async () => {
+      await probe`select 1`;
+    },
+    close: async () => {
+      await Promise.all([sql.end({ timeout: 5 }), probe.end({ timeout: 1 })]);
+    },
     query: async <T>(text: string) => (await sql.unsafe(text)) as unknown as T[],
     listen: async (channel, onMessage, onReconnect) => {
       let listening = false;
@@ -99,6 +132,9 @@ async function openPglite(dataDir: string | undefined, loadDataDir?: Blob): Prom
     db,
     kind: 'pglite',
     ping: async () => {
+      await client.query('select 1');
+    },
+    probe: async () => {
       await client.query('select 1');
     },
     close: () => client.close(),

@@ -1,7 +1,7 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
-import { badUserInput, ERROR_CODES, errorTypeFor, isAppError, type AppError } from '../lib/errors.js';
+import { badUserInput, DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable, ERROR_CODES, errorTypeFor, isAppError, type AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { argumentPathOf, variableDefinitionOf } from './variable-errors.js';
 
@@ -45,7 +45,7 @@ export function withMessage(error: GraphQLError, message: string): GraphQLError 
  * Yoga raised themselves pass through; anything else is logged in full and
  * answered with a generic message, so no internals (or secrets) leak.
  */
-export function maskError(logger: Logger) {
+export function maskError(logger: Logger, onDatabaseUnavailable: (error: unknown) => void = () => {}) {
   return (error: unknown): Error => {
     const located = error instanceof GraphQLError ? error : undefined;
     const variable = located && variableDefinitionOf(located);
@@ -61,12 +61,9 @@ export function maskError(logger: Logger) {
     }
     if (located && (!original || original instanceof GraphQLError)) return located;
     if (isDatabaseUnavailable(original)) {
-      logger.error({ err: original }, 'database unavailable');
-      return new GraphQLError('The database is unreachable; try again shortly.', {
-        nodes: located?.nodes,
-        path: located?.path,
-        extensions: { code: 'SERVICE_UNAVAILABLE', type: 'api_error', http: { status: ERROR_CODES.SERVICE_UNAVAILABLE.status } },
-      });
+      onDatabaseUnavailable(original);
+      logger.warn({ err: original }, 'database unavailable');
+      return toGraphQLError(databaseUnavailable(), located);
     }
     logger.error({ err: original }, 'unexpected error');
     // A failing field keeps the other fields' data (HTTP 200); a failure with no
@@ -101,7 +98,21 @@ export function useErrorTypes(): Plugin {
           }
           if (typeof extensions.type !== 'string') extensions.type = errorTypeFor(extensions.code as string);
         }
+        answerUnavailableWithoutData(single);
       }
     },
   };
+}
+
+/**
+ * A field that failed because the database is away has no HTTP status of its
+ * own (other fields may have data: 200). With no data at all, the response is
+ * the outage: 503 with Retry-After, so clients and proxies back off.
+ */
+function answerUnavailableWithoutData(result: ExecutionResult): void {
+  if (result.data != null) return;
+  const unavailable = result.errors?.find((error) => error.extensions.code === 'SERVICE_UNAVAILABLE' && !error.extensions.http);
+  if (!unavailable) return;
+  const { status } = ERROR_CODES.SERVICE_UNAVAILABLE;
+  (unavailable.extensions as Record<string, unknown>).http = { status, headers: { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) } };
 }

@@ -64,7 +64,11 @@ export const ERROR_CODES = {
     type: 'rate_limit_error',
     when: "a public key's bookings for this attendee email, or from this client address, reached the daily limit (field level, HTTP 200); the message and `retryAt` say when to retry",
   },
-  SERVICE_UNAVAILABLE: { status: 503, type: 'api_error', when: 'database unreachable' },
+  SERVICE_UNAVAILABLE: {
+    status: 503,
+    type: 'api_error',
+    when: 'the database is unreachable, restarting or overloaded; `retryAfter` (and the Retry-After header) says when to try again. A field that needs the database fails alone (HTTP 200) when other fields have data',
+  },
   TIMEOUT: {
     status: 504,
     type: 'api_error',
@@ -117,6 +121,12 @@ export const isAppError = (error: unknown): error is AppError => error instanceo
 
 export const appError = (code: ErrorCode, message: string, details: Record<string, unknown> = {}) =>
   new AppError(code, message, details);
+
+/** Seconds a client should wait after SERVICE_UNAVAILABLE: a database restart or failover usually takes a few. */
+export const DATABASE_RETRY_AFTER_SECONDS = 2;
+
+export const databaseUnavailable = () =>
+  appError('SERVICE_UNAVAILABLE', 'The database is unreachable; try again shortly.', { retryAfter: DATABASE_RETRY_AFTER_SECONDS });
 
 export const notFound = (what: string, id: string) => appError('NOT_FOUND', `No ${what} with id "${id}".`);
 

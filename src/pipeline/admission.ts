@@ -4,7 +4,7 @@ import { presentedApiKey } from '../auth/headers.js';
 import { assertOriginPermitted } from '../auth/origin-policy.js';
 import { tenantOf, type Client, type Principal } from '../auth/principal.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
-import { appError, isAppError, type AppError } from '../lib/errors.js';
+import { appError, databaseUnavailable, isAppError, type AppError } from '../lib/errors.js';
 import { HostDayBudget } from '../rate-limit/host-day-budget.js';
 import type { RequestGuard } from '../rate-limit/request-limits.js';
 import { clientAddress, type ProxyTrust } from './client-address.js';
@@ -54,7 +54,7 @@ export async function admit(
         }),
     })
     .catch((error: unknown) => {
-      if (isDatabaseUnavailable(error)) throw appError('SERVICE_UNAVAILABLE', 'The database is unreachable; try again shortly.');
+      if (isDatabaseUnavailable(error)) throw databaseUnavailable();
       throw error;
     });
   try {

@@ -1,4 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
+import type { Readiness } from '../lib/readiness.js';
 
 const json = (body: unknown, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
@@ -6,24 +7,31 @@ const json = (body: unknown, status = 200) =>
 /** Shared-store state for /ready: Redis is optional, so its loss is a warning, not unreadiness. */
 export type SharedStoreStatus = () => { redis: string; warning?: string };
 
+export type HealthOptions = {
+  /** A database round trip on a connection of its own (DatabaseHandle.probe). */
+  probe: () => Promise<void>;
+  /** Draining or faulted instances answer 503 whatever the database says. */
+  readiness?: Readiness;
+  timeoutMs?: number;
+  sharedStore?: SharedStoreStatus;
+};
+
 /**
- * `/health`: the process is up. `/ready`: it can reach its database, so a load
- * balancer should send it traffic.
+ * `/health`: the process is up. `/ready`: it wants traffic and can reach its
+ * database, so a load balancer should send it some.
  */
-export function useHealthRoutes(
-  ping: () => Promise<void>,
-  timeoutMs = 2000,
-  sharedStore: SharedStoreStatus = () => ({ redis: 'not configured' }),
-): Plugin {
+export function useHealthRoutes({ probe, readiness, timeoutMs = 2000, sharedStore = () => ({ redis: 'not configured' }) }: HealthOptions): Plugin {
   return {
     async onRequest({ request, endResponse }) {
       const { pathname } = new URL(request.url);
       if (pathname === '/health') return endResponse(json({ status: 'ok' }));
       if (pathname !== '/ready') return;
+      const withdrawn = readiness?.withdrawnBecause;
+      if (withdrawn) return endResponse(json({ status: withdrawn }, 503));
       let timer: NodeJS.Timeout | undefined;
       try {
         await Promise.race([
-          ping(),
+          probe(),
           new Promise((_, reject) => {
             timer = setTimeout(() => reject(new Error('timed out')), timeoutMs);
           }),

@@ -1,4 +1,5 @@
 import type { ExecutionResult } from 'graphql';
+import type { DatabaseAvailability } from '../db/availability.js';
 import type { Plugin } from 'graphql-yoga';
 import type { LimitsConfig } from '../config/config.js';
 import { toGraphQLError, useErrorTypes } from '../graphql/error-mapping.js';
@@ -8,7 +9,8 @@ import { useBodyLimit } from './body-limit.plugin.js';
 import { useBrowserCors, type OriginGate } from './cors.plugin.js';
 import { useCsrfPrevention } from './csrf.plugin.js';
 import { useGraphiQLAssets } from './graphiql-assets.js';
-import { useHealthRoutes } from './health.plugin.js';
+import { useDatabaseGate } from './database-gate.plugin.js';
+import { useHealthRoutes, type HealthOptions } from './health.plugin.js';
 import { useOriginRefreshOnKeyChange } from './origin-refresh.plugin.js';
 import { usePersistedQueriesNotSupported } from './persisted-queries.plugin.js';
 import { useQueryLimits } from './query-limits.plugin.js';
@@ -127,7 +129,9 @@ export type RequestPipelineParts = {
   origins: OriginGate & { refresh(): Promise<void> };
   maxBodyBytes: number;
   queryLimits: LimitsConfig['query'];
-  health: Parameters<typeof useHealthRoutes>;
+  health: HealthOptions;
+  /** Known-down database: valid operations are answered 503 before they run. */
+  availability: DatabaseAvailability;
 };
 
 /**
@@ -136,14 +140,15 @@ export type RequestPipelineParts = {
  * the body limit, CSRF. Then per operation: admission (client address →
  * failed-auth throttle → key verification → origin policy → organization
  * header → key limit and organization slot, the deadline starts), parse/validate
- * with the query limits, execute (a query stops at the deadline), and at its
+ * with the query limits, a database known to be down answers 503 here,
+ * execute (a query stops at the deadline), and at its
  * end the audit record, slot release and the rate-limit headers; errors get
  * their code and type last.
  */
 export function requestPipeline(parts: RequestPipelineParts): Plugin[] {
   return [
     useBrowserCors(parts.origins),
-    useHealthRoutes(...parts.health),
+    useHealthRoutes(parts.health),
     useGraphiQLAssets(),
     useBodyLimit(parts.maxBodyBytes),
     // What a cross-site form could send must carry a header it cannot: the key itself (GET) or a CSRF header.
@@ -151,6 +156,7 @@ export function requestPipeline(parts: RequestPipelineParts): Plugin[] {
     usePersistedQueriesNotSupported(),
     useOperationPipeline(parts.operations),
     useQueryLimits(parts.queryLimits),
+    useDatabaseGate(parts.availability),
     useOriginRefreshOnKeyChange(parts.origins),
     useErrorTypes(),
   ];

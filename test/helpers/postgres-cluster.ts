@@ -123,7 +123,7 @@ export interface Cluster {
 }
 
 /** A cluster of the caller's own (the chaos tier stops and crashes it); `findServerBinDir()` null means none can be made. */
-export async function startCluster(binDir: string): Promise<Cluster> {
+export async function startCluster(binDir: string, options: { durable?: boolean } = {}): Promise<Cluster> {
   const baseDir = mkdtempSync(join(tmpdir(), 'tessera-pg-'));
   const dataDir = join(baseDir, 'data');
   const logFile = join(baseDir, 'server.log');
@@ -146,7 +146,7 @@ export async function startCluster(binDir: string): Promise<Cluster> {
       const [file, args] = serverUser.command(pgCtl, ['stop', '-D', dataDir, '-m', 'immediate', '-s']);
       spawnSync(file, args, { cwd: '/', stdio: 'ignore' });
     };
-    const port = await startOnFreePort({ serverUser, pgCtl, dataDir, baseDir, logFile });
+    const port = await startOnFreePort({ serverUser, pgCtl, dataDir, baseDir, logFile, durable: options.durable ?? false });
     const version = run([pgCtl, ['--version']]).replace(/^pg_ctl \(PostgreSQL\) /, '').trim();
     const halt = (mode: 'fast' | 'immediate') => void run(serverUser.command(pgCtl, ['stop', '-D', dataDir, '-m', mode, '-w', '-s']));
     const resume = () => void run(serverUser.command(pgCtl, ['start', '-D', dataDir, '-l', logFile, '-w', '-t', '30', '-s']));
@@ -158,6 +158,8 @@ export async function startCluster(binDir: string): Promise<Cluster> {
 }
 
 interface StartOptions {
+  /** fsync and synchronous commit on, as in production: a crash loses no acknowledged commit. Off (faster) otherwise. */
+  durable: boolean;
   serverUser: ServerUser;
   pgCtl: string;
   dataDir: string;
@@ -167,12 +169,12 @@ interface StartOptions {
 
 /** A free port can be taken between probing and binding, so retry a few times. */
 async function startOnFreePort(options: StartOptions): Promise<number> {
-  const { serverUser, pgCtl, dataDir, baseDir, logFile } = options;
+  const { serverUser, pgCtl, dataDir, baseDir, logFile, durable } = options;
   const settingsFile = join(dataDir, 'postgresql.auto.conf');
   const attempts = 3;
   for (let attempt = 1; ; attempt++) {
     const port = await findFreePort();
-    writeFileSync(settingsFile, serverSettings(port, baseDir));
+    writeFileSync(settingsFile, serverSettings(port, baseDir, durable));
     serverUser.own(settingsFile);
     try {
       run(serverUser.command(pgCtl, ['start', '-D', dataDir, '-l', logFile, '-w', '-t', '30', '-s']));
@@ -186,14 +188,12 @@ async function startOnFreePort(options: StartOptions): Promise<number> {
   }
 }
 
-function serverSettings(port: number, socketDir: string): string {
+function serverSettings(port: number, socketDir: string, durable: boolean): string {
   return [
     `port = ${port}`,
     `listen_addresses = '127.0.0.1'`,
     `unix_socket_directories = '${socketDir}'`,
-    'fsync = off',
-    'synchronous_commit = off',
-    'full_page_writes = off',
+    ...(durable ? [] : ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off']),
     'max_connections = 200',
     '',
   ].join('\n');

@@ -10,8 +10,7 @@
  */
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabaseUrl, testTier } from '../helpers/test-database.js';
-import { postgresTierSkipped } from '../helpers/integration.js';
+import { createDatabaseUrl, postgresTierSkipped, testTier } from '../helpers/test-database.js';
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -38,7 +37,7 @@ describe.skipIf(testTier() !== 'postgres' || postgresTierSkipped)('postgres.js w
     try {
       const outcome = sql
         .begin(async (tx) => {
-          const [{ pid }] = await tx`select pg_backend_pid() as pid`;
+          const [{ pid }] = (await tx`select pg_backend_pid() as pid`) as unknown as [{ pid: number }];
           await admin`select pg_terminate_backend(${pid})`;
           await settle(100);
           await tx`select 1`;
@@ -61,7 +60,7 @@ describe.skipIf(testTier() !== 'postgres' || postgresTierSkipped)('postgres.js w
       const lateWriteOutcome = new Promise((resolve) => (lateWrite = resolve));
       const outcome = sql
         .begin(async (tx) => {
-          const [{ pid }] = await tx`select pg_backend_pid() as pid`;
+          const [{ pid }] = (await tx`select pg_backend_pid() as pid`) as unknown as [{ pid: number }];
           await admin`select pg_terminate_backend(${pid})`;
           await settle(100);
           await sql`select 1`; // the pool reconnects

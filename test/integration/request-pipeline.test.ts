@@ -5,6 +5,7 @@ import { auditEvents } from '../../src/db/schema/index.js';
 import { addressRanges } from '../../src/lib/address-ranges.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { RefusalLog } from '../../src/modules/audit/refusal-log.js';
+import { DatabaseAvailability } from '../../src/db/availability.js';
 import { OperationAudit } from '../../src/pipeline/operation-audit.js';
 import { requestPipeline } from '../../src/pipeline/request-pipeline.js';
 import type { TestOrganization } from '../helpers/harness.js';
@@ -92,7 +93,8 @@ describeIntegration(`the request pipeline, whatever carries the operation`, { en
         origins: harness.app.origins,
         maxBodyBytes: 65_536,
         queryLimits: { maxDepth: 10, maxAliases: 10, maxTokens: 1000, maxDirectives: 10, maxCost: 1000 },
-        health: [async () => {}],
+        health: { probe: async () => {} },
+        availability: new DatabaseAvailability(async () => {}, createLogger('silent')),
       }),
     });
     const response = await yoga.fetch('http://tessera.test/graphql', {

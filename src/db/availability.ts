@@ -1,0 +1,53 @@
+import type { Logger } from '../lib/logger.js';
+import { isDatabaseUnavailable } from './unavailable.js';
+
+/**
+ * Whether the database is known to be away. The first query that fails with
+ * an "unavailable" error (src/db/unavailable.ts) marks it down; from then on
+ * requests are answered 503 before they run (src/pipeline/database-gate.plugin.ts)
+ * instead of each waiting for a connection attempt to fail, and a probe on
+ * its own connection (DatabaseHandle.probe) asks every `probeIntervalMs`
+ * until the database answers, which marks it up again: no restart needed.
+ */
+export class DatabaseAvailability {
+  private downSince: number | null = null;
+  private probing: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly probe: () => Promise<void>,
+    private readonly logger: Logger,
+    private readonly probeIntervalMs = 200,
+  ) {}
+
+  get isDown(): boolean {
+    return this.downSince !== null;
+  }
+
+  /** Called with any error a database call failed with; only "unavailable" ones count. */
+  report(error: unknown): void {
+    if (this.downSince !== null || this.stopped || !isDatabaseUnavailable(error)) return;
+    this.downSince = Date.now();
+    this.logger.warn({ reason: (error as { code?: string }).code }, 'database unavailable: answering 503 until it is back');
+    this.probing = this.probeUntilBack();
+  }
+
+  private async probeUntilBack(): Promise<void> {
+    while (!this.stopped) {
+      await new Promise((resolve) => setTimeout(resolve, this.probeIntervalMs).unref());
+      try {
+        await this.probe();
+      } catch {
+        continue;
+      }
+      this.logger.info({ downForMs: Date.now() - this.downSince! }, 'database reachable again');
+      this.downSince = null;
+      return;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.probing;
+  }
+}
