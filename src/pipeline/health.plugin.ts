@@ -1,4 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
+import { READ_METHODS, refuseMethod } from './allowed-methods.js';
 
 const json = (body: unknown, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
@@ -8,7 +9,7 @@ export type SharedStoreStatus = () => { redis: string; warning?: string };
 
 /**
  * `/health`: the process is up. `/ready`: it can reach its database, so a load
- * balancer should send it traffic.
+ * balancer should send it traffic. Both are read-only: other methods get 405.
  */
 export function useHealthRoutes(
   ping: () => Promise<void>,
@@ -18,8 +19,10 @@ export function useHealthRoutes(
   return {
     async onRequest({ request, endResponse }) {
       const { pathname } = new URL(request.url);
+      if (pathname !== '/health' && pathname !== '/ready') return;
+      const refused = refuseMethod(request.method, READ_METHODS);
+      if (refused) return endResponse(refused);
       if (pathname === '/health') return endResponse(json({ status: 'ok' }));
-      if (pathname !== '/ready') return;
       let timer: NodeJS.Timeout | undefined;
       try {
         await Promise.race([
