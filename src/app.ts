@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { KeyCache } from './auth/key-cache.js';
 import { createKeyVerification } from './auth/key-verification.js';
@@ -22,6 +23,7 @@ import { CalendarSync } from './modules/calendars/calendar-sync.js';
 import { WebhookWorker } from './modules/webhooks/webhook-worker.js';
 import { renderLocalGraphiQL } from './pipeline/graphiql-assets.js';
 import { GRAPHIQL_DEFAULT_DOCUMENT } from './pipeline/graphiql.js';
+import { guardHttp } from './pipeline/http-guard.js';
 import { OperationAudit } from './pipeline/operation-audit.js';
 import { requestPipeline } from './pipeline/request-pipeline.js';
 import { RequestGuard } from './rate-limit/request-limits.js';
@@ -38,6 +40,8 @@ export type AppDependencies = {
 
 export type App = {
   yoga: YogaServerInstance<Record<string, unknown>, RequestContext>;
+  /** What a node:http server serves: the HTTP guard (Host, request target), then Yoga. */
+  listener: (request: IncomingMessage, response: ServerResponse) => unknown;
   auditLog: RequestAuditLog;
   lastUsed: LastUsedTracker;
   /** Origins some public key allows, for CORS; tests refresh it after changing keys directly. */
@@ -145,6 +149,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
   };
   return {
     yoga,
+    listener: guardHttp(yoga, logger),
     auditLog,
     lastUsed,
     origins,

@@ -7,7 +7,7 @@ import { openRuntime } from './runtime.js';
 const { config, database, logger } = await openRuntime();
 
 const app = createApp(config, { database, logger });
-const server = createServer(app.yoga);
+const server = createServer(app.listener);
 await new Promise<void>((resolve) => {
   const refuse = (error: NodeJS.ErrnoException) => {
     console.error(`Cannot start: PORT: cannot listen on ${config.host}:${config.port} (${error.code ?? error.message})`);

@@ -11,13 +11,13 @@ type Location = Pick<GraphQLError, 'nodes' | 'path'> | undefined;
  * The one mapping from domain errors to GraphQL: `extensions.code/type` and
  * the details, and — decided by where it was raised — request level (no
  * field to blame: the table's HTTP status, Retry-After when the details say
- * when) or field level (the response keeps the other fields' data).
+ * when, Allow when they list the methods) or field level (the response keeps
+ * the other fields' data).
  */
 export function toGraphQLError(error: AppError, location?: Location): GraphQLError {
   const { status, type } = ERROR_CODES[error.code];
   const requestLevel = !location?.path;
-  const retryAfter = error.details.retryAfter;
-  const headers = typeof retryAfter === 'number' ? { 'Retry-After': String(retryAfter) } : undefined;
+  const headers = httpHeadersOf(error.details);
   // GraphQL over HTTP: a field error leaves `data` in the response, which then answers 2xx.
   const http = requestLevel ? { http: { status, ...(headers ? { headers } : {}) } } : {};
   return new GraphQLError(error.message, {
@@ -26,6 +26,36 @@ export function toGraphQLError(error: AppError, location?: Location): GraphQLErr
     originalError: error,
     extensions: { code: error.code, type, ...error.details, ...http },
   });
+}
+
+function httpHeadersOf(details: AppError['details']): Record<string, string> | undefined {
+  const headers: Record<string, string> = {};
+  if (typeof details.retryAfter === 'number') headers['Retry-After'] = String(details.retryAfter);
+  if (Array.isArray(details.allowed)) headers.Allow = details.allowed.join(', ');
+  return Object.keys(headers).length > 0 ? headers : undefined;
+}
+
+export type Refusal = { status: number; headers: Record<string, string>; body: string };
+
+/**
+ * A request-level error answered before GraphQL runs (the HTTP guard, the
+ * health routes, the body limit): the status, headers and JSON body Yoga
+ * would have sent for the same error, so every refusal reads alike.
+ */
+export function toRefusal(error: AppError): Refusal {
+  const { message, extensions } = toGraphQLError(error);
+  const { http, ...rest } = extensions as { http: { status: number; headers?: Record<string, string> } };
+  return {
+    status: http.status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...http.headers },
+    body: JSON.stringify({ errors: [{ message, extensions: rest }] }),
+  };
+}
+
+/** The same refusal as a fetch Response, for Yoga plugins that end the request. */
+export function refusalResponse(error: AppError): Response {
+  const { status, headers, body } = toRefusal(error);
+  return new Response(body, { status, headers });
 }
 
 /** The same error with another message (e.g. validation errors without suggestions). */

@@ -31,7 +31,16 @@ export const ERROR_CODES = {
     when: 'the organization already has as many of this resource as its world allows (webhook endpoints: WEBHOOK_MAX_ENDPOINTS); delete one first (field level, HTTP 200)',
   },
   NOT_FOUND: { status: 200, type: 'invalid_request_error', when: "missing or other tenant's resource" },
-  BAD_REQUEST: { status: 400, type: 'invalid_request_error', when: 'malformed request (headers, body, GraphQL syntax)' },
+  BAD_REQUEST: {
+    status: 400,
+    type: 'invalid_request_error',
+    when: 'malformed request (Host header, request target, headers, body, GraphQL syntax)',
+  },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    type: 'invalid_request_error',
+    when: 'a method the path does not answer (`/graphql`: GET, POST; `/health`, `/ready`, GraphiQL files: GET, HEAD; OPTIONS everywhere); the Allow header and `extensions.allowed` list them',
+  },
   QUERY_TOO_COMPLEX: {
     status: 400,
     type: 'invalid_request_error',
@@ -102,8 +111,8 @@ export function errorTypeFor(code: string | undefined): string {
 /**
  * A failure we raise on purpose: a code from the table, a message written for
  * the caller, and details that travel with it (`extensions` at the GraphQL
- * edge). `retryAfter` (seconds) in the details becomes a Retry-After header
- * when the error fails the whole request.
+ * edge). When the error fails the whole request, `retryAfter` (seconds) in the
+ * details becomes a Retry-After header and `allowed` (methods) an Allow header.
  */
 export class AppError extends Error {
   override readonly name = 'AppError';

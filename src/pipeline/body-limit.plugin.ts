@@ -1,15 +1,11 @@
 import type { Plugin } from 'graphql-yoga';
-import { ERROR_CODES } from '../lib/errors.js';
+import { refusalResponse } from '../graphql/error-mapping.js';
+import { appError } from '../lib/errors.js';
 
 const WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 
-function tooLarge(maxBytes: number): Response {
-  const { status, type } = ERROR_CODES.PAYLOAD_TOO_LARGE;
-  const body = {
-    errors: [{ message: `The request body is larger than ${maxBytes} bytes.`, extensions: { code: 'PAYLOAD_TOO_LARGE', type, maxBytes } }],
-  };
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-}
+const tooLarge = (maxBytes: number) =>
+  refusalResponse(appError('PAYLOAD_TOO_LARGE', `The request body is larger than ${maxBytes} bytes.`, { maxBytes }));
 
 /**
  * Refuses request bodies over `maxBytes` with a 413 before anything parses

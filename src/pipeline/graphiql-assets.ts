@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Plugin } from 'graphql-yoga';
+import { READ_METHODS, refuseMethod } from './allowed-methods.js';
 
 /**
  * GraphiQL served from our own origin. Yoga's default page loads its script,
@@ -77,16 +78,21 @@ prepareWorkers().finally(() => {
 `;
 }
 
-/** Serves the whitelisted GraphiQL files, read once and kept in memory. */
+/** Serves the whitelisted GraphiQL files, read once and kept in memory, to GET and HEAD only. */
 export function useGraphiQLAssets(): Plugin {
   const cache = new Map<string, Promise<Buffer>>();
   return {
-    async onRequest({ url, endResponse }) {
+    async onRequest({ request, url, endResponse }) {
       if (!url.pathname.startsWith(GRAPHIQL_ASSETS_PATH)) return;
       const name = url.pathname.slice(GRAPHIQL_ASSETS_PATH.length);
       const contentType = ASSETS[name];
       if (!contentType) {
         endResponse(new Response('Not found', { status: 404 }));
+        return;
+      }
+      const refused = refuseMethod(request.method, READ_METHODS);
+      if (refused) {
+        endResponse(refused);
         return;
       }
       let body = cache.get(name);

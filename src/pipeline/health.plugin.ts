@@ -1,5 +1,6 @@
 import type { Plugin } from 'graphql-yoga';
 import type { Readiness } from '../lib/readiness.js';
+import { READ_METHODS, refuseMethod } from './allowed-methods.js';
 
 const json = (body: unknown, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
@@ -18,14 +19,17 @@ export type HealthOptions = {
 
 /**
  * `/health`: the process is up. `/ready`: it wants traffic and can reach its
- * database, so a load balancer should send it some.
+ * database, so a load balancer should send it some. Both are read-only: other
+ * methods get 405.
  */
 export function useHealthRoutes({ probe, readiness, timeoutMs = 2000, sharedStore = () => ({ redis: 'not configured' }) }: HealthOptions): Plugin {
   return {
     async onRequest({ request, endResponse }) {
       const { pathname } = new URL(request.url);
+      if (pathname !== '/health' && pathname !== '/ready') return;
+      const refused = refuseMethod(request.method, READ_METHODS);
+      if (refused) return endResponse(refused);
       if (pathname === '/health') return endResponse(json({ status: 'ok' }));
-      if (pathname !== '/ready') return;
       const withdrawn = readiness?.withdrawnBecause;
       if (withdrawn) return endResponse(json({ status: withdrawn }, 503));
       let timer: NodeJS.Timeout | undefined;

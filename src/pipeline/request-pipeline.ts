@@ -5,6 +5,7 @@ import type { LimitsConfig } from '../config/config.js';
 import { toGraphQLError, useErrorTypes } from '../graphql/error-mapping.js';
 import { isAppError } from '../lib/errors.js';
 import { admit, type AdmissionDeps } from './admission.js';
+import { useGraphQLMethods } from './allowed-methods.js';
 import { useBodyLimit } from './body-limit.plugin.js';
 import { useBrowserCors, type OriginGate } from './cors.plugin.js';
 import { useCsrfPrevention } from './csrf.plugin.js';
@@ -135,15 +136,16 @@ export type RequestPipelineParts = {
 };
 
 /**
- * The whole request path, in its one order. HTTP first, before anything reads
- * a key or the body: CORS (preflights end here), health, GraphiQL's files,
- * the body limit, CSRF. Then per operation: admission (client address →
- * failed-auth throttle → key verification → origin policy → organization
- * header → key limit and organization slot, the deadline starts), parse/validate
- * with the query limits, a database known to be down answers 503 here,
- * execute (a query stops at the deadline), and at its
- * end the audit record, slot release and the rate-limit headers; errors get
- * their code and type last.
+ * The whole request path, in its one order. (Before Yoga, the HTTP guard in
+ * http-guard.ts refuses an unusable Host or request target.) HTTP first,
+ * before anything reads a key or the body: CORS (preflights end here), health,
+ * GraphiQL's files, the body limit, the methods /graphql answers, CSRF. Then
+ * per operation: admission (client address → failed-auth throttle → key
+ * verification → origin policy → organization header → key limit and
+ * organization slot, the deadline starts), parse/validate with the query
+ * limits, a database known to be down answers 503 here, execute (a query
+ * stops at the deadline), and at its end the audit record, slot release and
+ * the rate-limit headers; errors get their code and type last.
  */
 export function requestPipeline(parts: RequestPipelineParts): Plugin[] {
   return [
@@ -151,6 +153,7 @@ export function requestPipeline(parts: RequestPipelineParts): Plugin[] {
     useHealthRoutes(parts.health),
     useGraphiQLAssets(),
     useBodyLimit(parts.maxBodyBytes),
+    useGraphQLMethods(),
     // What a cross-site form could send must carry a header it cannot: the key itself (GET) or a CSRF header.
     useCsrfPrevention(),
     usePersistedQueriesNotSupported(),

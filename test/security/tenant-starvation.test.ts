@@ -200,7 +200,7 @@ describeIntegration(
     // Production defaults for every limit; the flood comes from many addresses behind a trusted proxy.
     flooder = await seedFlooder(harness.db, harness.clock, 3);
     victim = await harness.organization();
-    server = createServer(harness.app.yoga);
+    server = createServer(harness.app.listener);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   });

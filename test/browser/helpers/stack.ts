@@ -31,7 +31,7 @@ export async function startApi(env: Record<string, string> = {}): Promise<ApiSta
     database,
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
   });
-  const server: Server = createServer(app.yoga);
+  const server: Server = createServer(app.listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const graphqlUrl = `${origin}/graphql`;
