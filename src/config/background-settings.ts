@@ -39,7 +39,8 @@ export const BACKGROUND_SETTINGS = {
     default: 10_000,
     min: 1,
     max: 60_000,
-    description: 'How long a webhook delivery may take; a timeout is retried like a non-2xx answer.',
+    description:
+      'How long a webhook delivery may take, name resolution included; a timeout is retried like a non-2xx answer. A delivery whose worker died is sent again this long plus 5 s after it was claimed.',
   }),
   webhookMaxEndpoints: integer({
     variable: 'WEBHOOK_MAX_ENDPOINTS',

@@ -70,19 +70,32 @@ export class OutboundFailure extends Error {
  * and the check happen inside the connect, so a DNS answer cannot change
  * between the check and the request (DNS rebinding). IP literals skip DNS and
  * are checked up front. Redirects are not followed: a 3xx is just a non-2xx.
+ * `timeoutMs` bounds the whole call, name resolution included: callers rely on
+ * it ending by then (the webhook worker's claim on a delivery lasts only a
+ * little longer).
  */
 export async function sendOutbound(request: OutboundRequest, clock: () => number = Date.now): Promise<OutboundResponse> {
   const started = clock();
   const elapsed = () => Math.max(0, Math.round(clock() - started));
   const resolver = request.resolver ?? systemResolver;
+  const deadline = AbortSignal.timeout(request.timeoutMs);
   try {
     const url = parseOutboundUrl(request.url, request.environment);
-    await resolveAllowed(hostOf(url), request.environment, resolver);
-    const { status, body } = await exchange(url, request, guardedLookup(request.environment, resolver));
+    await beforeDeadline(resolveAllowed(hostOf(url), request.environment, resolver), deadline);
+    const { status, body } = await exchange(url, request, guardedLookup(request.environment, resolver), deadline);
     return { status, body, durationMs: elapsed() };
   } catch (error) {
     throw new OutboundFailure(categoryOf(error), describe(error, request.timeoutMs), elapsed());
   }
+}
+
+function beforeDeadline<T>(work: Promise<T>, deadline: AbortSignal): Promise<T> {
+  if (deadline.aborted) return Promise.reject(new Timeout());
+  return new Promise((resolve, reject) => {
+    const expire = () => reject(new Timeout());
+    deadline.addEventListener('abort', expire, { once: true });
+    work.then(resolve, reject).finally(() => deadline.removeEventListener('abort', expire));
+  });
 }
 
 function guardedLookup(environment: OutboundEnvironment, resolver: HostResolver): LookupFunction {
@@ -102,7 +115,7 @@ function guardedLookup(environment: OutboundEnvironment, resolver: HostResolver)
 class Timeout extends Error {}
 class TooLarge extends Error {}
 
-function exchange(url: URL, request: OutboundRequest, lookup: LookupFunction): Promise<{ status: number; body: string }> {
+function exchange(url: URL, request: OutboundRequest, lookup: LookupFunction, deadline: AbortSignal): Promise<{ status: number; body: string }> {
   const transport = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const req = transport.request(url, {
@@ -111,9 +124,11 @@ function exchange(url: URL, request: OutboundRequest, lookup: LookupFunction): P
       lookup,
       agent: false,
     });
-    const deadline = setTimeout(() => req.destroy(new Timeout()), request.timeoutMs);
+    const expire = () => req.destroy(new Timeout());
+    if (deadline.aborted) expire();
+    else deadline.addEventListener('abort', expire, { once: true });
     const finish = (error: Error | null, value?: { status: number; body: string }) => {
-      clearTimeout(deadline);
+      deadline.removeEventListener('abort', expire);
       if (error) reject(error);
       else resolve(value!);
     };

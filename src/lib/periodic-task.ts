@@ -8,7 +8,12 @@ export type PeriodicTaskOptions = {
   name: string;
   /** Time between runs; 0 keeps the timer off (the work then runs only when called). */
   intervalMs: number;
-  run: () => unknown;
+  /**
+   * The work. `stopping` is aborted when `stop()` is called: work made of many
+   * items checks it between items, so shutdown waits for the item in hand
+   * rather than for the whole backlog.
+   */
+  run: (stopping: AbortSignal) => unknown;
   logger: Logger;
 };
 
@@ -17,15 +22,18 @@ export type PeriodicTaskOptions = {
  * fires again is joined, not stacked, so a slow database never piles up
  * queries; a failed run is logged and the next tick tries again. The timer
  * never keeps the process alive, and `stop()` waits for the run in flight so
- * nothing touches the database after shutdown.
+ * nothing touches the database after shutdown (and tells that run to stop
+ * taking new items, through `stopping`).
  */
 export class PeriodicTask implements BackgroundTask {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private stopping = new AbortController();
 
   constructor(private readonly options: PeriodicTaskOptions) {}
 
   start(): void {
+    if (this.stopping.signal.aborted) this.stopping = new AbortController();
     if (this.timer !== undefined || this.options.intervalMs <= 0) return;
     this.timer = setInterval(() => void this.runNow(), this.options.intervalMs);
     this.timer.unref();
@@ -41,7 +49,7 @@ export class PeriodicTask implements BackgroundTask {
 
   private async runLogged(): Promise<void> {
     try {
-      await this.options.run();
+      await this.options.run(this.stopping.signal);
     } catch (error) {
       this.options.logger.error({ err: error }, `${this.options.name} failed`);
     }
@@ -50,6 +58,7 @@ export class PeriodicTask implements BackgroundTask {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
+    this.stopping.abort();
     await this.running;
   }
 }

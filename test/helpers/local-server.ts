@@ -1,7 +1,8 @@
 /**
  * A real HTTP server on 127.0.0.1 (random port) for outbound tests: webhook
  * receivers and calendar feeds. It records every request and answers with
- * whatever `reply` says, including never (`'hang'`) to exercise timeouts.
+ * whatever `reply` says, including never (`'hang'`) to exercise timeouts, or
+ * later (a promise) to be a slow receiver.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +15,7 @@ export class LocalServer {
   /** TCP connections accepted, requests or not: proves nothing even tried to connect. */
   connections = 0;
   /** Decides each answer; replace it per test. */
-  reply: (request: ReceivedRequest) => Reply = () => ({ status: 200 });
+  reply: (request: ReceivedRequest) => Reply | Promise<Reply> = () => ({ status: 200 });
 
   private constructor(
     private readonly server: Server,
@@ -29,9 +30,11 @@ export class LocalServer {
       req.on('end', () => {
         const request = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
         local!.received.push(request);
-        const reply = local!.reply(request);
-        if (reply === 'hang') return;
-        res.writeHead(reply.status, reply.headers).end(reply.body ?? '');
+        void Promise.resolve(local!.reply(request)).then((reply) => {
+          // A slow answer may find its connection already closed (the caller timed out, or close() ran).
+          if (reply === 'hang' || res.destroyed) return;
+          res.writeHead(reply.status, reply.headers).end(reply.body ?? '');
+        });
       });
     });
     server.on('connection', () => local!.connections++);

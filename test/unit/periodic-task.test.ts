@@ -79,6 +79,32 @@ describe('PeriodicTask', () => {
     expect(held.calls()).toBe(1);
   });
 
+  it('tells the run in flight to take no new items once stop is called, and waits for the item in hand', async () => {
+    const held = heldRun();
+    let items = 0;
+    const task = new PeriodicTask({
+      name: 'backlog',
+      intervalMs: 100,
+      run: async (stopping) => {
+        while (!stopping.aborted && items < 10) {
+          items++;
+          await held.run();
+        }
+      },
+      logger: createLogger('silent'),
+    });
+    task.start();
+    await vi.advanceTimersByTimeAsync(100);
+    held.release();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(items).toBe(2);
+
+    const stopping = task.stop();
+    held.release();
+    await stopping;
+    expect(items).toBe(2);
+  });
+
   it('keeps no timer with an interval of 0, yet runs when asked (joining a run in flight)', async () => {
     const held = heldRun();
     const task = new PeriodicTask({ name: 'manual', intervalMs: 0, run: held.run, logger: createLogger('silent') });

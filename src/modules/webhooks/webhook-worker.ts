@@ -1,13 +1,12 @@
-import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
-import { webhookDeliveries, webhookEvents, webhooks } from '../../db/schema/index.js';
 import type { Logger } from '../../lib/logger.js';
 import { PeriodicTask, type BackgroundTask } from '../../lib/periodic-task.js';
-import { OutboundFailure, sendOutbound, type OutboundError } from '../../lib/outbound-http.js';
+import { OutboundFailure, sendOutbound } from '../../lib/outbound-http.js';
 import type { HostResolver } from '../../lib/outbound-url.js';
 import type { SecretBox } from '../../lib/secret-box.js';
 import { announceExpiringKeys } from '../api-keys/key-events.js';
-import { MAX_DELIVERY_ATTEMPTS, retryDelayMs, SIGNATURE_HEADER, signatureHeader } from './delivery-policy.js';
+import { CLAIM_MARGIN_MS, claimDueDeliveries, recordAttempt, type AttemptOutcome, type ClaimedDelivery } from './delivery-claims.js';
+import { SIGNATURE_HEADER, signatureHeader } from './delivery-policy.js';
 
 export type WebhookWorkerOptions = {
   /** 0: no background loop; call `deliverDueWebhooks()` yourself. */
@@ -23,15 +22,12 @@ export type WebhookWorkerDeps = {
   logger: Logger;
 };
 
-/** `error` is what is stored and shown; `detail` only goes to the log. */
-type Outcome = { ok: boolean; durationMs: number | null; error: OutboundError | null; detail?: string };
-
 /**
- * Sends queued deliveries. Claiming is a short transaction that locks due rows
- * with FOR UPDATE SKIP LOCKED and pushes their next attempt past the request
- * timeout (a lease), so any number of instances share the queue without two
- * sending the same delivery; a worker that dies mid-send leaves the lease to
- * lapse and the delivery is retried (at least once, never concurrently).
+ * Sends queued deliveries, any number of instances sharing the queue (see
+ * claimDueDeliveries). Delivery is at least once: a worker that dies after
+ * sending but before recording leaves its claim to lapse, and the delivery is
+ * sent again, with the same event id, a few seconds past the HTTP timeout.
+ * Receivers de-duplicate by `Tessera-Event-Id`.
  */
 export class WebhookWorker implements BackgroundTask {
   private readonly task: PeriodicTask;
@@ -44,7 +40,7 @@ export class WebhookWorker implements BackgroundTask {
     this.task = new PeriodicTask({
       name: 'webhook worker round',
       intervalMs: options.pollIntervalMs,
-      run: () => this.round(),
+      run: (stopping) => this.round(stopping),
       logger: deps.logger,
     });
   }
@@ -53,6 +49,10 @@ export class WebhookWorker implements BackgroundTask {
     this.task.start();
   }
 
+  /**
+   * Claims nothing more and resolves once the deliveries in hand are sent and
+   * recorded; the rest of the queue stays for the next instance to start.
+   */
   stop(): Promise<void> {
     return this.task.stop();
   }
@@ -62,69 +62,54 @@ export class WebhookWorker implements BackgroundTask {
     return this.task.runNow();
   }
 
-  private async round(): Promise<void> {
+  private async round(stopping: AbortSignal): Promise<void> {
     await announceExpiringKeys(this.db, this.deps.now());
-    await this.deliverDueWebhooks();
+    await this.deliverDueWebhooks(stopping);
   }
 
-  /** Attempts every delivery due now, batch by batch; returns how many attempts it made. */
-  async deliverDueWebhooks(): Promise<number> {
+  /**
+   * Attempts every delivery due now, batch by batch, until none is due or
+   * `stopping` is aborted; returns how many attempts it made.
+   */
+  async deliverDueWebhooks(stopping?: AbortSignal): Promise<number> {
     let attempted = 0;
-    for (;;) {
-      const claimed = await this.claimDue();
-      if (claimed.length === 0) return attempted;
+    while (!stopping?.aborted) {
+      const claimed = await claimDueDeliveries(this.db, {
+        now: this.deps.now(),
+        timeoutMs: this.options.timeoutMs,
+        limit: this.options.batchSize ?? 20,
+      });
+      if (claimed.length === 0) break;
       await Promise.all(claimed.map((delivery) => this.attempt(delivery)));
       attempted += claimed.length;
     }
+    return attempted;
   }
 
-  private async claimDue() {
-    const now = this.deps.now();
-    const leaseEnd = new Date(now.getTime() + this.options.timeoutMs + 60_000);
-    const ids = await this.db.transaction(async (tx) => {
-      const due = await tx
-        .select({ id: webhookDeliveries.id })
-        .from(webhookDeliveries)
-        .where(and(eq(webhookDeliveries.status, 'PENDING'), lte(webhookDeliveries.nextAttemptAt, now)))
-        .orderBy(asc(webhookDeliveries.nextAttemptAt))
-        .limit(this.options.batchSize ?? 20)
-        .for('update', { skipLocked: true });
-      if (due.length === 0) return [];
-      const claimedIds = due.map((row) => row.id);
-      await tx
-        .update(webhookDeliveries)
-        .set({ attempts: sql`${webhookDeliveries.attempts} + 1`, nextAttemptAt: leaseEnd, lastAttemptAt: now, updatedAt: now })
-        .where(inArray(webhookDeliveries.id, claimedIds));
-      return claimedIds;
-    });
-    if (ids.length === 0) return [];
-    return this.db
-      .select({
-        id: webhookDeliveries.id,
-        attempts: webhookDeliveries.attempts,
-        webhookId: webhooks.id,
-        url: webhooks.url,
-        environment: webhooks.environment,
-        secretSealed: webhooks.secretSealed,
-        eventId: webhookEvents.id,
-        type: webhookEvents.type,
-        data: webhookEvents.data,
-        createdAt: webhookEvents.createdAt,
-      })
-      .from(webhookDeliveries)
-      .innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhookId))
-      .innerJoin(webhookEvents, eq(webhookEvents.id, webhookDeliveries.eventId))
-      .where(inArray(webhookDeliveries.id, ids));
+  private async attempt(delivery: ClaimedDelivery): Promise<void> {
+    // The request ends before the claim's margin begins, whatever delayed its start, so recording fits in the claim.
+    const sendWithinMs = Math.min(this.options.timeoutMs, delivery.claimedUntil.getTime() - CLAIM_MARGIN_MS - this.deps.now().getTime());
+    if (sendWithinMs <= 0) {
+      this.deps.logger.warn({ deliveryId: delivery.id, attempts: delivery.attempts }, 'webhook claim ran out before sending; left for the next claim');
+      return;
+    }
+    const outcome = await this.send(delivery, sendWithinMs);
+    const recorded = await recordAttempt(this.db, delivery, outcome, this.deps.now());
+    const attempt = { deliveryId: delivery.id, webhookId: delivery.webhookId, attempts: delivery.attempts };
+    if (!recorded) this.deps.logger.warn(attempt, 'webhook attempt not recorded: its claim was retaken (or the webhook deleted) meanwhile');
+    else if (outcome.ok) this.deps.logger.debug(attempt, 'webhook delivery attempted');
+    // The host, not the URL: a receiver's query string may carry a token of its own.
+    else this.deps.logger.info({ ...attempt, host: new URL(delivery.url).host, error: outcome.error, detail: outcome.detail }, 'webhook delivery failed');
   }
 
-  private async attempt(delivery: Awaited<ReturnType<WebhookWorker['claimDue']>>[number]): Promise<void> {
+  private async send(delivery: ClaimedDelivery, timeoutMs: number): Promise<AttemptOutcome> {
+    // The event's id is in the signed body too: the header only saves receivers parsing before de-duplicating.
     const body = JSON.stringify({
       id: delivery.eventId,
       type: delivery.type,
       createdAt: delivery.createdAt.toISOString(),
       data: delivery.data,
     });
-    let outcome: Outcome;
     try {
       const secret = this.deps.secrets.open(delivery.secretSealed);
       const response = await sendOutbound({
@@ -136,46 +121,22 @@ export class WebhookWorker implements BackgroundTask {
           [SIGNATURE_HEADER]: signatureHeader(secret, body, this.deps.now()),
           'Tessera-Event-Id': delivery.eventId,
           'Tessera-Delivery-Id': delivery.id,
+          'Tessera-Delivery-Attempt': String(delivery.attempts),
         },
         body,
         environment: delivery.environment,
-        timeoutMs: this.options.timeoutMs,
+        timeoutMs,
         maxResponseBytes: 0,
         resolver: this.deps.resolver,
       });
       const ok = response.status >= 200 && response.status < 300;
-      outcome = ok
+      return ok
         ? { ok, durationMs: response.durationMs, error: null }
         : { ok, durationMs: response.durationMs, error: 'http_error', detail: `HTTP ${response.status}` };
     } catch (error) {
-      if (error instanceof OutboundFailure) {
-        outcome = { ok: false, durationMs: error.durationMs, error: error.category, detail: error.message };
-      } else {
-        this.deps.logger.error({ err: error, deliveryId: delivery.id }, 'could not prepare webhook delivery');
-        outcome = { ok: false, durationMs: null, error: 'internal_error' };
-      }
+      if (error instanceof OutboundFailure) return { ok: false, durationMs: error.durationMs, error: error.category, detail: error.message };
+      this.deps.logger.error({ err: error, deliveryId: delivery.id }, 'could not prepare webhook delivery');
+      return { ok: false, durationMs: null, error: 'internal_error' };
     }
-    await this.record(delivery, outcome);
-  }
-
-  private async record(delivery: { id: string; attempts: number; webhookId: string; url: string }, outcome: Outcome): Promise<void> {
-    const now = this.deps.now();
-    const exhausted = !outcome.ok && delivery.attempts >= MAX_DELIVERY_ATTEMPTS;
-    await this.db
-      .update(webhookDeliveries)
-      .set({
-        status: outcome.ok ? 'SUCCEEDED' : exhausted ? 'FAILED' : 'PENDING',
-        nextAttemptAt: outcome.ok || exhausted ? null : new Date(now.getTime() + retryDelayMs(delivery.attempts)),
-        // Not kept: the exact status fingerprints the service behind the URL (see OUTBOUND_ERRORS).
-        responseStatus: null,
-        durationMs: outcome.durationMs,
-        lastError: outcome.error,
-        updatedAt: now,
-      })
-      .where(eq(webhookDeliveries.id, delivery.id));
-    const attempt = { deliveryId: delivery.id, webhookId: delivery.webhookId, attempts: delivery.attempts };
-    if (outcome.ok) this.deps.logger.debug(attempt, 'webhook delivery attempted');
-    // The host, not the URL: a receiver's query string may carry a token of its own.
-    else this.deps.logger.info({ ...attempt, host: new URL(delivery.url).host, error: outcome.error, detail: outcome.detail }, 'webhook delivery failed');
   }
 }
