@@ -2,12 +2,16 @@ import { createServer } from 'node:http';
 import { createApp } from './app.js';
 import { countOrganizations } from './modules/organizations/organizations.service.js';
 import { bootstrapOrganization } from './modules/organizations/bootstrap.js';
+import { HttpDrain } from './lifecycle/http-drain.js';
+import { handleProcessFaults } from './lifecycle/process-faults.js';
 import { openRuntime } from './runtime.js';
 
 const { config, database, logger } = await openRuntime();
 
 const app = createApp(config, { database, logger });
-const server = createServer(app.listener);
+const server = createServer();
+const http = new HttpDrain(server);
+server.on('request', http.listener(app.listener));
 await new Promise<void>((resolve) => {
   const refuse = (error: NodeJS.ErrnoException) => {
     console.error(`Cannot start: PORT: cannot listen on ${config.host}:${config.port} (${error.code ?? error.message})`);
@@ -50,19 +54,27 @@ if ((await countOrganizations(database.db)) === 0) {
 logger.info({ port, database: database.kind }, `Tessera listening on ${graphiql}`);
 
 let stopping = false;
-async function shutdown(signal: string) {
+/**
+ * Not ready first (a load balancer stops sending), then the listener closes,
+ * requests already received are answered (SHUTDOWN_TIMEOUT_MS bounds it),
+ * background work stops after the item in hand, audit records and last-used
+ * times are written, the database closed.
+ */
+async function shutdown(reason: string, exitCode: number) {
   if (stopping) return;
   stopping = true;
-  logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
-  // close() stops accepting and resolves once in-flight requests have finished.
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
-  await closed;
+  app.readiness.withdraw(reason === 'faulted' ? 'faulted' : 'draining');
+  // Should stopping the background work or closing the database hang, the process still ends.
+  setTimeout(() => process.exit(exitCode || 1), config.shutdownTimeoutMs + 30_000).unref();
+  logger.info({ reason, deadlineMs: config.shutdownTimeoutMs }, 'shutting down: not ready, no new connections, answering requests in flight');
+  const outcome = await http.drain(config.shutdownTimeoutMs);
+  logger.info(outcome, 'HTTP drained');
   await app.stop();
   await database.close();
-  logger.info('stopped cleanly');
-  process.exit(0);
+  logger.info({ exitCode }, 'stopped');
+  process.exit(exitCode);
 }
 
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+handleProcessFaults(logger, { drainAndExit: (reason, exitCode) => void shutdown(reason, exitCode) });
+process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
+process.on('SIGINT', () => void shutdown('SIGINT', 0));

@@ -87,4 +87,34 @@ describe.skipIf(!binDir)('PostgreSQL stopped for 8 s under load', () => {
     expect(acknowledged.length).toBeGreaterThan(0);
     expect(stored.map((row) => row.id).sort()).toEqual([...acknowledged].sort());
   });
+
+  it('starts while PostgreSQL is down: waits, retrying, then serves once it is up', async () => {
+    world.cluster.halt('fast');
+    const startedAt = Date.now();
+    const starting = world.serve();
+    await sleep(2500);
+    world.cluster.resume();
+    const late = await starting;
+    const listeningAfter = Date.now() - startedAt;
+    const retries = late.output.stdout.split('\n').filter((line) => line.includes('database not reachable yet')).length;
+    console.log(`[chaos] start-up with PostgreSQL down for 2.5 s: listening after ${listeningAfter} ms, ${retries} retries logged`);
+    expect(retries).toBeGreaterThan(0);
+    const response = await fetch(`http://127.0.0.1:${late.port}/ready`);
+    expect(response.status).toBe(200);
+  });
+
+  it('gives up after DATABASE_STARTUP_TIMEOUT_MS with one line saying why, and exit code 1', async () => {
+    world.cluster.halt('fast');
+    try {
+      const failed = await world.serve({ DATABASE_STARTUP_TIMEOUT_MS: '1500' }).then(
+        () => null,
+        (error: Error) => error.message,
+      );
+      expect(failed).toMatch(/server exited \(1\)/);
+      expect(failed).toMatch(/Cannot start: the database is not usable \(ECONNREFUSED/);
+      expect(failed).toContain('DATABASE_STARTUP_TIMEOUT_MS=1500');
+    } finally {
+      world.cluster.resume();
+    }
+  });
 });

@@ -1,0 +1,66 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Server as NetServer } from 'node:net';
+
+type Listener = (request: IncomingMessage, response: ServerResponse) => unknown;
+
+export type DrainOutcome = {
+  /** Requests that were in flight when draining began. */
+  inFlightAtStart: number;
+  /** Connections still open at the deadline, closed then (stalled clients, requests past the deadline). */
+  cutAtDeadline: number;
+  elapsedMs: number;
+};
+
+/**
+ * Lets an HTTP server stop without dropping anyone. `listener()` wraps the
+ * request handler to count requests in flight; `drain()` then stops
+ * accepting connections and waits until every request already received is
+ * answered and every connection has closed by itself: a kept-alive connection
+ * gets `Connection: close` on its next response, and an idle one is left to
+ * Node's keep-alive timeout, which clients know from the `Keep-Alive`
+ * header, so none is cut while a request is on its way. At the deadline
+ * whatever is left (a client stalled mid-headers or mid-body, a request past
+ * it) is closed.
+ */
+export class HttpDrain {
+  private readonly inFlight = new Set<ServerResponse>();
+  private draining = false;
+
+  constructor(private readonly server: Server) {}
+
+  listener(next: Listener): Listener {
+    return (request, response) => {
+      this.inFlight.add(response);
+      response.once('close', () => this.inFlight.delete(response));
+      if (this.draining) response.setHeader('connection', 'close');
+      return next(request, response);
+    };
+  }
+
+  async drain(deadlineMs: number): Promise<DrainOutcome> {
+    const startedAt = Date.now();
+    this.draining = true;
+    const inFlightAtStart = this.inFlight.size;
+    for (const response of this.inFlight) if (!response.headersSent) response.setHeader('connection', 'close');
+    const closed = new Promise<void>((resolve) => this.server.once('close', () => resolve()));
+    // net.Server's close: stop listening, keep the open connections. (http.Server's own close()
+    // also drops idle kept-alive connections at once, cutting a request that is on its way on one.)
+    NetServer.prototype.close.call(this.server);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => {
+      timer = setTimeout(() => resolve('deadline'), deadlineMs);
+    });
+    let cutAtDeadline = 0;
+    if ((await Promise.race([closed, deadline])) === 'deadline') {
+      cutAtDeadline = await this.openConnections();
+      this.server.closeAllConnections();
+      await closed;
+    }
+    clearTimeout(timer);
+    return { inFlightAtStart, cutAtDeadline, elapsedMs: Date.now() - startedAt };
+  }
+
+  private openConnections(): Promise<number> {
+    return new Promise((resolve) => this.server.getConnections((error, count) => resolve(error ? 0 : count)));
+  }
+}
