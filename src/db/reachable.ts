@@ -7,7 +7,9 @@ export type WaitOptions = {
   timeoutMs: number;
   /** Told about each failed attempt and how long until the next. */
   onRetry(error: unknown, attempt: number, retryInMs: number): void;
+  /** Injected by tests with a clock they move. */
   sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
 };
 
 const FIRST_RETRY_MS = 250;
@@ -23,7 +25,8 @@ const LONGEST_RETRY_MS = 5000;
  */
 export async function migrateWhenReachable(database: DatabaseHandle, options: WaitOptions): Promise<void> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const giveUpAt = Date.now() + options.timeoutMs;
+  const now = options.now ?? Date.now;
+  const giveUpAt = now() + options.timeoutMs;
   for (let attempt = 1; ; attempt++) {
     try {
       await database.ping();
@@ -31,7 +34,7 @@ export async function migrateWhenReachable(database: DatabaseHandle, options: Wa
       return;
     } catch (error) {
       const retryInMs = Math.min(FIRST_RETRY_MS * 2 ** (attempt - 1), LONGEST_RETRY_MS);
-      if (!isDatabaseUnavailable(error) || Date.now() + retryInMs > giveUpAt) throw error;
+      if (!isDatabaseUnavailable(error) || now() + retryInMs > giveUpAt) throw error;
       options.onRetry(error, attempt, retryInMs);
       await sleep(retryInMs);
     }

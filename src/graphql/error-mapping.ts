@@ -136,13 +136,14 @@ export function useErrorTypes(): Plugin {
 
 /**
  * A field that failed because the database is away has no HTTP status of its
- * own (other fields may have data: 200). With no data at all, the response is
- * the outage: 503 with Retry-After, so clients and proxies back off.
+ * own: with other fields' data the response is 200 (GraphQL over HTTP), and
+ * still carries Retry-After. With no data at all, the response is the
+ * outage: 503, so clients and proxies back off.
  */
 function answerUnavailableWithoutData(result: ExecutionResult): void {
-  if (result.data != null) return;
   const unavailable = result.errors?.find((error) => error.extensions.code === 'SERVICE_UNAVAILABLE' && !error.extensions.http);
   if (!unavailable) return;
-  const { status } = ERROR_CODES.SERVICE_UNAVAILABLE;
-  (unavailable.extensions as Record<string, unknown>).http = { status, headers: { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) } };
+  const headers = { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) };
+  const http = result.data == null ? { status: ERROR_CODES.SERVICE_UNAVAILABLE.status, headers } : { headers };
+  (unavailable.extensions as Record<string, unknown>).http = http;
 }
