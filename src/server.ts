@@ -66,6 +66,7 @@ async function shutdown(reason: string, exitCode: number) {
   app.readiness.withdraw(reason === 'faulted' ? 'faulted' : 'draining');
   // Should stopping the background work or closing the database hang, the process still ends.
   setTimeout(() => process.exit(exitCode || 1), config.shutdownTimeoutMs + 30_000).unref();
+  http.stopAccepting();
   logger.info({ reason, deadlineMs: config.shutdownTimeoutMs }, 'shutting down: not ready, no new connections, answering requests in flight');
   const outcome = await http.drain(config.shutdownTimeoutMs);
   logger.info(outcome, 'HTTP drained');

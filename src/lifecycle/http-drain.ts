@@ -25,6 +25,9 @@ export type DrainOutcome = {
 export class HttpDrain {
   private readonly inFlight = new Set<ServerResponse>();
   private draining = false;
+  private startedAt = 0;
+  private inFlightAtStart = 0;
+  private closed: Promise<void> = Promise.resolve();
 
   constructor(private readonly server: Server) {}
 
@@ -37,27 +40,34 @@ export class HttpDrain {
     };
   }
 
-  async drain(deadlineMs: number): Promise<DrainOutcome> {
-    const startedAt = Date.now();
+  /** Stops accepting connections; those open stay open (see the class comment). */
+  stopAccepting(): void {
+    if (this.draining) return;
     this.draining = true;
-    const inFlightAtStart = this.inFlight.size;
+    this.startedAt = Date.now();
+    this.inFlightAtStart = this.inFlight.size;
     for (const response of this.inFlight) if (!response.headersSent) response.setHeader('connection', 'close');
-    const closed = new Promise<void>((resolve) => this.server.once('close', () => resolve()));
+    this.closed = new Promise<void>((resolve) => this.server.once('close', () => resolve()));
     // net.Server's close: stop listening, keep the open connections. (http.Server's own close()
     // also drops idle kept-alive connections at once, cutting a request that is on its way on one.)
     NetServer.prototype.close.call(this.server);
+  }
+
+  /** Stops accepting (if not yet), then waits for the connections to end, closing what is left at the deadline. */
+  async drain(deadlineMs: number): Promise<DrainOutcome> {
+    this.stopAccepting();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>((resolve) => {
       timer = setTimeout(() => resolve('deadline'), deadlineMs);
     });
     let cutAtDeadline = 0;
-    if ((await Promise.race([closed, deadline])) === 'deadline') {
+    if ((await Promise.race([this.closed, deadline])) === 'deadline') {
       cutAtDeadline = await this.openConnections();
       this.server.closeAllConnections();
-      await closed;
+      await this.closed;
     }
     clearTimeout(timer);
-    return { inFlightAtStart, cutAtDeadline, elapsedMs: Date.now() - startedAt };
+    return { inFlightAtStart: this.inFlightAtStart, cutAtDeadline, elapsedMs: Date.now() - this.startedAt };
   }
 
   private openConnections(): Promise<number> {

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
 import { describeOnTier } from '../helpers/integration.js';
@@ -76,8 +76,12 @@ describeOnTier('server lifecycle', () => {
 
       server.child.kill('SIGTERM');
       await server.waitFor(/shutting down/);
-      // No longer accepting...
-      await expect(fetch(`http://127.0.0.1:${server.port}/health`)).rejects.toThrow();
+      // No longer accepting connections...
+      const refused = await new Promise<string>((resolve) => {
+        const socket = connect(server.port, '127.0.0.1', () => resolve('accepted'));
+        socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+      });
+      expect(refused).toBe('ECONNREFUSED');
       // ...but the request in flight is answered.
       const sentAt = new Date();
       inFlight.end(body.slice(10));
@@ -87,7 +91,7 @@ describeOnTier('server lifecycle', () => {
 
       const exit = await server.exited;
       expect(exit.code, exit.stderr).toBe(0);
-      expect(exit.stdout).toMatch(/stopped cleanly/);
+      expect(exit.stdout).toMatch(/"msg":"stopped"/);
 
       // Everything buffered reached the database before the process exited.
       const database = await openDatabase(url);

@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { isDatabaseUnavailable } from '../../src/db/unavailable.js';
-import { maskError, toGraphQLError } from '../../src/graphql/error-mapping.js';
+import { maskError, toGraphQLError, useErrorTypes } from '../../src/graphql/error-mapping.js';
 import { appError, ERROR_CODES, errorTypeFor } from '../../src/lib/errors.js';
 import { createLogger } from '../../src/lib/logger.js';
 
@@ -28,12 +28,23 @@ describe('error shaping', () => {
     expect(isDatabaseUnavailable(new Error('boom'))).toBe(false);
   });
 
-  it('turns a field failing on an unreachable database into a 503 for the whole request', () => {
+  it('turns a field failing on an unreachable database into SERVICE_UNAVAILABLE, with no status of its own', () => {
     const located = new GraphQLError('Failed query', { originalError: wrapped(new Error('PGlite is closed')), path: ['eventTypes'] });
     const masked = mask(located) as GraphQLError;
     expect(masked.message).not.toContain('Failed query');
-    expect(masked.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', type: 'api_error', http: { status: 503 } });
+    expect(masked.extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', type: 'api_error', retryAfter: 2 });
     expect(masked.path).toEqual(['eventTypes']);
+  });
+
+  it('answers 503 with Retry-After when nothing but the outage is left, 200 with Retry-After when data is', () => {
+    const unavailable = () => mask(new GraphQLError('Failed query', { originalError: wrapped(new Error('PGlite is closed')), path: ['eventTypes'] })) as GraphQLError;
+    const processResult = useErrorTypes().onResultProcess as (payload: { result: unknown }) => void;
+    const withoutData = { data: null, errors: [unavailable()] };
+    const withData = { data: { viewer: { scopes: [] }, eventTypes: null }, errors: [unavailable()] };
+    processResult({ result: withoutData });
+    processResult({ result: withData });
+    expect(withoutData.errors[0]!.extensions.http).toEqual({ status: 503, headers: { 'Retry-After': '2' } });
+    expect(withData.errors[0]!.extensions.http).toEqual({ headers: { 'Retry-After': '2' } });
   });
 
   it('masks unexpected errors without revealing their message', () => {
