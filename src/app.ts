@@ -17,6 +17,7 @@ import { RefusalLog } from './modules/audit/refusal-log.js';
 import { RequestAuditLog } from './modules/audit/request-audit-log.js';
 import { BookingExpiry } from './modules/bookings/booking-expiry.js';
 import { CalendarSync } from './modules/calendars/calendar-sync.js';
+import { RetentionJob } from './modules/retention/retention.js';
 import { WebhookWorker } from './modules/webhooks/webhook-worker.js';
 import { renderLocalGraphiQL } from './pipeline/graphiql-assets.js';
 import { GRAPHIQL_DEFAULT_DOCUMENT } from './pipeline/graphiql.js';
@@ -52,6 +53,8 @@ export type App = {
   calendars: CalendarSync;
   /** Marks lapsed PENDING holds EXPIRED; tests call `expireLapsedHolds()` directly. */
   bookingExpiry: BookingExpiry;
+  /** Keeps stored data bounded (audit partitions, old webhook rows, idempotency keys, booking history); tests call `runOnce()` directly. */
+  retention: RetentionJob;
   /** Writes buffered audit records and last-used times; the database stays open. */
   flush(): Promise<void>;
   /** Stops timers and flushes; call after the HTTP server stopped accepting. */
@@ -85,6 +88,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
     { secrets, resolver, now, logger },
   );
   const bookingExpiry = new BookingExpiry(database.db, { intervalMs: config.bookingExpiryIntervalMs }, { now, logger });
+  const retention = new RetentionJob(database, config.retention, { now, logger });
 
   // The caller (principal, tenant, client) and its signal and budget are already on the context: the pipeline put them there.
   const services: Omit<RequestContext, 'principal' | 'tenant' | 'client' | 'signal' | 'hostDays'> = {
@@ -130,7 +134,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
   });
 
   // Everything that works on a timer: started here, stopped (each awaiting its run in flight) on stop().
-  const background: BackgroundTask[] = [auditLog, lastUsed, origins, webhooks, calendars, bookingExpiry];
+  const background: BackgroundTask[] = [auditLog, lastUsed, origins, webhooks, calendars, bookingExpiry, retention];
   for (const task of background) task.start();
 
   const flush = async () => {
@@ -147,6 +151,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
     webhooks,
     calendars,
     bookingExpiry,
+    retention,
     flush,
     stop: async () => {
       await Promise.all([...background.map((task) => task.stop()), keys.stop()]);

@@ -26,7 +26,17 @@ export type DatabaseHandle = {
    * is back (notifications may have been missed meanwhile). Returns unlisten.
    */
   listen(channel: string, onMessage: (payload: string) => void, onReconnect: () => void): Promise<() => Promise<void>>;
+  /**
+   * Runs `work` while holding the advisory lock `lockId`, or answers
+   * `{ acquired: false }` at once when another instance (or another run in
+   * this process) holds it. The lock is session-level, on a connection of its
+   * own, so `work` may commit many short transactions; a killed process's
+   * lock goes away with its connection.
+   */
+  exclusively<T>(lockId: number, work: () => Promise<T>): Promise<Exclusive<T>>;
 };
+
+export type Exclusive<T> = { acquired: true; value: T } | { acquired: false };
 
 export type DatabaseLocation =
   | { kind: 'postgres'; url: string }
@@ -60,9 +70,24 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   return openPglite(undefined, options.pgliteDataDir);
 }
 
+/** Lock ids held by runs in this process: a session lock would let the same session in twice. */
+function inProcessLocks() {
+  const held = new Set<number>();
+  return async <T>(lockId: number, work: () => Promise<Exclusive<T>>): Promise<Exclusive<T>> => {
+    if (held.has(lockId)) return { acquired: false };
+    held.add(lockId);
+    try {
+      return await work();
+    } finally {
+      held.delete(lockId);
+    }
+  };
+}
+
 async function openPostgres(url: string): Promise<DatabaseHandle> {
   const sql = postgres(url, { max: 10, onnotice: () => {}, connect_timeout: 5 });
   const db = drizzlePostgres(sql, { schema }) as unknown as Database;
+  const locally = inProcessLocks();
   return {
     db,
     kind: 'postgres',
@@ -80,6 +105,21 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
       });
       return unlisten;
     },
+    exclusively: <T>(lockId: number, work: () => Promise<T>) =>
+      locally(lockId, async (): Promise<Exclusive<T>> => {
+        const holder = await sql.reserve();
+        try {
+          const [row] = await holder`select pg_try_advisory_lock(${lockId}) as acquired`;
+          if (!row?.acquired) return { acquired: false };
+          try {
+            return { acquired: true, value: await work() };
+          } finally {
+            await holder`select pg_advisory_unlock(${lockId})`.catch(() => {});
+          }
+        } finally {
+          holder.release();
+        }
+      }),
   };
 }
 
@@ -95,6 +135,7 @@ async function openPglite(dataDir: string | undefined, loadDataDir?: Blob): Prom
   // A new folder is unpacked from PGlite's initial data set with its own modes (0666): close those too.
   if (dataDir) ensurePrivateFolder(dataDir);
   const db = drizzlePglite(client, { schema }) as unknown as Database;
+  const locally = inProcessLocks();
   return {
     db,
     kind: 'pglite',
@@ -108,5 +149,8 @@ async function openPglite(dataDir: string | undefined, loadDataDir?: Blob): Prom
     },
     // One in-process database: its connection never drops.
     listen: (channel, onMessage) => client.listen(channel, onMessage),
+    // One process owns an embedded database (PGlite serves one at a time): the in-process lock is the whole story.
+    exclusively: <T>(lockId: number, work: () => Promise<T>) =>
+      locally(lockId, async (): Promise<Exclusive<T>> => ({ acquired: true, value: await work() })),
   };
 }
