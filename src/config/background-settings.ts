@@ -84,7 +84,8 @@ export const BACKGROUND_SETTINGS = {
       default: 400,
       min: 1,
       max: 36_500,
-      description: "How long audit records are kept, at least: a month's partition is dropped once all of it is older.",
+      description:
+        "How long audit records are kept, at least (a month's partition is dropped once all of it is older), and a booking's `history` after the booking ended (the booking itself stays).",
     }),
     webhookDays: integer({
       variable: 'WEBHOOK_RETENTION_DAYS',
@@ -93,13 +94,6 @@ export const BACKGROUND_SETTINGS = {
       max: 36_500,
       description:
         'How long finished webhook deliveries (succeeded, or failed after every attempt) are kept after their last attempt, and events with no delivery left after they happened; pending deliveries are never deleted.',
-    }),
-    bookingHistoryDays: integer({
-      variable: 'BOOKING_HISTORY_RETENTION_DAYS',
-      default: 400,
-      min: 1,
-      max: 36_500,
-      description: "How long after a booking's end its `history` is kept; the booking itself stays.",
     }),
   },
 } as const;

@@ -84,7 +84,7 @@ describeIntegration('audit partitions', (harness) => {
     harness.clock = at('2031-06-20T00:00:00Z');
     const job = new RetentionJob(
       harness.database,
-      { intervalMs: 0, auditDays: 400, webhookDays: 30, bookingHistoryDays: 400, batchSize: 5 },
+      { intervalMs: 0, auditDays: 400, webhookDays: 30, batchSize: 5 },
       { now: () => harness.clock, logger: createLogger('silent') },
     );
     const report = await job.runOnce();
@@ -141,7 +141,7 @@ describeIntegration('audit partitions', (harness) => {
     harness.clock = at('2036-05-01T00:00:00Z');
     const job = new RetentionJob(
       harness.database,
-      { intervalMs: 3_600_000, auditDays: 400, webhookDays: 30, bookingHistoryDays: 400 },
+      { intervalMs: 3_600_000, auditDays: 400, webhookDays: 30 },
       { now: () => harness.clock, logger: createLogger('silent') },
     );
     job.start();

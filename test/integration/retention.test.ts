@@ -104,7 +104,7 @@ describeIntegration('retention', { env: { WEBHOOK_POLL_INTERVAL_MS: '0' } }, (ha
     expect(Object.fromEntries(keys.map((row) => [row.id, row.key]))).toEqual({ [dayOld.id]: null, [fresh.id]: 'retry-of-this-morning' });
   });
 
-  it("deletes a booking's history BOOKING_HISTORY_RETENTION_DAYS after it ended, and keeps the booking", async () => {
+  it("deletes a booking's history AUDIT_RETENTION_DAYS after it ended, and keeps the booking", async () => {
     const historyOf = async (bookingId: string) => harness.db.select().from(bookingEvents).where(eq(bookingEvents.bookingId, bookingId));
     const long = await booking({ endAt: ago(401 * DAY) });
     const recent = await booking({ endAt: ago(399 * DAY) });
@@ -141,7 +141,7 @@ describeIntegration('retention', { env: { WEBHOOK_POLL_INTERVAL_MS: '0' } }, (ha
   it('lets one of two runs started together do the work; the other skips', async () => {
     const other = await anotherInstanceOf(harness.database);
     const jobOn = (database: DatabaseHandle) =>
-      new RetentionJob(database, { intervalMs: 0, auditDays: 400, webhookDays: 30, bookingHistoryDays: 400 }, { now: () => harness.clock, logger: createLogger('silent') });
+      new RetentionJob(database, { intervalMs: 0, auditDays: 400, webhookDays: 30 }, { now: () => harness.clock, logger: createLogger('silent') });
     const ended = await booking({ endAt: ago(500 * DAY) });
     await harness.db.insert(bookingEvents).values({ id: newId('bkevt'), bookingId: ended.id, ...tenantOf(org), type: 'CREATED', toStatus: 'PENDING' });
     try {

@@ -16,9 +16,9 @@ const DAY_MS = 86_400_000;
 export type RetentionOptions = {
   /** 0: no background runs; call `runOnce()` yourself. */
   intervalMs: number;
+  /** Also a booking's history after the booking ended: it records who changed what, as the audit log does. */
   auditDays: number;
   webhookDays: number;
-  bookingHistoryDays: number;
   batchSize?: number;
 };
 
@@ -38,8 +38,8 @@ export type RetentionReport =
 /**
  * Keeps stored data bounded: audit partitions made ahead and dropped past
  * AUDIT_RETENTION_DAYS, finished webhook deliveries and their events past
- * WEBHOOK_RETENTION_DAYS, idempotency keys after a day, booking history past
- * BOOKING_HISTORY_RETENTION_DAYS after the booking ended. One instance works
+ * WEBHOOK_RETENTION_DAYS, idempotency keys after a day, booking history
+ * AUDIT_RETENTION_DAYS after the booking ended. One instance works
  * at a time (an advisory lock; the others skip the run). Each step stands
  * alone: one that fails is logged, and the others still run.
  */
@@ -89,7 +89,7 @@ export class RetentionJob implements BackgroundTask {
       idempotencyKeys: await this.step('idempotency keys', () =>
         forgetIdempotencyKeys(db, new Date(now.getTime() - IDEMPOTENCY_KEY_LIFETIME_MS), batch),
       ),
-      bookingHistory: await this.step('booking history', () => pruneBookingHistory(db, daysAgo(this.options.bookingHistoryDays), batch)),
+      bookingHistory: await this.step('booking history', () => pruneBookingHistory(db, daysAgo(this.options.auditDays), batch)),
     };
     this.deps.logger.info({ retention: report }, 'retention run finished');
     return report;
