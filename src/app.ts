@@ -20,6 +20,7 @@ import { RefusalLog } from './modules/audit/refusal-log.js';
 import { RequestAuditLog } from './modules/audit/request-audit-log.js';
 import { BookingExpiry } from './modules/bookings/booking-expiry.js';
 import { CalendarSync } from './modules/calendars/calendar-sync.js';
+import { RetentionJob } from './modules/retention/retention.js';
 import { WebhookWorker } from './modules/webhooks/webhook-worker.js';
 import { renderLocalGraphiQL } from './pipeline/graphiql-assets.js';
 import { GRAPHIQL_DEFAULT_DOCUMENT } from './pipeline/graphiql.js';
@@ -58,6 +59,8 @@ export type App = {
   calendars: CalendarSync;
   /** Marks lapsed PENDING holds EXPIRED; tests call `expireLapsedHolds()` directly. */
   bookingExpiry: BookingExpiry;
+  /** Keeps stored data bounded (audit partitions, old webhook rows, idempotency keys, booking history); tests call `runOnce()` directly. */
+  retention: RetentionJob;
   /** Whether this instance wants traffic; shutdown withdraws it first, so `/ready` turns 503. */
   readiness: Readiness;
   /** Writes buffered audit records and last-used times; the database stays open. */
@@ -95,6 +98,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
   const readiness = new Readiness();
   const availability = new DatabaseAvailability(database.probe, logger);
   const bookingExpiry = new BookingExpiry(database.db, { intervalMs: config.bookingExpiryIntervalMs }, { now, logger });
+  const retention = new RetentionJob(database, config.retention, { now, logger });
 
   // The caller (principal, tenant, client) and its signal and budget are already on the context: the pipeline put them there.
   const services: Omit<RequestContext, 'principal' | 'tenant' | 'client' | 'signal' | 'hostDays'> = {
@@ -141,7 +145,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
   });
 
   // Everything that works on a timer: started here, stopped (each awaiting its run in flight) on stop().
-  const background: BackgroundTask[] = [auditLog, lastUsed, origins, webhooks, calendars, bookingExpiry];
+  const background: BackgroundTask[] = [auditLog, lastUsed, origins, webhooks, calendars, bookingExpiry, retention];
   for (const task of background) task.start();
 
   const flush = async () => {
@@ -159,6 +163,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
     webhooks,
     calendars,
     bookingExpiry,
+    retention,
     readiness,
     flush,
     stop: async () => {

@@ -1,6 +1,6 @@
 /**
  * The background work's settings: audit buffering, last-used writes, the
- * webhook worker, calendar feeds, booking expiry. Declared as in
+ * webhook worker, calendar feeds, booking expiry, retention. Declared as in
  * src/config/settings.ts, whose tree spreads them at the top level.
  */
 import { integer } from './setting.js';
@@ -71,4 +71,30 @@ export const BACKGROUND_SETTINGS = {
     max: 86_400_000,
     description: "How old a calendar feed's snapshot may get before it is fetched again; `0` turns background refresh off.",
   }),
+  retention: {
+    intervalMs: integer({
+      variable: 'RETENTION_INTERVAL_MS',
+      default: 3_600_000,
+      min: 0,
+      max: 86_400_000,
+      description:
+        "How often the retention job runs (also once at start), on one instance at a time: it creates the coming months' audit partitions and deletes what the settings below let go, and idempotency keys after 24 hours ([Data growth and retention](docs/operations.md#data-growth-and-retention)); `0` turns it off: nothing is deleted.",
+    }),
+    auditDays: integer({
+      variable: 'AUDIT_RETENTION_DAYS',
+      default: 400,
+      min: 1,
+      max: 36_500,
+      description:
+        "How long audit records are kept, at least (a month's partition is dropped once all of it is older), and a booking's `history` after the booking ended (the booking itself stays).",
+    }),
+    webhookDays: integer({
+      variable: 'WEBHOOK_RETENTION_DAYS',
+      default: 30,
+      min: 1,
+      max: 36_500,
+      description:
+        'How long finished webhook deliveries (succeeded, or failed after every attempt) are kept after their last attempt, and events with no delivery left after they happened; pending deliveries are never deleted.',
+    }),
+  },
 } as const;

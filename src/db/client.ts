@@ -3,7 +3,7 @@ import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
-import postgres from 'postgres';
+import postgres, { type Sql } from 'postgres';
 import { ensurePrivateFolder, restrictProcessUmask } from '../lib/private-folder.js';
 import * as schema from './schema/index.js';
 
@@ -32,7 +32,22 @@ export type DatabaseHandle = {
    * is back (notifications may have been missed meanwhile). Returns unlisten.
    */
   listen(channel: string, onMessage: (payload: string) => void, onReconnect: () => void): Promise<() => Promise<void>>;
+  /**
+   * Runs `work` while holding the advisory lock `lockId`, or answers
+   * `{ acquired: false }` at once when another instance (or another run in
+   * this process) holds it. The lock is session-level, on a connection of its
+   * own, so `work` may commit many short transactions; a killed process's
+   * lock goes away with its connection.
+   */
+  exclusively<T>(lockId: number, work: () => Promise<T>): Promise<Exclusive<T>>;
+  /**
+   * Runs work on one connection of its own without the statement timeout
+   * (migrations: copying a large table may rightly take minutes). Closed after.
+   */
+  withoutStatementTimeout<T>(work: (db: Database, sql: Sql | null) => Promise<T>): Promise<T>;
 };
+
+export type Exclusive<T> = { acquired: true; value: T } | { acquired: false };
 
 export type DatabaseLocation =
   | { kind: 'postgres'; url: string }
@@ -78,6 +93,20 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   return openPglite(undefined, options.pgliteDataDir);
 }
 
+/** Lock ids held by runs in this process: a session lock would let the same session in twice. */
+function inProcessLocks() {
+  const held = new Set<number>();
+  return async <T>(lockId: number, work: () => Promise<Exclusive<T>>): Promise<Exclusive<T>> => {
+    if (held.has(lockId)) return { acquired: false };
+    held.add(lockId);
+    try {
+      return await work();
+    } finally {
+      held.delete(lockId);
+    }
+  };
+}
+
 async function openPostgres(url: string, timeouts: PostgresTimeouts): Promise<DatabaseHandle> {
   const options = {
     onnotice: () => {},
@@ -91,6 +120,7 @@ async function openPostgres(url: string, timeouts: PostgresTimeouts): Promise<Da
   const sql = postgres(url, { ...options, max: 10 });
   const probe = postgres(url, { ...options, max: 1, idle_timeout: 30 });
   const db = drizzlePostgres(sql, { schema }) as unknown as Database;
+  const locally = inProcessLocks();
   return {
     db,
     kind: 'postgres',
@@ -103,6 +133,14 @@ async function openPostgres(url: string, timeouts: PostgresTimeouts): Promise<Da
     close: async () => {
       await Promise.all([sql.end({ timeout: 5 }), probe.end({ timeout: 1 })]);
     },
+    withoutStatementTimeout: async (work) => {
+      const single = postgres(url, { ...options, max: 1, connection: { statement_timeout: 0 } });
+      try {
+        return await work(drizzlePostgres(single, { schema }) as unknown as Database, single);
+      } finally {
+        await single.end({ timeout: 5 });
+      }
+    },
     query: async <T>(text: string) => (await sql.unsafe(text)) as unknown as T[],
     listen: async (channel, onMessage, onReconnect) => {
       let listening = false;
@@ -113,6 +151,21 @@ async function openPostgres(url: string, timeouts: PostgresTimeouts): Promise<Da
       });
       return unlisten;
     },
+    exclusively: <T>(lockId: number, work: () => Promise<T>) =>
+      locally(lockId, async (): Promise<Exclusive<T>> => {
+        const holder = await sql.reserve();
+        try {
+          const [row] = await holder`select pg_try_advisory_lock(${lockId}) as acquired`;
+          if (!row?.acquired) return { acquired: false };
+          try {
+            return { acquired: true, value: await work() };
+          } finally {
+            await holder`select pg_advisory_unlock(${lockId})`.catch(() => {});
+          }
+        } finally {
+          holder.release();
+        }
+      }),
   };
 }
 
@@ -128,6 +181,7 @@ async function openPglite(dataDir: string | undefined, loadDataDir?: Blob): Prom
   // A new folder is unpacked from PGlite's initial data set with its own modes (0666): close those too.
   if (dataDir) ensurePrivateFolder(dataDir);
   const db = drizzlePglite(client, { schema }) as unknown as Database;
+  const locally = inProcessLocks();
   return {
     db,
     kind: 'pglite',
@@ -144,5 +198,9 @@ async function openPglite(dataDir: string | undefined, loadDataDir?: Blob): Prom
     },
     // One in-process database: its connection never drops.
     listen: (channel, onMessage) => client.listen(channel, onMessage),
+    // One process owns an embedded database (PGlite serves one at a time): the in-process lock is the whole story.
+    exclusively: <T>(lockId: number, work: () => Promise<T>) =>
+      locally(lockId, async (): Promise<Exclusive<T>> => ({ acquired: true, value: await work() })),
+    withoutStatementTimeout: (work) => work(db, null),
   };
 }

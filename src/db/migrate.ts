@@ -3,7 +3,6 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import type { Sql } from 'postgres';
 import type { DatabaseHandle } from './client.js';
 
 const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
@@ -14,21 +13,22 @@ const MIGRATION_LOCK_ID = 748_615_029;
 /**
  * Applies the committed drizzle-kit migrations; safe to run on every start.
  * On PostgreSQL several instances may start at once, so they take turns
- * under an advisory lock held on a reserved connection; latecomers find
- * everything applied.
+ * under an advisory lock, on a connection of their own with no statement
+ * timeout (a migration may copy a large table); latecomers find everything
+ * applied.
  */
 export async function migrateDatabase(handle: DatabaseHandle): Promise<void> {
   if (handle.kind === 'pglite') {
     await migratePglite(handle.db as unknown as PgliteDatabase, { migrationsFolder });
     return;
   }
-  const db = handle.db as unknown as PostgresJsDatabase & { $client: Sql };
-  const lockHolder = await db.$client.reserve();
-  try {
-    await lockHolder`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
-    await migratePostgres(db, { migrationsFolder });
-  } finally {
-    await lockHolder`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`.catch(() => {});
-    lockHolder.release();
-  }
+  // One connection, no statement timeout: the lock and every migration on the same session.
+  await handle.withoutStatementTimeout(async (db, sql) => {
+    await sql!`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
+    try {
+      await migratePostgres(db as unknown as PostgresJsDatabase, { migrationsFolder });
+    } finally {
+      await sql!`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`.catch(() => {});
+    }
+  });
 }

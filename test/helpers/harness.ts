@@ -52,6 +52,14 @@ const RELAXED_LIMITS: Record<string, string> = {
   PUBLIC_BOOKINGS_PER_ADDRESS_PER_DAY: '1000000',
 };
 
+/**
+ * Background work that would otherwise run at every app's start, racing a
+ * suite's own queries. Suites about it turn it back on or call it directly.
+ */
+const QUIET_BACKGROUND: Record<string, string> = {
+  RETENTION_INTERVAL_MS: '0',
+};
+
 /** How a suite's harness differs from the default one. */
 export type HarnessOptions = {
   /** Configuration on top of the relaxed limits, as environment variables. */
@@ -79,7 +87,7 @@ export class TestHarness {
   async open(): Promise<void> {
     const database = await createTestDatabase();
     try {
-      const app = createApp(loadConfig({ DATABASE_URL: 'memory://', ...RELAXED_LIMITS, ...this.options.env }), {
+      const app = createApp(loadConfig({ DATABASE_URL: 'memory://', ...RELAXED_LIMITS, ...QUIET_BACKGROUND, ...this.options.env }), {
         database,
         logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
         now: () => this.clock,

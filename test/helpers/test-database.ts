@@ -94,6 +94,20 @@ export async function createDatabaseUrl(): Promise<{ url: string; drop(): Promis
   return { url: `file://${dir}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * The same database as another instance would open it: on PostgreSQL a pool
+ * of its own (its own sessions, so its own advisory locks); an embedded
+ * PGlite belongs to one process, so there it is the same handle. Close it
+ * before the original.
+ */
+export async function anotherInstanceOf(handle: DatabaseHandle): Promise<DatabaseHandle> {
+  if (handle.kind === 'pglite') return { ...handle, close: async () => {} };
+  const [row] = await handle.query<{ name: string }>('select current_database() as name');
+  const url = new URL(inject('postgresAdminUrl')!);
+  url.pathname = `/${row!.name}`;
+  return openDatabase(url.toString());
+}
+
 async function withAdmin<T>(adminUrl: string, work: (sql: postgres.Sql) => Promise<T>): Promise<T> {
   const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {

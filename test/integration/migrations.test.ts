@@ -1,3 +1,11 @@
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PgliteDatabase } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import { afterAll, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
@@ -21,6 +29,19 @@ describeOnTier('migrations', () => {
     expect(Number(row?.count)).toBeGreaterThan(0);
   });
 
+  it.skipIf(testTier() !== 'postgres')('run without the statement timeout the traffic has (a migration may copy a large table)', async () => {
+    const { url, drop } = await createDatabaseUrl();
+    cleanup.push(drop);
+    // 1 ms: the traffic's bound would cancel the first statement. (Nothing else may use this handle's pool.)
+    const bounded = await openDatabase(url, { timeouts: { connectTimeoutMs: 3000, statementTimeoutMs: 1 } });
+    cleanup.push(() => bounded.close());
+    await migrateDatabase(bounded);
+    const handle = await openDatabase(url);
+    cleanup.push(() => handle.close());
+    const [row] = await handle.query<{ count: number }>('select count(*)::int as count from drizzle.__drizzle_migrations');
+    expect(Number(row?.count)).toBeGreaterThan(3);
+  });
+
   it.skipIf(testTier() !== 'postgres')('let several instances start at once against one PostgreSQL', async () => {
     const { url, drop } = await createDatabaseUrl();
     cleanup.push(drop);
@@ -35,4 +56,66 @@ describeOnTier('migrations', () => {
     const migrationFiles = (await import('node:fs')).readdirSync(new URL('../../drizzle', import.meta.url)).filter((f) => f.endsWith('.sql'));
     expect(Number(row?.count)).toBe(migrationFiles.length);
   });
+
+  it('keeps every audit record when audit_events becomes partitioned by month (0003)', async () => {
+    const { url, drop } = await createDatabaseUrl();
+    cleanup.push(drop);
+    const handle = await openDatabase(url);
+    cleanup.push(() => handle.close());
+    await migrateUpTo(handle, '0002_key_recipient_and_lifetime');
+
+    const month = (offset: number) => {
+      const now = new Date();
+      return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + offset, 15));
+    };
+    const records = {
+      ancient: new Date('1990-01-01T00:00:00Z'),
+      threeMonthsAgo: month(-3),
+      thisMonth: month(0),
+      alsoThisMonth: new Date(month(0).getTime() + 1000),
+      farFuture: new Date('2100-01-01T00:00:00Z'),
+    };
+    const values = Object.entries(records)
+      .map(([id, at]) => `('${id}', 'org_x', 'TEST', 'graphql.query', 'ok', '${at.toISOString()}')`)
+      .join(', ');
+    await handle.query(`insert into audit_events (id, organization_id, environment, action, outcome, created_at) values ${values}`);
+
+    await migrateDatabase(handle);
+
+    const rows = await handle.query<{ id: string; created_at: Date; partition: string }>(
+      'select id, created_at, tableoid::regclass::text as partition from audit_events order by created_at',
+    );
+    const monthName = (at: Date) => `audit_events_${at.getUTCFullYear()}_${String(at.getUTCMonth() + 1).padStart(2, '0')}`;
+    expect(rows.map((row) => [row.id, new Date(row.created_at).toISOString(), row.partition])).toEqual([
+      ['ancient', records.ancient.toISOString(), 'audit_events_default'],
+      ['threeMonthsAgo', records.threeMonthsAgo.toISOString(), monthName(records.threeMonthsAgo)],
+      ['thisMonth', records.thisMonth.toISOString(), monthName(records.thisMonth)],
+      ['alsoThisMonth', records.alsoThisMonth.toISOString(), monthName(records.thisMonth)],
+      ['farFuture', records.farFuture.toISOString(), 'audit_events_default'],
+    ]);
+    const [table] = await handle.query<{ kind: string }>(`select relkind as kind from pg_class where relname = 'audit_events'`);
+    expect(table!.kind).toBe('p');
+    expect(await handle.query(`select 1 from pg_class where relname = 'audit_events_unpartitioned'`)).toEqual([]);
+  });
 });
+
+/**
+ * Applies the committed migrations up to and including `lastTag`, the way
+ * migrateDatabase would have before the later ones existed: from a copy of
+ * drizzle/ whose journal ends there.
+ */
+async function migrateUpTo(handle: DatabaseHandle, lastTag: string): Promise<void> {
+  const source = fileURLToPath(new URL('../../drizzle', import.meta.url));
+  const folder = mkdtempSync(join(tmpdir(), 'tessera-migrations-'));
+  try {
+    const journal = JSON.parse(readFileSync(join(source, 'meta/_journal.json'), 'utf8')) as { entries: Array<{ tag: string }> };
+    journal.entries = journal.entries.slice(0, journal.entries.findIndex((entry) => entry.tag === lastTag) + 1);
+    mkdirSync(join(folder, 'meta'));
+    writeFileSync(join(folder, 'meta/_journal.json'), JSON.stringify(journal));
+    for (const { tag } of journal.entries) copyFileSync(join(source, `${tag}.sql`), join(folder, `${tag}.sql`));
+    if (handle.kind === 'pglite') await migratePglite(handle.db as unknown as PgliteDatabase, { migrationsFolder: folder });
+    else await migratePostgres(handle.db as unknown as PostgresJsDatabase, { migrationsFolder: folder });
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}

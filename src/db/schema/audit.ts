@@ -1,11 +1,18 @@
-import { index, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
+import { index, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 import { createdAt, tenantColumns } from './common.js';
 
-/** One row per authenticated request, and one per key-management change. */
+/**
+ * One row per authenticated request, and one per key-management change.
+ *
+ * Partitioned by month of `created_at` (drizzle/0003_bounded_growth.sql; drizzle-kit
+ * cannot express it), so retention drops whole months instead of deleting rows:
+ * audit_events_YYYY_MM per month, audit_events_default for anything outside them.
+ * A partitioned table's primary key must hold the partition key, hence (id, created_at).
+ */
 export const auditEvents = pgTable(
   'audit_events',
   {
-    id: text('id').primaryKey(),
+    id: text('id').notNull(),
     ...tenantColumns(),
     apiKeyId: text('api_key_id'),
     action: text('action').notNull(),
@@ -19,6 +26,7 @@ export const auditEvents = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
+    primaryKey({ name: 'audit_events_pkey', columns: [t.id, t.createdAt] }),
     index('audit_events_organization_idx').on(t.organizationId, t.createdAt, t.id),
     index('audit_events_key_idx').on(t.organizationId, t.apiKeyId, t.createdAt),
     index('audit_events_action_idx').on(t.organizationId, t.action, t.createdAt),

@@ -59,6 +59,10 @@ export const bookings = pgTable(
     uniqueIndex('bookings_idempotency_idx')
       .on(t.createdByKeyId, t.idempotencyKey)
       .where(sql`idempotency_key is not null`),
+    // Idempotency keys are forgotten after a day (src/modules/bookings/booking-retention.ts); this finds them.
+    index('bookings_idempotency_age_idx')
+      .on(t.createdAt)
+      .where(sql`idempotency_key is not null`),
     // The daily limits on public-key bookings count per attendee email and per client address.
     index('bookings_attendee_email_idx').on(t.organizationId, t.environment, sql`lower(${t.attendeeEmail})`, t.createdAt),
     index('bookings_client_address_idx')

@@ -62,6 +62,8 @@ export const webhookDeliveries = pgTable(
     // The worker's claim query: due pending deliveries, oldest first.
     index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`status = 'PENDING'`),
     index('webhook_deliveries_webhook_idx').on(t.webhookId, t.createdAt, t.id),
+    // Deleting an old event checks no delivery still points at it: without this, one scan of deliveries per event.
+    index('webhook_deliveries_event_idx').on(t.eventId),
   ],
 );
 

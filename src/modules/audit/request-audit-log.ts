@@ -10,7 +10,14 @@ const BATCH_SIZE = 200;
  * Request audit records, written in batches off the request path. Memory is
  * bounded: past `maxBuffered` new records are dropped (and counted, and
  * logged) rather than letting a dead database take the process down. A clean
- * stop writes everything still buffered.
+ * stop writes everything still buffered; what it cannot write is counted as
+ * dropped and logged too.
+ *
+ * What a SIGKILL loses: the buffer, which the timer empties every
+ * `flushIntervalMs` (sooner once a batch fills up) — about one interval's
+ * records while the database keeps up, at most `maxBuffered` while it does not.
+ * Key changes and refused authentications never wait here: they are written
+ * before the response (audit.service.ts, refusal-log.ts).
  */
 export class RequestAuditLog implements BackgroundTask {
   private buffer: NewAuditEvent[] = [];
@@ -74,5 +81,11 @@ export class RequestAuditLog implements BackgroundTask {
     await this.task.stop();
     await this.flush();
     if (this.buffer.length > 0) await this.flush();
+    if (this.buffer.length > 0) {
+      const lost = this.buffer.length;
+      this.buffer = [];
+      this.dropped += lost;
+      this.logger.error({ lost, dropped: this.dropped }, 'could not write audit records before stopping; they are lost');
+    }
   }
 }

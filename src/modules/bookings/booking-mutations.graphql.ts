@@ -29,7 +29,7 @@ const CreateBookingInput = builder.inputType('CreateBookingInput', {
     idempotencyKey: t.string({
       required: false,
       description:
-        'Retrying with the same key (from the same API key) returns the first booking instead of a second (accessToken null). ' +
+        'Retrying with the same key (from the same API key) within 24 hours returns the first booking instead of a second (accessToken null); after that the key is forgotten. ' +
         'With a public key it must be at least 20 random characters (a UUID): anyone who has the key and repeats it gets that booking back.',
     }),
   }),

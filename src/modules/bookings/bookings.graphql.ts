@@ -119,7 +119,7 @@ export const BookingRef = builder.objectRef<Booking | CreatedBooking>('Booking')
     history: t.field({
       type: [BookingEventRef],
       description:
-        'Every change, oldest first, with the key that made it. A public key sees only the changes it made itself: what staff did (and why) is not the visitor’s to read.',
+        'Every change, oldest first, with the key that made it. A public key sees only the changes it made itself: what staff did (and why) is not the visitor’s to read. Empty once the booking ended more than AUDIT_RETENTION_DAYS ago.',
       resolve: async (booking, _args, context) => {
         const history = await bookingLoaders(context).history.load(booking.id);
         return isPublicCaller(context.principal) ? history.filter((event) => event.actingKeyId === context.principal.id) : history;
