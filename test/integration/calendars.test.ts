@@ -188,4 +188,26 @@ describeIntegration('calendar feeds', { env: { CALENDAR_REFRESH_INTERVAL_MS: '0'
     const response = await harness.request(CONNECT, { key: reader.secret, variables: { member: member.id, url: feeds.url('/feeds/x.ics') } });
     expect(errorCode(response)).toBe('FORBIDDEN');
   });
+
+  it('stops a refresh round after the feed in hand when shutdown asks (the rest wait for the next round)', async () => {
+    for (let i = 0; i < 4; i++) await memberWithFeed(`/feeds/backlog-${i}.ics`, dentist);
+    const stopping = new AbortController();
+    const asked: string[] = [];
+    const reply = feeds.reply;
+    feeds.reply = async (request) => {
+      asked.push(request.path);
+      // Shutdown arrives while the first feed is being fetched.
+      stopping.abort();
+      return reply(request);
+    };
+    try {
+      harness.advance(1);
+      expect(await harness.app.calendars.refreshStale(stopping.signal)).toBe(1);
+      expect(asked).toHaveLength(1);
+      // Nothing was lost: the next round fetches the others.
+      expect(await harness.app.calendars.refreshStale()).toBeGreaterThanOrEqual(3);
+    } finally {
+      feeds.reply = reply;
+    }
+  });
 });

@@ -37,7 +37,7 @@ export class CalendarSync implements BackgroundTask {
   ) {
     // Looked at at least every minute, so a feed is refreshed soon after it goes stale.
     const intervalMs = Math.min(options.refreshIntervalMs, 60_000);
-    this.task = new PeriodicTask({ name: 'calendar refresh round', intervalMs, run: () => this.refreshStale(), logger: deps.logger });
+    this.task = new PeriodicTask({ name: 'calendar refresh round', intervalMs, run: (stopping) => this.refreshStale(stopping), logger: deps.logger });
   }
 
   start(): void {
@@ -52,10 +52,13 @@ export class CalendarSync implements BackgroundTask {
    * Refreshes every feed last tried longer ago than the refresh interval.
    * Rows are claimed (lastAttemptAt moved to now) under FOR UPDATE SKIP LOCKED,
    * so instances sharing a database split the feeds rather than all fetching each.
+   * Once `stopping` is aborted (shutdown) it ends after the feed in hand; feeds
+   * it had claimed but not fetched wait for the next round.
    */
-  async refreshStale(): Promise<number> {
+  async refreshStale(stopping?: AbortSignal): Promise<number> {
     const done: string[] = [];
-    for (;;) {
+    let fetched = 0;
+    while (!stopping?.aborted) {
       const now = this.deps.now();
       const staleBefore = new Date(now.getTime() - this.options.refreshIntervalMs);
       const claimed = await this.db.transaction(async (tx) => {
@@ -76,11 +79,16 @@ export class CalendarSync implements BackgroundTask {
         }
         return due.map((row) => row.id);
       });
-      if (claimed.length === 0) return done.length;
-      for (const id of claimed) await this.sync(id);
+      if (claimed.length === 0) break;
+      for (const id of claimed) {
+        if (stopping?.aborted) break;
+        await this.sync(id);
+        fetched++;
+      }
       // Each feed once per round, even when a zero interval makes it stale again at once.
       done.push(...claimed);
     }
+    return fetched;
   }
 
   /** Fetches one feed now and records the outcome on its connection. */
