@@ -1,17 +1,22 @@
 /**
- * `npm run bench`: load on loopback against (a) bare Yoga with the same
- * resolvers and no authentication, (b) the full app with in-memory stores and
- * (c) the full app with a throw-away redis-server, one after the other, each
- * in its own process while autocannon runs here. A tool, not a test: it
- * prints figures, it asserts nothing.
+ * `npm run bench`: load on loopback against (h) the server a user would write
+ * by hand (Yoga, an SDL schema, the driver, the same SQL, no auth), (a) bare
+ * Yoga with our schema and resolvers and no authentication, (b) the full app
+ * with in-memory stores and (c) the full app with a throw-away redis-server,
+ * each in its own process while autocannon runs here — first on a throw-away
+ * PostgreSQL it starts (when the server binaries are there), then on PGlite in
+ * memory. A tool, not a test: it prints figures and ratios, it asserts nothing.
  *
  * BENCH_ROUNDS (default 3) rounds of BENCH_DURATION seconds (default 5) per
- * target, alternating, with BENCH_CONNECTIONS connections (default 20).
+ * target, alternating, with BENCH_CONNECTIONS connections (default 20); then
+ * p50 latency with one connection. BENCH_DATABASES=postgres,pglite picks.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { availableParallelism, loadavg } from 'node:os';
 import autocannon from 'autocannon';
+import { findServerBinDir, startCluster, type Cluster } from '../../test/helpers/postgres-cluster.js';
 import { findRedisServer, startRedisServer, type RedisServer } from '../../test/helpers/redis-server.js';
 
 // The issue's fixed query, as the schema now spells it: eventTypes became a connection.
@@ -21,20 +26,21 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const WARMUP = 3;
 
-type Mode = 'bare' | 'memory' | 'redis';
+type Mode = 'hand' | 'bare' | 'memory' | 'redis';
 type Stats = { queries: number; authPathQueries: number; keyLookups: number; lastUsedWrites: number; auditRecords: number };
-type Row = { mode: Mode; rps: number; p50: number; p99: number; failed: number; requests: number; stats: Stats };
+type Row = { mode: Mode; rps: number; p50: number; p99: number; p50single: number; failed: number; requests: number; stats: Stats };
 
 const LABEL: Record<Mode, string> = {
-  bare: '(a) bare Yoga, no auth',
+  hand: '(h) hand-written Yoga + driver',
+  bare: '(a) bare Yoga, our schema, no auth',
   memory: '(b) full, memory stores',
   redis: '(c) full, Redis',
 };
 
-async function startTarget(mode: Mode, redisUrl?: string): Promise<{ child: ChildProcess; port: number; key: string }> {
+async function startTarget(mode: Mode, adminUrl: string | undefined, redisUrl?: string): Promise<{ child: ChildProcess; port: number; key: string }> {
   const child = fork(fileURLToPath(new URL('./target.ts', import.meta.url)), [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, BENCH_MODE: mode, ...(redisUrl ? { REDIS_URL: redisUrl } : {}) },
+    env: { ...process.env, BENCH_MODE: mode, ...(adminUrl ? { BENCH_ADMIN_URL: adminUrl } : {}), ...(redisUrl ? { REDIS_URL: redisUrl } : {}) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const [ready] = (await once(child, 'message')) as [{ port: number; key: string }];
@@ -50,13 +56,13 @@ async function stats(child: ChildProcess): Promise<Stats> {
 type Target = { mode: Mode; child: ChildProcess; port: number; key: string };
 type Round = { rps: number; p50: number; p99: number; failed: number; requests: number; stats: Stats };
 
-function load(target: Target, duration: number) {
+function load(target: Target, duration: number, connections = CONNECTIONS) {
   return autocannon({
     url: `http://127.0.0.1:${target.port}/graphql`,
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${target.key}` },
     body: JSON.stringify({ query: QUERY }),
-    connections: CONNECTIONS,
+    connections,
     duration,
   });
 }
@@ -77,57 +83,88 @@ async function round(target: Target): Promise<Round> {
 }
 
 /** The round with the median throughput stands for the target; counters add up over all rounds. */
-function summarize(mode: Mode, rounds: Round[]): Row {
+function summarize(mode: Mode, rounds: Round[], p50single: number): Row {
   const median = [...rounds].sort((x, y) => x.rps - y.rps)[Math.floor(rounds.length / 2)]!;
   const sum = (pick: (r: Round) => number) => rounds.reduce((total, r) => total + pick(r), 0);
   const stats = Object.fromEntries(
     (Object.keys(median.stats) as (keyof Stats)[]).map((name) => [name, sum((r) => r.stats[name])]),
   ) as Stats;
-  return { mode, rps: median.rps, p50: median.p50, p99: median.p99, failed: sum((r) => r.failed), requests: sum((r) => r.requests), stats };
+  return { mode, rps: median.rps, p50: median.p50, p99: median.p99, p50single, failed: sum((r) => r.failed), requests: sum((r) => r.requests), stats };
 }
 
-const binary = findRedisServer();
-let redis: RedisServer | undefined;
-const targets: Target[] = [];
-const rows: Row[] = [];
-try {
-  targets.push({ mode: 'bare', ...(await startTarget('bare')) });
-  targets.push({ mode: 'memory', ...(await startTarget('memory')) });
-  if (binary) {
-    redis = await startRedisServer(binary);
-    targets.push({ mode: 'redis', ...(await startTarget('redis', redis.url)) });
-  } else {
-    console.log('redis-server not found: (c) skipped');
+/** Every target on one database kind, rounds alternating so a noisy neighbour slows them all alike. */
+async function measure(adminUrl: string | undefined): Promise<Row[]> {
+  const binary = findRedisServer();
+  let redis: RedisServer | undefined;
+  const targets: Target[] = [];
+  try {
+    for (const mode of ['hand', 'bare', 'memory'] as const) targets.push({ mode, ...(await startTarget(mode, adminUrl)) });
+    if (binary) {
+      redis = await startRedisServer(binary);
+      targets.push({ mode: 'redis', ...(await startTarget('redis', adminUrl, redis.url)) });
+    } else {
+      console.log('redis-server not found: (c) skipped');
+    }
+    // Caches filled, JIT warm, the first last-used write done.
+    for (const target of targets) await load(target, WARMUP);
+    const rounds = new Map<Mode, Round[]>(targets.map((target) => [target.mode, []]));
+    for (let i = 0; i < ROUNDS; i++) for (const target of targets) rounds.get(target.mode)!.push(await round(target));
+    const single = new Map<Mode, number>();
+    for (const target of targets) single.set(target.mode, (await load(target, SINGLE_DURATION, 1)).latency.p50);
+    return targets.map((target) => summarize(target.mode, rounds.get(target.mode)!, single.get(target.mode)!));
+  } finally {
+    for (const target of targets) target.child.kill('SIGKILL');
+    await redis?.stop();
   }
-  // Caches filled, JIT warm, the first last-used write done.
-  for (const target of targets) await load(target, WARMUP);
-  // Rounds alternate between the targets, so a noisy neighbour slows them all alike.
-  const rounds = new Map<Mode, Round[]>(targets.map((target) => [target.mode, []]));
-  for (let i = 0; i < ROUNDS; i++) for (const target of targets) rounds.get(target.mode)!.push(await round(target));
-  for (const target of targets) rows.push(summarize(target.mode, rounds.get(target.mode)!));
-} finally {
-  for (const target of targets) target.child.kill('SIGKILL');
-  await redis?.stop();
 }
 
-const bare = rows[0]!;
-const perRequest = (row: Row, count: number) => count / Math.max(row.requests, 1);
-console.log(
-  `\n${QUERY}  ·  ${CONNECTIONS} connections  ·  median of ${ROUNDS} alternating ${DURATION} s rounds after ${WARMUP} s warm-up  ·  PGlite in memory, 127.0.0.1\n`,
-);
-console.table(
-  rows.map((row) => ({
-    target: LABEL[row.mode],
-    'req/s': Math.round(row.rps),
-    'p50 ms': row.p50,
-    'p99 ms': row.p99,
-    'vs (a)': (row.rps / bare.rps).toFixed(2),
-    failed: row.failed,
-    'DB queries/req': perRequest(row, row.stats.queries).toFixed(3),
-    'auth-path DB queries/req': row.mode === 'bare' ? '-' : perRequest(row, row.stats.authPathQueries).toFixed(4),
-    'key lookups': row.mode === 'bare' ? '-' : row.stats.keyLookups,
-    'last-used writes': row.mode === 'bare' ? '-' : row.stats.lastUsedWrites,
-    'audit records': row.mode === 'bare' ? '-' : row.stats.auditRecords,
-  })),
-);
-for (const row of rows.slice(1)) console.log(`${row.mode === 'memory' ? 'b/a' : 'c/a'} = ${(row.rps / bare.rps).toFixed(2)}`);
+function report(database: string, rows: Row[]): void {
+  const byMode = new Map(rows.map((row) => [row.mode, row]));
+  const hand = byMode.get('hand')!;
+  const bare = byMode.get('bare')!;
+  const perRequest = (row: Row, count: number) => count / Math.max(row.requests, 1);
+  const full = (row: Row) => row.mode === 'memory' || row.mode === 'redis';
+  console.log(`\n${database}: ${QUERY}  ·  ${CONNECTIONS} connections  ·  median of ${ROUNDS} alternating ${DURATION} s rounds after ${WARMUP} s warm-up; p50 at 1 connection over ${SINGLE_DURATION} s\n`);
+  console.table(
+    rows.map((row) => ({
+      target: LABEL[row.mode],
+      'req/s': Math.round(row.rps),
+      'p50 ms': row.p50,
+      'p99 ms': row.p99,
+      'p50 ms, 1 conn': row.p50single,
+      'vs (h)': (row.rps / hand.rps).toFixed(2),
+      'vs (a)': (row.rps / bare.rps).toFixed(2),
+      failed: row.failed,
+      'DB statements/req': perRequest(row, row.stats.queries).toFixed(3),
+      'auth-path statements/req': full(row) ? perRequest(row, row.stats.authPathQueries).toFixed(4) : '-',
+      'key lookups': full(row) ? row.stats.keyLookups : '-',
+    })),
+  );
+  const memory = byMode.get('memory');
+  const redis = byMode.get('redis');
+  const ratio = (a: Row | undefined, b: Row) => (a ? (a.rps / b.rps).toFixed(2) : 'n/a');
+  console.log(
+    `${database}: (b)/(h) = ${ratio(memory, hand)} (target ≥ 0.80) · (c)/(h) = ${ratio(redis, hand)} (target ≥ 0.75) · (b)/(a) = ${ratio(memory, bare)} (target ≥ 0.95) · ` +
+      `p50 at 1 connection (b)/(h) = ${memory ? (memory.p50single / Math.max(hand.p50single, 0.001)).toFixed(2) : 'n/a'} (target ≤ 1.5)`,
+  );
+}
+
+const SINGLE_DURATION = Math.max(2, Math.round(DURATION / 2));
+const databases = (process.env.BENCH_DATABASES ?? 'postgres,pglite').split(',');
+console.log(`machine: ${availableParallelism()} cores, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} (1, 5, 15 min) at the start`);
+if (databases.includes('postgres')) {
+  const binDir = findServerBinDir();
+  if (!binDir) console.log('PostgreSQL server binaries not found: the PostgreSQL run is skipped');
+  else {
+    let cluster: Cluster | undefined;
+    try {
+      cluster = await startCluster(binDir);
+      const rows = await measure(`postgres://postgres@127.0.0.1:${cluster.port}/postgres`);
+      report(`PostgreSQL ${cluster.version}`, rows);
+    } finally {
+      cluster?.stop();
+    }
+  }
+}
+if (databases.includes('pglite')) report('PGlite in memory', await measure(undefined));
+console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} (1, 5, 15 min) at the end`);

@@ -1,7 +1,10 @@
 /**
  * One benchmark target, run as a child of bench.ts: an HTTP server on a free
- * loopback port over an in-memory database with one organization and 20
- * event types. BENCH_MODE picks what answers:
+ * loopback port over a database of its own (in-memory PGlite, or with
+ * BENCH_ADMIN_URL a new database in that PostgreSQL) with one organization
+ * and 20 event types. BENCH_MODE picks what answers:
+ *   hand   - what a user would write by hand: Yoga, an SDL schema for the one query, the driver
+ *            (postgres.js or PGlite) running the same SQL statement, no authentication
  *   bare   - Yoga with the same schema and resolvers, a fixed principal, no authentication or limits
  *   memory - the full app (createApp) with in-memory stores
  *   redis  - the full app with REDIS_URL
@@ -10,6 +13,7 @@
  * BENCH_FLOOD_HOSTS (starvation.ts) adds a second organization, the flooder
  * (test/helpers/flooder.ts), whose key and event type are reported too.
  */
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { createYoga } from 'graphql-yoga';
 import { createApp } from '../../src/app.js';
@@ -25,26 +29,25 @@ import { createEventType } from '../../src/modules/event-types/event-types.servi
 import { bootstrapOrganization } from '../../src/modules/organizations/bootstrap.js';
 import { RequestGuard } from '../../src/rate-limit/request-limits.js';
 import { seedFlooder } from '../../test/helpers/flooder.js';
+import { QueryCounter } from '../../test/helpers/query-counter.js';
+import { benchDatabaseUrl, handWritten } from './hand-written.js';
 
-const mode = process.env.BENCH_MODE as 'bare' | 'memory' | 'redis';
+const mode = process.env.BENCH_MODE as 'hand' | 'bare' | 'memory' | 'redis';
 const logger = createLogger('silent');
-const database = await openDatabase('memory://');
+const databaseUrl = await benchDatabaseUrl();
+const database = await openDatabase(databaseUrl);
 await migrateDatabase(database);
 
-// Every statement the driver runs, whoever runs it; and those of the authentication path:
+// Every statement Drizzle runs, whoever runs it; and those of the authentication path:
 // key lookups and last-used writes (api_keys, members) and request audit inserts.
 let queries = 0;
 let authPathQueries = 0;
 const AUTH_PATH = /"api_keys"|"members"|insert into "audit_events"/i;
-const client = (database.db as unknown as { session: { client: Record<'query' | 'exec', (...args: unknown[]) => unknown> } }).session.client;
-for (const method of ['query', 'exec'] as const) {
-  const original = client[method].bind(client);
-  client[method] = (...args: unknown[]) => {
-    queries++;
-    if (typeof args[0] === 'string' && AUTH_PATH.test(args[0])) authPathQueries++;
-    return original(...args);
-  };
-}
+const counter = QueryCounter.attach(database.db);
+counter.logQuery = (statement: string) => {
+  queries++;
+  if (AUTH_PATH.test(statement)) authPathQueries++;
+};
 
 const now = new Date();
 const org = await bootstrapOrganization(database.db, { organizationName: 'Bench', adminEmail: 'bench@example.com', environment: 'TEST' }, now, 'bench');
@@ -57,7 +60,9 @@ const floodHosts = Number(process.env.BENCH_FLOOD_HOSTS ?? 0);
 const flood = floodHosts > 0 ? await seedFlooder(database.db, now, floodHosts) : undefined;
 
 const config = loadConfig({
-  DATABASE_URL: 'memory://',
+  DATABASE_URL: databaseUrl,
+  ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+  RETENTION_INTERVAL_MS: '0',
   LOG_LEVEL: 'silent',
   // High enough that the load never hits them: the benchmark measures their cost, not their refusals.
   RATE_LIMIT_TEST_PER_MINUTE: '10000000',
@@ -68,7 +73,9 @@ const config = loadConfig({
 
 let handler;
 let counters = () => ({ keyLookups: 0, lastUsedWrites: 0, auditRecords: 0 });
-if (mode === 'bare') {
+if (mode === 'hand') {
+  handler = handWritten(database, tenant, () => queries++);
+} else if (mode === 'bare') {
   const principal: Principal = {
     kind: 'api-key',
     id: org.apiKey.id,
