@@ -3,7 +3,7 @@
  * so the docs cannot drift: a unit test (test/unit/docs.test.ts) compares each
  * file with this output.
  *
- *   configuration  README.md                 src/config/settings.ts
+ *   configuration  docs/configuration.md     src/config/settings.ts
  *   scopes         docs/keys-and-scopes.md   src/auth/access/scopes.ts
  *   errors         docs/errors.md            src/lib/errors.ts
  *   webhook-events docs/booking-domain.md    src/modules/webhooks/webhook-events.ts
@@ -82,7 +82,7 @@ export function inputLimitsTable(): string {
 
 /** Each generated table, and the file (relative to the repository) it lives in between its markers. */
 export const DOC_TABLES = {
-  configuration: { file: 'README.md', print: configurationTable },
+  configuration: { file: 'docs/configuration.md', print: configurationTable },
   scopes: { file: 'docs/keys-and-scopes.md', print: scopeTable },
   errors: { file: 'docs/errors.md', print: errorTable },
   'webhook-events': { file: 'docs/booking-domain.md', print: webhookEventTable },

@@ -23,6 +23,8 @@ export async function openRuntime(env = process.env): Promise<Runtime> {
   const logger = createLogger(config.logLevel);
   const database = await openDatabase(config.databaseUrl, {
     timeouts: { connectTimeoutMs: config.database.connectTimeoutMs, statementTimeoutMs: config.database.statementTimeoutMs },
+    directUrl: config.database.directUrl ?? undefined,
+    preparedStatements: config.database.preparedStatements,
   });
   try {
     await migrateWhenReachable(database, {

@@ -78,7 +78,7 @@ export const BACKGROUND_SETTINGS = {
       min: 0,
       max: 86_400_000,
       description:
-        "How often the retention job runs (also once at start), on one instance at a time: it creates the coming months' audit partitions and deletes what the settings below let go, and idempotency keys after 24 hours ([Data growth and retention](docs/operations.md#data-growth-and-retention)); `0` turns it off: nothing is deleted.",
+        "How often the retention job runs (also once at start), on one instance at a time: it creates the coming months' audit partitions and deletes what the settings below let go, and idempotency keys after 24 hours ([Data growth and retention](operations.md#data-growth-and-retention)); `0` turns it off: nothing is deleted.",
     }),
     auditDays: integer({
       variable: 'AUDIT_RETENTION_DAYS',

@@ -84,9 +84,29 @@ export const SETTINGS = {
     statementTimeoutMs: integer({
       variable: 'DATABASE_STATEMENT_TIMEOUT_MS',
       default: 5000,
-      min: 100,
+      min: 0,
       max: 600_000,
-      description: "postgres:// only: PostgreSQL's `statement_timeout` for our sessions; a statement running longer is cancelled and its request answers 503.",
+      description:
+        "postgres:// only: PostgreSQL's `statement_timeout` for our sessions, sent when connecting; a statement running longer is cancelled and its request answers 503. `0` sends none (behind PgBouncer, which refuses it: set it on the role instead).",
+    }),
+    directUrl: custom<string | null>({
+      variable: 'DATABASE_DIRECT_URL',
+      accepts: '`postgres://…` or `postgresql://…`',
+      shownDefault: null,
+      description:
+        'PostgreSQL itself, when `DATABASE_URL` goes through a transaction-mode pooler (PgBouncer): migrations, LISTEN for key changes and the retention lock need a session of their own. Unset: `DATABASE_URL`.',
+      parse(url, refuse) {
+        // Only the scheme is echoed: the rest may carry a password.
+        if (!/^postgres(ql)?:\/\//.test(url)) refuse(`expected postgres://… or postgresql://…, got ${JSON.stringify(`${url.split(':')[0]}:…`)}`);
+        return url;
+      },
+      unset: () => null,
+    }),
+    preparedStatements: flag({
+      variable: 'DATABASE_PREPARED_STATEMENTS',
+      words: ['true', 'false'],
+      default: true,
+      description: 'postgres:// only: named prepared statements. `false` behind PgBouncer in transaction mode before 1.21 (or without `max_prepared_statements`).',
     }),
     startupTimeoutMs: integer({
       variable: 'DATABASE_STARTUP_TIMEOUT_MS',

@@ -1,53 +1,12 @@
 import { PGlite } from '@electric-sql/pglite';
-import type { ExtractTablesWithRelations } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
-import postgres, { type Sql } from 'postgres';
+import type { Database, DatabaseHandle, Exclusive, PostgresTimeouts } from './handle.js';
+import { inProcessLocks } from './in-process-locks.js';
+import { openPostgres } from './postgres-client.js';
 import { ensurePrivateFolder, restrictProcessUmask } from '../lib/private-folder.js';
 import * as schema from './schema/index.js';
 
-export type Schema = typeof schema;
-/** The one database type services see, whichever driver is underneath. */
-export type Database = PgDatabase<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
-export type Transaction = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
-/** Services accept either, so callers decide the transaction boundary. */
-export type Executor = Database | Transaction;
-
-export type DatabaseHandle = {
-  db: Database;
-  kind: 'pglite' | 'postgres';
-  ping(): Promise<void>;
-  /**
-   * The readiness check, on a connection of its own: it neither waits behind
-   * the traffic's queue nor takes one of its connections, so `/ready` turns
-   * 200 as soon as the database answers again.
-   */
-  probe(): Promise<void>;
-  close(): Promise<void>;
-  /** Runs raw SQL; used by migrations and by tests that inspect storage. */
-  query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
-  /**
-   * LISTENs on a channel; `onReconnect` runs when a lost listening connection
-   * is back (notifications may have been missed meanwhile). Returns unlisten.
-   */
-  listen(channel: string, onMessage: (payload: string) => void, onReconnect: () => void): Promise<() => Promise<void>>;
-  /**
-   * Runs `work` while holding the advisory lock `lockId`, or answers
-   * `{ acquired: false }` at once when another instance (or another run in
-   * this process) holds it. The lock is session-level, on a connection of its
-   * own, so `work` may commit many short transactions; a killed process's
-   * lock goes away with its connection.
-   */
-  exclusively<T>(lockId: number, work: () => Promise<T>): Promise<Exclusive<T>>;
-  /**
-   * Runs work on one connection of its own without the statement timeout
-   * (migrations: copying a large table may rightly take minutes). Closed after.
-   */
-  withoutStatementTimeout<T>(work: (db: Database, sql: Sql | null) => Promise<T>): Promise<T>;
-};
-
-export type Exclusive<T> = { acquired: true; value: T } | { acquired: false };
+export type { Database, DatabaseHandle, Exclusive, Executor, PostgresTimeouts, Schema, Transaction } from './handle.js';
 
 export type DatabaseLocation =
   | { kind: 'postgres'; url: string }
@@ -66,19 +25,19 @@ export function parseDatabaseUrl(url: string): DatabaseLocation {
   throw new Error(`expected postgres://…, postgresql://…, memory:// or file://PATH, got ${JSON.stringify(`${url.split(':')[0]}:…`)}`);
 }
 
-/** Time bounds on a real PostgreSQL, so a database outage is answered, not waited out. */
-export type PostgresTimeouts = {
-  /** Longest a new connection may take to be established (then CONNECT_TIMEOUT). */
-  connectTimeoutMs: number;
-  /** PostgreSQL's `statement_timeout` for every session: a statement running longer is cancelled (57014). */
-  statementTimeoutMs: number;
-};
-
 export const DEFAULT_POSTGRES_TIMEOUTS: PostgresTimeouts = { connectTimeoutMs: 3000, statementTimeoutMs: 5000 };
 
 export type OpenOptions = {
   /** postgres:// only. */
   timeouts?: PostgresTimeouts;
+  /**
+   * postgres:// only: PostgreSQL itself when `url` goes through a
+   * transaction-mode pooler (PgBouncer). Session state lives there: LISTEN,
+   * migrations, session advisory locks. Default: `url`.
+   */
+  directUrl?: string;
+  /** postgres:// only: named prepared statements; off behind PgBouncer before 1.21 in transaction mode. Default true. */
+  preparedStatements?: boolean;
   /**
    * memory:// only: start from this copy of a data directory (PGlite's
    * `dumpDataDir()`) instead of an empty cluster, skipping initdb.
@@ -88,85 +47,15 @@ export type OpenOptions = {
 
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<DatabaseHandle> {
   const location = parseDatabaseUrl(url);
-  if (location.kind === 'postgres') return openPostgres(location.url, options.timeouts ?? DEFAULT_POSTGRES_TIMEOUTS);
+  if (location.kind === 'postgres') {
+    return openPostgres(location.url, {
+      timeouts: options.timeouts ?? DEFAULT_POSTGRES_TIMEOUTS,
+      directUrl: options.directUrl ?? location.url,
+      preparedStatements: options.preparedStatements ?? true,
+    });
+  }
   if (location.kind === 'pglite-dir') return openPglite(location.path);
   return openPglite(undefined, options.pgliteDataDir);
-}
-
-/** Lock ids held by runs in this process: a session lock would let the same session in twice. */
-function inProcessLocks() {
-  const held = new Set<number>();
-  return async <T>(lockId: number, work: () => Promise<Exclusive<T>>): Promise<Exclusive<T>> => {
-    if (held.has(lockId)) return { acquired: false };
-    held.add(lockId);
-    try {
-      return await work();
-    } finally {
-      held.delete(lockId);
-    }
-  };
-}
-
-async function openPostgres(url: string, timeouts: PostgresTimeouts): Promise<DatabaseHandle> {
-  const options = {
-    onnotice: () => {},
-    connect_timeout: timeouts.connectTimeoutMs / 1000,
-    // postgres.js waits up to 20 s between reconnection attempts by default; queries queue meanwhile.
-    // Attempts every ≤ 0.5 s fail queued queries fast while the server is down, and find it within
-    // half a second once it is back.
-    backoff: (attempt: number) => Math.min(0.05 * 2 ** attempt, 0.5) * (0.5 + Math.random() / 2),
-    connection: { statement_timeout: timeouts.statementTimeoutMs },
-  };
-  const sql = postgres(url, { ...options, max: 10 });
-  const probe = postgres(url, { ...options, max: 1, idle_timeout: 30 });
-  const db = drizzlePostgres(sql, { schema }) as unknown as Database;
-  const locally = inProcessLocks();
-  return {
-    db,
-    kind: 'postgres',
-    ping: async () => {
-      await sql`select 1`;
-    },
-    probe: async () => {
-      await probe`select 1`;
-    },
-    close: async () => {
-      await Promise.all([sql.end({ timeout: 5 }), probe.end({ timeout: 1 })]);
-    },
-    withoutStatementTimeout: async (work) => {
-      const single = postgres(url, { ...options, max: 1, connection: { statement_timeout: 0 } });
-      try {
-        return await work(drizzlePostgres(single, { schema }) as unknown as Database, single);
-      } finally {
-        await single.end({ timeout: 5 });
-      }
-    },
-    query: async <T>(text: string) => (await sql.unsafe(text)) as unknown as T[],
-    listen: async (channel, onMessage, onReconnect) => {
-      let listening = false;
-      // postgres.js re-LISTENs on a fresh connection by itself and calls back each time.
-      const { unlisten } = await sql.listen(channel, onMessage, () => {
-        if (listening) onReconnect();
-        listening = true;
-      });
-      return unlisten;
-    },
-    exclusively: <T>(lockId: number, work: () => Promise<T>) =>
-      locally(lockId, async (): Promise<Exclusive<T>> => {
-        const holder = await sql.reserve();
-        try {
-          const [row] = await holder`select pg_try_advisory_lock(${lockId}) as acquired`;
-          if (!row?.acquired) return { acquired: false };
-          try {
-            return { acquired: true, value: await work() };
-          } finally {
-            await holder`select pg_advisory_unlock(${lockId})`.catch(() => {});
-          }
-        } finally {
-          holder.release();
-        }
-      }),
-  };
 }
 
 async function openPglite(dataDir: string | undefined, loadDataDir?: Blob): Promise<DatabaseHandle> {
