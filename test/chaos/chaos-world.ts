@@ -10,7 +10,7 @@ import { openDatabase } from '../../src/db/client.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
 import { bootstrapOrganization } from '../../src/modules/organizations/bootstrap.js';
 import { startCluster, type Cluster } from '../helpers/postgres-cluster.js';
-import { startServer, type RunningServer } from '../helpers/processes.js';
+import { spawnServer, type RunningServer } from '../helpers/processes.js';
 
 export type World = {
   cluster: Cluster;
@@ -21,6 +21,8 @@ export type World = {
   eventTypeId: string;
   /** Starts a server process over the world's database. */
   serve(extra?: Record<string, string>): Promise<RunningServer>;
+  /** The same, returned as soon as it is spawned (`listening` resolves with the port). */
+  spawn(extra?: Record<string, string>): ReturnType<typeof spawnServer>;
   stop(): Promise<void>;
 };
 
@@ -43,11 +45,15 @@ export async function buildWorld(binDir: string): Promise<World> {
     LOG_LEVEL: 'info',
     CALENDAR_REFRESH_INTERVAL_MS: '0',
   };
-  const servers: RunningServer[] = [];
-  const serve = async (extra: Record<string, string> = {}) => {
-    const server = await startServer({ ...env, ...extra });
+  const servers: Array<Pick<RunningServer, 'child' | 'exited'>> = [];
+  const spawn = (extra: Record<string, string> = {}) => {
+    const server = spawnServer({ ...env, ...extra });
     servers.push(server);
     return server;
+  };
+  const serve = async (extra: Record<string, string> = {}): Promise<RunningServer> => {
+    const server = spawn(extra);
+    return { ...server, port: await server.listening };
   };
 
   // The host and event type go through the API, as a client's would.
@@ -71,6 +77,7 @@ export async function buildWorld(binDir: string): Promise<World> {
     key: org.secret,
     eventTypeId: eventType.createEventType.id,
     serve,
+    spawn,
     async stop() {
       for (const server of servers) if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
       await Promise.all(servers.map((server) => server.exited.catch(() => undefined)));

@@ -30,13 +30,14 @@ describe('process-level fault handling', () => {
     const { code, lines } = run("setImmediate(() => { null.write('x'); });");
     expect(code).toBe(1);
     expect(lines.find((line) => line.msg === 'uncaught exception: draining, then exiting 1')).toMatchObject({ level: 60 });
-    expect(lines.at(-1)).toEqual({ drained: 'faulted', code: 1 });
+    // The log line and the drain's own line come through different writers: their order may vary.
+    expect(lines).toContainEqual({ drained: 'faulted', code: 1 });
   });
 
   it('logs an unhandled rejection and keeps serving', () => {
     const { code, lines } = run("Promise.reject(new Error('nobody listened'));");
     expect(code).toBe(0);
     expect(lines.find((line) => line.msg === 'unhandled promise rejection')).toMatchObject({ level: 50, unhandledRejections: 1 });
-    expect(lines.at(-1)).toEqual({ stillServing: true, rejections: 1 });
+    expect(lines).toContainEqual({ stillServing: true, rejections: 1 });
   });
 });
