@@ -7,6 +7,9 @@ import SummaryReporter from './test/helpers/summary-reporter.js';
 const integrationTests = ['test/integration/**/*.test.ts', 'test/security/**/*.test.ts'];
 // Files that replace a module with vi.mock need a fresh module registry: they run in their own process.
 const mockingTests = ['test/security/tenant-starvation.test.ts'];
+// Through PgBouncer (transaction mode): every suite whose correctness rests on transactions, row and
+// advisory locks, LISTEN/NOTIFY or session state — where a pooler changes what PostgreSQL sees.
+const pgbouncerTests = ['test/integration/*booking*.test.ts', 'test/integration/*key*.test.ts', 'test/integration/webhook*.test.ts', 'test/integration/retention.test.ts', 'test/integration/audit*.test.ts', 'test/integration/migrations.test.ts', 'test/integration/through-pgbouncer.test.ts', 'test/security/*key*.test.ts'];
 // Each integration file gets its own database (a copy of one migrated per run).
 const integrationTimeouts = { testTimeout: 30_000, hookTimeout: 30_000 };
 // A migrated PGlite data directory, made once per run and loaded by each file that opens PGlite in memory.
@@ -61,6 +64,18 @@ export default defineConfig({
           ...sharedWorkers,
           env: { TEST_DATABASE: 'postgres' },
           globalSetup: ['test/helpers/postgres-cluster.ts'],
+          ...integrationTimeouts,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The suites that lean on transactions, locks and notifications, through PgBouncer in transaction mode.
+          name: 'pgbouncer',
+          include: pgbouncerTests,
+          ...sharedWorkers,
+          env: { TEST_DATABASE: 'postgres', TEST_POOLER: 'pgbouncer' },
+          globalSetup: ['test/helpers/postgres-cluster.ts', 'test/helpers/pgbouncer.ts'],
           ...integrationTimeouts,
         },
       },

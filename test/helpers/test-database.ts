@@ -53,7 +53,7 @@ async function migrated(handle: DatabaseHandle): Promise<DatabaseHandle> {
 async function createPostgresDatabase(): Promise<DatabaseHandle> {
   const template = inject('postgresTemplateDatabase');
   const { url, drop } = await newPostgresDatabase(template ?? undefined);
-  const handle = template ? await openDatabase(url) : await migrated(await openDatabase(url));
+  const handle = template ? await openTestPostgres(url) : await migrated(await openTestPostgres(url));
   const closeHandle = handle.close.bind(handle);
   // Assigned rather than spread, so a handle that is a class instance keeps its methods.
   return Object.assign(handle, {
@@ -62,6 +62,19 @@ async function createPostgresDatabase(): Promise<DatabaseHandle> {
       await drop();
     },
   });
+}
+
+/**
+ * In the pgbouncer project the traffic goes through PgBouncer (transaction
+ * mode, no named prepared statements), and what needs a session goes to
+ * PostgreSQL itself, as DATABASE_DIRECT_URL does in production.
+ */
+function openTestPostgres(directUrl: string): Promise<DatabaseHandle> {
+  const bouncer = process.env.TEST_POOLER === 'pgbouncer' ? inject('pgbouncerUrl') : null;
+  if (!bouncer) return openDatabase(directUrl);
+  const url = new URL(bouncer);
+  url.pathname = new URL(directUrl).pathname;
+  return openDatabase(url.toString(), { directUrl, preparedStatements: false });
 }
 
 async function newPostgresDatabase(template?: string): Promise<{ url: string; drop(): Promise<void> }> {
