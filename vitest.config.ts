@@ -106,7 +106,7 @@ export default defineConfig({
           name: 'redis',
           include: ['test/redis/**/*.test.ts'],
           env: { TEST_DATABASE: 'pglite' },
-          globalSetup: [pgliteTemplate, 'test/helpers/postgres-cluster.ts', 'test/helpers/redis-server.ts'],
+          globalSetup: [pgliteTemplate, 'test/helpers/postgres-cluster.ts', 'test/helpers/pgbouncer.ts', 'test/helpers/redis-server.ts'],
           testTimeout: 60_000,
           hookTimeout: 90_000,
         },

@@ -24,7 +24,18 @@ const VIEWER = '{ viewer { scopes } }';
 
 type Instance = { port: number; process: ChildProcess; output: string[] };
 
-describe.skipIf(!adminUrl || !redisBinary)('two server processes sharing PostgreSQL and Redis', () => {
+const pgbouncerUrl = inject('pgbouncerUrl');
+// Directly, and again through PgBouncer in transaction mode (traffic pooled, sessions direct).
+const routes = [
+  { via: 'directly', bouncer: null as string | null },
+  { via: 'through PgBouncer', bouncer: pgbouncerUrl },
+];
+
+describe.each(routes)('two server processes sharing PostgreSQL ($via) and Redis', ({ via, bouncer }) => {
+  if (!adminUrl || !redisBinary || (via !== 'directly' && !bouncer)) {
+    it.skip('needs PostgreSQL, redis-server (and pgbouncer)', () => {});
+    return;
+  }
   let redis: RedisServer;
   let database: DatabaseHandle;
   let databaseName: string;
@@ -68,8 +79,11 @@ describe.skipIf(!adminUrl || !redisBinary)('two server processes sharing Postgre
     database = await openDatabase(url.toString());
     await migrateDatabase(database);
     org = await bootstrapOrganization(database.db, { organizationName: 'Multi', adminEmail: 'ops@example.com', environment: 'TEST' }, new Date(), 'test');
+    const pooled = bouncer ? new URL(bouncer) : null;
+    if (pooled) pooled.pathname = `/${databaseName}`;
     const env = {
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: (pooled ?? url).toString(),
+      ...(pooled ? { DATABASE_DIRECT_URL: url.toString(), DATABASE_PREPARED_STATEMENTS: 'false' } : {}),
       REDIS_URL: redis.url,
       ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       RATE_LIMIT_TEST_PER_MINUTE: '100000',
