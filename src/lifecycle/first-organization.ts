@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Config } from '../config/config.js';
 import { parseDatabaseUrl, type DatabaseHandle } from '../db/client.js';
 import type { Logger } from '../lib/logger.js';
@@ -73,7 +73,8 @@ function demoKeyText(secret: string, graphiql: string): string {
 function writeDemoKey(databaseUrl: string, text: string): string {
   const location = parseDatabaseUrl(databaseUrl);
   const folder = location.kind === 'pglite-dir' ? location.path : mkdtempSync(join(tmpdir(), 'tessera-demo-'));
-  const file = join(folder, DEMO_KEY_FILE);
+  // Absolute, so the path in the log can be opened from anywhere.
+  const file = resolve(folder, DEMO_KEY_FILE);
   rmSync(file, { force: true });
   writeFileSync(file, text, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
   return file;
