@@ -5,13 +5,16 @@
  * (postgres://, file://PATH, memory://) stays empty, and the log says how to
  * create the first organization.
  */
-import { mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
 import { describeOnTier } from '../helpers/integration.js';
-import { demoKeyOf, KEY_PATTERN, logLines, startServer, type RunningServer } from '../helpers/processes.js';
+import { eventually } from '../helpers/eventually.js';
+import { baseEnv, demoKeyOf, KEY_PATTERN, logLines, ROOT, startServer, type RunningServer } from '../helpers/processes.js';
 import { createDatabaseUrl, testTier } from '../helpers/test-database.js';
 
 const SLOW = 180_000;
@@ -30,6 +33,9 @@ async function stopped(server: RunningServer) {
   server.child.kill('SIGTERM');
   expect((await server.exited).code).toBe(0);
 }
+
+/** util-linux `script` runs a command on a pseudo-terminal, as a person's shell would. */
+const hasScript = spawnSync('script', ['--version']).status === 0;
 
 const messages = (server: RunningServer) => logLines(server.output.stdout, '').map((line) => line.msg as string);
 
@@ -100,4 +106,31 @@ describeOnTier('first start', () => {
     },
     SLOW,
   );
+
+  it.skipIf(testTier() !== 'pglite' || !hasScript)('in a terminal, prints the demo key on stderr only: not on stdout, not in a file', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'tessera-terminal-'));
+    const loader = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+    // stdout (the log) goes to a file, as under a collector; stderr stays on the terminal.
+    const command = `node --import ${loader} ${join(ROOT, 'src/server.ts')} > stdout.log`;
+    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd, env: baseEnv({ PORT: '0', HOST: '127.0.0.1' }) });
+    let terminal = '';
+    child.stdout.on('data', (chunk: Buffer) => (terminal += chunk.toString()));
+    const log = () => (existsSync(join(cwd, 'stdout.log')) ? readFileSync(join(cwd, 'stdout.log'), 'utf8') : '');
+    try {
+      await eventually(() => log().includes('Tessera listening'), 120_000, 'the server listening');
+      const keys = [...new Set(terminal.match(KEY_PATTERN) ?? [])];
+      expect(keys, terminal).toHaveLength(1);
+      expect(terminal).toContain(`{ "Authorization": "Bearer ${keys[0]}" }`);
+      expect(log()).not.toMatch(KEY_PATTERN);
+      expect(logLines(log(), 'created a demo organization')[0]!.msg).toContain('printed on the terminal');
+      expect(existsSync(join(cwd, '.data/pglite/demo-key.txt'))).toBe(false);
+    } finally {
+      // The server is script's grandchild: its pid is in the lock.
+      const lock = join(cwd, '.data/pglite/tessera.lock');
+      if (existsSync(lock)) process.kill(Number(readFileSync(lock, 'utf8')), 'SIGTERM');
+      else child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) await new Promise((resolve) => child.once('close', resolve));
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  }, SLOW);
 });
