@@ -1,7 +1,8 @@
 /**
  * Break-glass and scripting: `npm run cli -- <command>`. Uses the same
- * DATABASE_URL rules as the server. (Embedded PGlite allows one process at a
- * time: stop the server before using the CLI on its data folder.)
+ * DATABASE_URL rules as the server. An embedded database belongs to one
+ * process: while the server runs on a folder, the CLI is refused there.
+ * Logs go to stderr, so stdout carries only the answer.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { DatabaseHandle } from './db/client.js';
@@ -10,11 +11,12 @@ import { findKeyById, listOrganizationKeys, revokeApiKey } from './modules/api-k
 import { createOperatorKey } from './modules/api-keys/key-issuance.js';
 import { setOperatorRateLimit } from './modules/api-keys/key-rate-limit.js';
 import { bootstrapOrganization } from './modules/organizations/bootstrap.js';
+import { listMembers, listOrganizationSummaries } from './modules/organizations/operator-listings.js';
 import { addMember, findMember, findOrganization, updateMember } from './modules/organizations/organizations.service.js';
 import { openRuntime } from './runtime.js';
 
 async function withDatabase<T>(work: (database: DatabaseHandle) => Promise<T>): Promise<T> {
-  const { database } = await openRuntime();
+  const { database } = await openRuntime(process.env, { logTo: 'stderr' });
   try {
     return await work(database);
   } finally {
@@ -68,6 +70,47 @@ program
     console.log(`  ${result.secret}`);
   });
 
+/** A table for people, or one JSON array for scripts. */
+function printRows(rows: Array<Record<string, unknown>>, json: boolean | undefined): void {
+  if (json) console.log(JSON.stringify(rows));
+  else console.table(rows);
+}
+
+program
+  .command('orgs:list')
+  .description('List every organization with its active members and keys (to find the ids keys:create needs)')
+  .option('--json', 'print JSON')
+  .action(async (options: { json?: boolean }) => {
+    const organizations = await withDatabase((database) => listOrganizationSummaries(database.db, new Date())).catch((error: unknown) =>
+      fail(messageOf(error)),
+    );
+    printRows(
+      organizations.map((organization) => ({ ...organization, createdAt: organization.createdAt.toISOString() })),
+      options.json,
+    );
+  });
+
+program
+  .command('members:list')
+  .description("List an organization's members, deactivated ones included")
+  .requiredOption('--org <id>', 'organization id')
+  .option('--json', 'print JSON')
+  .action(async (options: { org: string; json?: boolean }) => {
+    const members = await withDatabase(async (database) => {
+      await findOrganization(database.db, options.org);
+      return listMembers(database.db, options.org);
+    }).catch((error: unknown) => fail(messageOf(error)));
+    const rows = members.map((member) => ({
+      id: member.id,
+      email: member.email,
+      name: member.name ?? '',
+      role: member.role,
+      active: member.active,
+      createdAt: member.createdAt.toISOString(),
+    }));
+    printRows(rows, options.json);
+  });
+
 program
   .command('keys:list')
   .description("List an organization's keys (previews only; secrets are never stored)")
@@ -90,8 +133,7 @@ program
       expiresAt: key.expiresAt?.toISOString() ?? 'never',
       lastUsedAt: key.lastUsedAt?.toISOString() ?? 'never',
     }));
-    if (options.json) console.log(JSON.stringify(rows));
-    else console.table(rows);
+    printRows(rows, options.json);
   });
 
 program

@@ -1,7 +1,6 @@
 import { createServer } from 'node:http';
 import { createApp } from './app.js';
-import { countOrganizations } from './modules/organizations/organizations.service.js';
-import { bootstrapOrganization } from './modules/organizations/bootstrap.js';
+import { welcomeEmptyDatabase } from './lifecycle/first-organization.js';
 import { HttpDrain } from './lifecycle/http-drain.js';
 import { handleProcessFaults } from './lifecycle/process-faults.js';
 import { openRuntime } from './runtime.js';
@@ -28,29 +27,8 @@ const address = server.address();
 const port = typeof address === 'object' && address ? address.port : config.port;
 const graphiql = `http://localhost:${port}/graphql`;
 
-// First start on an empty database: a demo organization and one key to try things with.
-// Created once listening succeeded, so a failed start never swallows the only printing of the key.
-if ((await countOrganizations(database.db)) === 0) {
-  const demo = await bootstrapOrganization(
-    database.db,
-    { organizationName: 'Demo organization', adminEmail: 'admin@example.com', adminName: 'Demo admin', environment: 'TEST' },
-    new Date(),
-    'first-start',
-  );
-  // Printed once, to the terminal only: never through the logger, never again.
-  process.stdout.write(
-    [
-      '',
-      'Created a demo organization with a full-access test key (shown only this once):',
-      '',
-      `    ${demo.secret}`,
-      '',
-      `Open GraphiQL at ${graphiql} and paste this into its Headers tab:`,
-      `    { "Authorization": "Bearer ${demo.secret}" }`,
-      '',
-    ].join('\n') + '\n',
-  );
-}
+// Once listening succeeded, so a failed start never swallows the only copy of a demo key.
+await welcomeEmptyDatabase({ config, database, logger, graphiql });
 logger.info({ port, database: database.kind }, `Tessera listening on ${graphiql}`);
 
 let stopping = false;

@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseDatabaseUrl } from '../db/client.js';
+import { holdsEmbeddedDatabase } from '../db/embedded-folder.js';
 import { ensurePrivateFolder, PRIVATE_FILE_MODE } from '../lib/private-folder.js';
 
 const KEY_FILE = 'encryption.key';
-/** PostgreSQL writes this file first in every data folder: its presence means a database lives there. */
-const DATABASE_MARKER = 'PG_VERSION';
 
 /**
  * The key that seals stored credentials. ENCRYPTION_KEY wins when set (and
@@ -58,14 +57,12 @@ function writeKeyFile(path: string, text: string): void {
 function adoptEarlierKey(dataDir: string): void {
   const earlier = join(dirname(resolve(dataDir)), KEY_FILE);
   const own = encryptionKeyFile(dataDir);
-  if (existsSync(own) || !existsSync(earlier) || !holdsDatabase(dataDir)) return;
+  if (existsSync(own) || !existsSync(earlier) || !holdsEmbeddedDatabase(dataDir)) return;
   const text = readFileSync(earlier, 'utf8');
   decode(text, earlier);
   writeKeyFile(own, text);
   if (!othersStillNeed(earlier, dataDir)) rmSync(earlier, { force: true });
 }
-
-const holdsDatabase = (folder: string) => existsSync(join(folder, DATABASE_MARKER));
 
 function othersStillNeed(earlierKey: string, dataDir: string): boolean {
   const parent = dirname(earlierKey);
@@ -74,7 +71,7 @@ function othersStillNeed(earlierKey: string, dataDir: string): boolean {
     const folder = join(parent, entry);
     if (folder === self) return false;
     try {
-      return statSync(folder).isDirectory() && holdsDatabase(folder) && !existsSync(encryptionKeyFile(folder));
+      return statSync(folder).isDirectory() && holdsEmbeddedDatabase(folder) && !existsSync(encryptionKeyFile(folder));
     } catch {
       return false;
     }

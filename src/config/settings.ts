@@ -69,10 +69,25 @@ const redisUrl = custom<string | null>({
   unset: () => null,
 });
 
+const bootstrapDemo = custom<boolean>({
+  variable: 'BOOTSTRAP_DEMO',
+  accepts: '`true` or `false`',
+  shownDefault: '`true` when `DATABASE_URL` is unset, else `false`',
+  description:
+    'A first start with no organization creates a demo organization and one full-access test key: printed on stderr when that is a terminal, else written to `demo-key.txt` (mode 0600) in the data folder (a new temporary folder for `memory://` and PostgreSQL), whose path the log gives; never into the log. Without it the log says how to create the first organization with the CLI.',
+  parse(raw, refuse) {
+    if (raw !== 'true' && raw !== 'false') refuse(`expected one of true, false, got ${JSON.stringify(raw)}`);
+    return raw === 'true';
+  },
+  // Only the zero-configuration start (`npm start`, nothing set) is a demo; a database someone chose is not.
+  unset: (_refuse, env) => !env.DATABASE_URL,
+});
+
 export const SETTINGS = {
   port: integer({ variable: 'PORT', default: 4000, min: 0, max: 65535, description: 'HTTP port. `0` picks a free one (the start-up log says which).' }),
   host: text({ variable: 'HOST', accepts: 'an interface address or host name', default: '0.0.0.0', description: 'Interface to listen on.' }),
   databaseUrl,
+  bootstrapDemo,
   database: {
     connectTimeoutMs: integer({
       variable: 'DATABASE_CONNECT_TIMEOUT_MS',

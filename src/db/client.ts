@@ -4,6 +4,7 @@ import type { Database, DatabaseHandle, Exclusive, PostgresTimeouts } from './ha
 import { inProcessLocks } from './in-process-locks.js';
 import { openPostgres } from './postgres-client.js';
 import { ensurePrivateFolder, restrictProcessUmask } from '../lib/private-folder.js';
+import { holdsEmbeddedDatabase, lockEmbeddedFolder } from './embedded-folder.js';
 import * as schema from './schema/index.js';
 
 export type { Database, DatabaseHandle, Exclusive, Executor, PostgresTimeouts, Schema, Transaction } from './handle.js';
@@ -43,7 +44,15 @@ export type OpenOptions = {
    * `dumpDataDir()`) instead of an empty cluster, skipping initdb.
    */
   pgliteDataDir?: Blob;
+  /** file:// only: told what opening the folder involves, for the start-up log. */
+  onNotice?: (notice: EmbeddedNotice) => void;
 };
+
+export type EmbeddedNotice =
+  /** The folder holds no database yet: PGlite is about to create one, which takes seconds. */
+  | { kind: 'creating'; folder: string }
+  /** The folder's lock was left by a process that is gone (killed, crashed); it is ours now. */
+  | { kind: 'stale-lock-taken-over'; folder: string; pid: number | null };
 
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<DatabaseHandle> {
   const location = parseDatabaseUrl(url);
@@ -54,16 +63,32 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
       preparedStatements: options.preparedStatements ?? true,
     });
   }
-  if (location.kind === 'pglite-dir') return openPglite(location.path);
+  if (location.kind === 'pglite-dir') return openPgliteFolder(location.path, options.onNotice ?? (() => {}));
   return openPglite(undefined, options.pgliteDataDir);
 }
 
-async function openPglite(dataDir: string | undefined, loadDataDir?: Blob): Promise<DatabaseHandle> {
-  if (dataDir) {
-    // The folder holds every tenant's data: owner only, for the files PGlite writes later too.
-    restrictProcessUmask();
-    ensurePrivateFolder(dataDir);
+/**
+ * The folder is locked before PGlite reads it, so a second process is turned
+ * away before it opens (or creates) anything; the lock goes when the handle closes.
+ */
+async function openPgliteFolder(folder: string, notify: (notice: EmbeddedNotice) => void): Promise<DatabaseHandle> {
+  // The folder holds every tenant's data: owner only, for the files PGlite writes later too.
+  restrictProcessUmask();
+  ensurePrivateFolder(folder);
+  const lock = await lockEmbeddedFolder(folder);
+  if (lock.takenOver) notify({ kind: 'stale-lock-taken-over', folder, pid: lock.takenOver.from });
+  if (!holdsEmbeddedDatabase(folder)) notify({ kind: 'creating', folder });
+  try {
+    const handle = await openPglite(folder);
+    const close = handle.close;
+    return Object.assign(handle, { close: () => close().finally(lock.release) });
+  } catch (error) {
+    lock.release();
+    throw error;
   }
+}
+
+async function openPglite(dataDir: string | undefined, loadDataDir?: Blob): Promise<DatabaseHandle> {
   // The single-object form: `new PGlite(dataDir, options)` would ignore the options.
   const client = new PGlite({ dataDir, loadDataDir });
   await client.waitReady;

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/eventually.js';
 import { LocalServer, type ReceivedRequest } from '../helpers/local-server.js';
-import { startServer, type RunningServer } from '../helpers/processes.js';
+import { demoKeyOf, startServer, type RunningServer } from '../helpers/processes.js';
 
 const EVENTS = 20;
 const TIMEOUT_MS = 2000;
@@ -23,7 +23,6 @@ const CLAIM_MS = TIMEOUT_MS + 5000;
 const SLOW_ANSWER_MS = 1500;
 /** The other half are answered at once, and recorded well before the kill. */
 const SETTLE_MS = 300;
-const DEMO_KEY = /sk_test_[0-9A-Za-z]{38}/;
 
 /** One request the receiver got; `answered` is false for those the first life's kill cut off before their answer. */
 type Arrival = { at: number; life: number; eventId: string; attempt: string; bodyId: string; apiKeyId: string; answered: boolean };
@@ -81,8 +80,8 @@ describe('webhook deliveries when the server process is killed mid-delivery', ()
 
   it('delivers every event at least once, duplicates under the same event id, retaken within the claim after restart', async () => {
     // Life 0: no worker; a webhook and one event per key created, queued.
-    server = await startServer({ ...env, WEBHOOK_POLL_INTERVAL_MS: '0' });
-    const demoKey = DEMO_KEY.exec(server.output.stdout)![0];
+    server = await startServer({ ...env, BOOTSTRAP_DEMO: 'true', WEBHOOK_POLL_INTERVAL_MS: '0' });
+    const demoKey = demoKeyOf(server).key;
     await graphql(server, demoKey, 'mutation ($url: String!) { createWebhook(input: { url: $url, events: ["api_key.created"] }) { webhook { id } } }', {
       url: receiver.url('/crash'),
     });

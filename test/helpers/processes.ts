@@ -4,9 +4,20 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Where a process runs: the checkout, or (for relative defaults such as `.data/pglite`) a folder of the test's. */
+export type SpawnOptions = { cwd?: string };
+
+/** `node --import tsx <entry>`, resolvable from any working folder. */
+function nodeArgs(entry: string, cwd: string): string[] {
+  if (cwd === ROOT) return ['--import', 'tsx', entry];
+  return ['--import', pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href, join(ROOT, entry)];
+}
 
 /** Configuration every spawned process gets; ENCRYPTION_KEY keeps postgres:// URLs acceptable. */
 export function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -19,14 +30,14 @@ export function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   };
 }
 
-export type Finished = { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string };
+export type Finished = { pid: number; code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string };
 
 /**
  * `node --import tsx src/cli.ts …` (what `npm run cli` runs, in one process
  * rather than npx's three), to completion. cli.test.ts runs the npm path once.
  */
-export function runCli(args: string[], env: Record<string, string>): Promise<Finished> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, env: baseEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+export function runCli(args: string[], env: Record<string, string>, { cwd = ROOT }: SpawnOptions = {}): Promise<Finished> {
+  const child = spawn(process.execPath, [...nodeArgs('src/cli.ts', cwd), ...args], { cwd, env: baseEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   return finished(child, collect(child));
 }
 
@@ -42,7 +53,7 @@ function collect(child: ChildProcess): Output {
 function finished(child: ChildProcess, output: Output): Promise<Finished> {
   return new Promise((resolve, reject) => {
     child.once('error', reject);
-    child.once('close', (code, signal) => resolve({ code, signal, ...output }));
+    child.once('close', (code, signal) => resolve({ pid: child.pid!, code, signal, ...output }));
   });
 }
 
@@ -60,14 +71,18 @@ export type RunningServer = {
  * through npm: npm does not pass SIGTERM on to its child, and the test
  * signals the server.
  */
-export async function startServer(env: Record<string, string>): Promise<RunningServer> {
-  const starting = spawnServer(env);
+export async function startServer(env: Record<string, string>, options: SpawnOptions = {}): Promise<RunningServer> {
+  const starting = spawnServer(env, options);
   return { ...starting, port: await starting.listening };
 }
 
 /** The server process as soon as it is spawned; `listening` resolves with its port. */
-export function spawnServer(env: Record<string, string>): Omit<RunningServer, 'port'> & { listening: Promise<number> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env: baseEnv({ PORT: '0', HOST: '127.0.0.1', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnServer(env: Record<string, string>, { cwd = ROOT }: SpawnOptions = {}): Omit<RunningServer, 'port'> & { listening: Promise<number> } {
+  const child = spawn(process.execPath, nodeArgs('src/server.ts', cwd), {
+    cwd,
+    env: baseEnv({ PORT: '0', HOST: '127.0.0.1', ...env }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const output = collect(child);
   const exited = finished(child, output);
   const waitFor = (pattern: RegExp) =>
@@ -89,4 +104,27 @@ export function spawnServer(env: Record<string, string>): Omit<RunningServer, 'p
   // Not every caller waits for it (a start expected to fail).
   listening.catch(() => {});
   return { child, output, exited, waitFor, listening };
+}
+
+/** The JSON log lines a process printed on stdout whose message contains `text`. */
+export function logLines(stdout: string, text: string): Array<Record<string, unknown>> {
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{') && line.includes(text))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+export const KEY_PATTERN = /(sk|pk)_(live|test)_[0-9A-Za-z]{38}/g;
+
+/**
+ * Where a server started with BOOTSTRAP_DEMO and no terminal put its demo key
+ * (the log names the file, never the key), and the key in it.
+ */
+export function demoKeyOf(server: RunningServer): { keyFile: string; key: string } {
+  const [line] = logLines(server.output.stdout, 'created a demo organization');
+  if (!line) throw new Error(`no demo organization was created:\n${server.output.stdout}\n${server.output.stderr}`);
+  const keyFile = line.keyFile as string;
+  const keys = readFileSync(keyFile, 'utf8').match(KEY_PATTERN) ?? [];
+  if (new Set(keys).size !== 1) throw new Error(`${keyFile} should hold one key`);
+  return { keyFile, key: keys[0]! };
 }

@@ -4,16 +4,17 @@
  * the real server process: each gets a 4xx in our error shape, never a 500 or
  * a stack trace, and the server keeps serving.
  */
+import { rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/eventually.js';
 import { describeOnTier } from '../helpers/integration.js';
-import { startServer, type RunningServer } from '../helpers/processes.js';
+import { demoKeyOf, startServer, type RunningServer } from '../helpers/processes.js';
 
 type RawResponse = { status: number; headers: Record<string, string>; body: string };
 
 const STACK_LINE = /^\s+at /m;
-const KEY = /sk_test_[0-9A-Za-z]{38}/;
 
 /** Chunked transfer coding undone; the text is latin1, one character per byte. */
 function unchunk(text: string): string {
@@ -52,15 +53,19 @@ function send(port: number, lines: string[], body = ''): Promise<RawResponse> {
 
 describeOnTier('bad HTTP gets a 4xx, never a 500', () => {
   let server: RunningServer;
+  let demo: { keyFile: string; key: string } | undefined;
   let get: (path: string, ...headers: string[]) => Promise<RawResponse>;
   const warnings = () => server.output.stdout.split('\n').filter((line) => line.includes('"level":40'));
 
   beforeAll(async () => {
-    server = await startServer({ DATABASE_URL: 'memory://' });
+    server = await startServer({ DATABASE_URL: 'memory://', BOOTSTRAP_DEMO: 'true' });
+    // memory:// has no folder: the demo key is in a temporary one of its own.
+    demo = demoKeyOf(server);
     get = (path, ...headers) => send(server.port, [`GET ${path} HTTP/1.1`, 'Host: localhost', ...headers]);
   }, 60_000);
   afterAll(() => {
     server?.child.kill('SIGKILL');
+    if (demo) rmSync(dirname(demo.keyFile), { recursive: true, force: true });
   });
 
   async function expectStillServing() {
@@ -172,7 +177,7 @@ describeOnTier('bad HTTP gets a 4xx, never a 500', () => {
     });
 
     it('GET and POST on /graphql, with percent-encoding and a query in the target', async () => {
-      const key = server.output.stdout.match(KEY)![0];
+      const { key } = demo!;
       const viaGet = await get('/graphql?query=%7B%20viewer%20%7B%20scopes%20%7D%20%7D', `Authorization: Bearer ${key}`);
       expect(viaGet.status, viaGet.body).toBe(200);
       expect(JSON.parse(viaGet.body).data.viewer.scopes).toContain('keys:manage');

@@ -111,6 +111,27 @@ describeOnTier('CLI', () => {
     });
   }, SLOW);
 
+  it('orgs:list shows every organization with its active members and keys (a revoked key is not counted); members:list its people', async () => {
+    const listed = await runCli(['orgs:list', '--json'], { DATABASE_URL: url });
+    expect(listed.code, listed.stderr).toBe(0);
+    const organizations = JSON.parse(listed.stdout) as Array<Record<string, unknown>>;
+    expect(organizations.map(({ name, activeMembers, activeKeys }) => ({ name, activeMembers, activeKeys }))).toEqual([
+      { name: 'Acme', activeMembers: 1, activeKeys: 0 },
+      { name: 'Live Co', activeMembers: 1, activeKeys: 1 },
+    ]);
+    expect(organizations[0]).toEqual({ id: bootstrapped.organizationId, name: 'Acme', createdAt: expect.any(String), activeMembers: 1, activeKeys: 0 });
+
+    const table = await runCli(['orgs:list'], { DATABASE_URL: url });
+    expect(table.stdout).toContain(bootstrapped.organizationId);
+
+    const members = await runCli(['members:list', '--org', bootstrapped.organizationId, '--json'], { DATABASE_URL: url });
+    expect(members.code, members.stderr).toBe(0);
+    expect(JSON.parse(members.stdout)).toEqual([
+      { id: bootstrapped.memberId, email: 'ops@acme.test', name: '', role: 'ADMIN', active: true, createdAt: expect.any(String) },
+    ]);
+    expectOneLineError(await runCli(['members:list', '--org', 'org_doesnotexist'], { DATABASE_URL: url }), 'org_doesnotexist');
+  }, SLOW);
+
   it('answers mistakes with exit code 1 and one line', async () => {
     expectOneLineError(await runCli(['keys:revoke', 'key_doesnotexist'], { DATABASE_URL: url }), 'key_doesnotexist');
     expectOneLineError(await runCli(['bootstrap', '--org', 'X', '--admin-email', 'not-an-email', '--json'], { DATABASE_URL: url }), 'email');

@@ -1,14 +1,15 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
 import { describeOnTier } from '../helpers/integration.js';
-import { baseEnv, ROOT, startServer } from '../helpers/processes.js';
+import { baseEnv, demoKeyOf, KEY_PATTERN as KEY, ROOT, startServer } from '../helpers/processes.js';
 import { createDatabaseUrl } from '../helpers/test-database.js';
 
 const SLOW = 180_000;
-const KEY = /(sk|pk)_(live|test)_[0-9A-Za-z]{38}/g;
 
 async function post(port: number, query: string, key: string) {
   const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
@@ -29,16 +30,23 @@ describeOnTier('server lifecycle', () => {
   });
   afterAll(() => drop());
 
-  it('first start prints one test key with the GraphiQL hint; SIGTERM finishes the request in flight, flushes, exits 0', async () => {
-    const env = { DATABASE_URL: url, AUDIT_FLUSH_INTERVAL_MS: '60000', LAST_USED_WRITE_INTERVAL_MS: '3600000' };
+  it('a first start with BOOTSTRAP_DEMO and no terminal writes one test key to a 0600 file, never to stdout; SIGTERM finishes the request in flight, flushes, exits 0', async () => {
+    const env = { DATABASE_URL: url, BOOTSTRAP_DEMO: 'true', AUDIT_FLUSH_INTERVAL_MS: '60000', LAST_USED_WRITE_INTERVAL_MS: '3600000' };
     const server = await startServer(env);
     try {
-      const keys = [...new Set(server.output.stdout.match(KEY) ?? [])];
-      expect(keys).toHaveLength(1);
-      demoKey = keys[0]!;
+      const { keyFile, key } = demoKeyOf(server);
+      demoKey = key;
       expect(demoKey).toMatch(/^sk_test_/);
-      expect(server.output.stdout).toContain(`Open GraphiQL at http://localhost:${server.port}/graphql`);
-      expect(server.output.stdout).toContain(`{ "Authorization": "Bearer ${demoKey}" }`);
+      expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+      const text = readFileSync(keyFile, 'utf8');
+      expect(text).toContain(`Open GraphiQL at http://localhost:${server.port}/graphql`);
+      expect(text).toContain(`{ "Authorization": "Bearer ${demoKey}" }`);
+      // The log names the file; the key itself reaches neither stream.
+      expect(server.output.stdout).toContain(keyFile);
+      expect(server.output.stdout.match(KEY)).toBeNull();
+      expect(server.output.stderr.match(KEY)).toBeNull();
+      // PostgreSQL has no data folder: the file is in a temporary folder of its own.
+      if (basename(dirname(keyFile)).startsWith('tessera-demo-')) rmSync(dirname(keyFile), { recursive: true });
 
       const health = await fetch(`http://127.0.0.1:${server.port}/health`);
       expect(health.status).toBe(200);
@@ -114,10 +122,11 @@ describeOnTier('server lifecycle', () => {
     }
   }, SLOW);
 
-  it('later starts print no key, and SIGINT stops cleanly too', async () => {
-    const server = await startServer({ DATABASE_URL: url });
+  it('later starts make no key, and SIGINT stops cleanly too', async () => {
+    const server = await startServer({ DATABASE_URL: url, BOOTSTRAP_DEMO: 'true' });
     try {
       expect(server.output.stdout.match(KEY)).toBeNull();
+      expect(server.output.stdout).not.toContain('created a demo organization');
       const response = await post(server.port, '{ viewer { scopes } }', demoKey);
       expect(response.status).toBe(200);
       server.child.kill('SIGINT');

@@ -30,6 +30,17 @@ describe('configuration', () => {
     expect(DEFAULT_DATABASE_URL).toBe('file://.data/pglite');
   });
 
+  it('makes a demo organization only on the zero-configuration start, unless BOOTSTRAP_DEMO says otherwise', () => {
+    expect(loadConfig({}).bootstrapDemo).toBe(true);
+    expect(loadConfig({ DATABASE_URL: '' }).bootstrapDemo).toBe(true);
+    expect(loadConfig({ BOOTSTRAP_DEMO: 'false' }).bootstrapDemo).toBe(false);
+    // A database someone chose, even the default folder spelled out, is for real use.
+    expect(loadConfig({ DATABASE_URL: DEFAULT_DATABASE_URL }).bootstrapDemo).toBe(false);
+    expect(loadConfig({ DATABASE_URL: 'memory://' }).bootstrapDemo).toBe(false);
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/tessera', ENCRYPTION_KEY: Buffer.alloc(32).toString('base64') }).bootstrapDemo).toBe(false);
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/tessera', ENCRYPTION_KEY: Buffer.alloc(32).toString('base64'), BOOTSTRAP_DEMO: 'true' }).bootstrapDemo).toBe(true);
+  });
+
   it('reads every variable', () => {
     const config = loadConfig({
       PORT: '0',
@@ -64,6 +75,7 @@ describe('configuration', () => {
     ['DATABASE_URL', '.data/pglite'],
     ['LOG_LEVEL', 'loud'],
     ['TRUST_PROXY', 'yes'],
+    ['BOOTSTRAP_DEMO', 'yes'],
     ['AUDIT_FLUSH_INTERVAL_MS', '0'],
     ['AUDIT_MAX_BUFFERED', '5'],
     ['LAST_USED_WRITE_INTERVAL_MS', 'often'],
