@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import * as apollo3 from '@apollo/client-3';
 import { ApolloError } from '@apollo/client-3/errors';
+import type { ServerError as ServerError3 } from '@apollo/client-3/link/utils';
 import * as apollo4 from '@apollo/client';
 import { CombinedGraphQLErrors } from '@apollo/client/errors';
 import { createPersistedQueryLink } from '@apollo/client/link/persisted-queries';
@@ -122,9 +123,10 @@ describe('a 429 as each Apollo Client reports it', () => {
   it('Apollo Client 3: a network error with statusCode 429 and the parsed body with RATE_LIMITED', async () => {
     const error = (await apolloClient3(await spentLiveKey()).query(DOCUMENTS.viewer).catch((caught: unknown) => caught)) as ApolloError;
     expect(error).toBeInstanceOf(ApolloError);
-    const network = error.networkError as { statusCode: number; result: { errors: { extensions: { code: string } }[] } };
+    const network = error.networkError as ServerError3;
+    expect(network.name).toBe('ServerError');
     expect(network.statusCode).toBe(429);
-    expect(network.result.errors[0]?.extensions.code).toBe('RATE_LIMITED');
+    expect((network.result as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code).toBe('RATE_LIMITED');
   });
 });
 
