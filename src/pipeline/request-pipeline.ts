@@ -83,8 +83,8 @@ export function useOperationPipeline(deps: OperationPipelineDeps): Plugin {
       if (!isAsyncIterable(result)) return finish(pipeline, (Array.isArray(result) ? result[0] : result) as ExecutionResult);
       setResult(untilDone(result, (last) => finish(pipeline, last)));
     },
-    // An admitted request that failed before it had a result (a parameter Yoga refuses, a document that does not
-    // parse, a mutation over GET, a limit thrown from validation) ends here alone: it too gives its slot back.
+    // An admitted request Yoga refused before it had a result (a body parameter it does not know, a body without a
+    // query) reaches only this hook: it too gives its slot back and is recorded.
     onResultProcess({ result, serverContext }) {
       if (isAsyncIterable(result)) return;
       return finish(serverContext as unknown as PipelineContext, (Array.isArray(result) ? result[0] : result) as ExecutionResult);
