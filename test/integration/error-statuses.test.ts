@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey } from '../../src/auth/key-format.js';
 import { ALL_ERROR_CODES, type ErrorCodeEntry } from '../../src/lib/errors.js';
 import { attendee, seedEventType, seedHost, tenantOf } from '../helpers/booking-fixtures.js';
+import { eventually } from '../helpers/eventually.js';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
 import { describeIntegration } from '../helpers/integration.js';
 import { testTier } from '../helpers/test-database.js';
@@ -193,7 +194,7 @@ describeIntegration('the HTTP status of every error code', { env: LIMITS, deps: 
           await ask(accept, VIEWER, { key: fresh.adminKey });
           return whileHeld(harness, async () => {
             const inFlight = ask(accept, '{ eventTypes(first: 1) { nodes { id } } }', { key: fresh.adminKey });
-            await until(() => harness.app.guard.concurrency.heldLocally(fresh.organizationId) === 1);
+            await eventually(() => harness.app.guard.concurrency.heldLocally(fresh.organizationId) === 1, 5000, 'the request taking its slot');
             return { answer: await ask(accept, VIEWER, { key: fresh.adminKey }), inFlight };
           });
         },
@@ -290,7 +291,7 @@ describeIntegration('the HTTP status of every error code', { env: LIMITS, deps: 
               signal: client.signal,
             });
             const answered = Promise.resolve(harness.app.yoga.handleRequest(request, {}));
-            await until(() => harness.app.guard.concurrency.heldLocally(fresh.organizationId) === 1);
+            await eventually(() => harness.app.guard.concurrency.heldLocally(fresh.organizationId) === 1, 5000, 'the request taking its slot');
             client.abort();
             const response = await answered;
             return { answer: { status: response.status, body: await response.json() } };
@@ -379,14 +380,6 @@ async function whileHeld(harness: TestHarness, work: () => Promise<{ answer: Ans
   } finally {
     release();
     await holding;
-  }
-}
-
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for the request to be in flight');
-    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 
