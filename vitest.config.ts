@@ -102,6 +102,18 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // Apollo Client 3 and 4, urql, graphql-request and GraphQL Code Generator with their defaults, over real HTTP.
+          name: 'clients',
+          include: ['test/clients/**/*.test.ts'],
+          ...sharedWorkers,
+          env: { TEST_DATABASE: 'pglite' },
+          globalSetup: [pgliteTemplate],
+          ...integrationTimeouts,
+        },
+      },
+      {
+        extends: true,
+        test: {
           // Real redis-server (and PostgreSQL for the two-process test); skipped (loudly) without them.
           name: 'redis',
           include: ['test/redis/**/*.test.ts'],

@@ -16,7 +16,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { listSettings } from '../src/config/setting.js';
 import { SETTINGS } from '../src/config/settings.js';
-import { ERROR_CODES } from '../src/lib/errors.js';
+import { ALL_ERROR_CODES, type ErrorCodeEntry } from '../src/lib/errors.js';
 import { INPUT_LIMIT_RULES, TEXT_LIMIT_FIELDS, TEXT_LIMITS } from '../src/lib/input-limits.js';
 import { ALL_SCOPES, PUBLIC_KEY_SCOPES, ROLE_SCOPES, SCOPE_GROUPS, SCOPES, WILDCARD } from '../src/auth/access/scopes.js';
 import { WEBHOOK_EVENTS } from '../src/modules/webhooks/webhook-events.js';
@@ -50,11 +50,23 @@ export function scopeTable(): string {
   ].join('\n');
 }
 
+/** One status cell of the error table: for a request refused outright, and (on a field) next to other fields' data. */
+export function statusCell(entry: ErrorCodeEntry, accept: 'application/json' | 'application/graphql-response+json'): string {
+  const json = accept === 'application/json' ? entry.applicationJson : undefined;
+  const request =
+    entry.status === undefined ? undefined : json ? (json.when ? `${entry.status}; ${json.status} ${json.when}` : `${json.status}`) : `${entry.status}`;
+  if (!entry.onField) return request!;
+  return request === undefined ? '200 (on a field)' : `${request}; 200 on a field`;
+}
+
 export function errorTable(): string {
   return [
-    '| HTTP status | `extensions.code` | `extensions.type` | when |',
-    '|---|---|---|---|',
-    ...Object.entries(ERROR_CODES).map(([name, { status, type, when }]) => `| ${status} | ${code(name)} | ${code(type)} | ${when} |`),
+    '| `extensions.code` | HTTP status, `Accept: application/json` | HTTP status, `Accept: application/graphql-response+json` | `extensions.type` | when |',
+    '|---|---|---|---|---|',
+    ...Object.entries(ALL_ERROR_CODES).map(
+      ([name, entry]) =>
+        `| ${code(name)} | ${statusCell(entry, 'application/json')} | ${statusCell(entry, 'application/graphql-response+json')} | ${code(entry.type)} | ${entry.when} |`,
+    ),
   ].join('\n');
 }
 

@@ -1,7 +1,16 @@
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
-import { badUserInput, DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable, ERROR_CODES, errorTypeFor, isAppError, type AppError } from '../lib/errors.js';
+import {
+  badUserInput,
+  DATABASE_RETRY_AFTER_SECONDS,
+  databaseUnavailable,
+  ERROR_CODES,
+  errorTypeFor,
+  isAppError,
+  requestStatusOf,
+  type AppError,
+} from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { argumentPathOf, variableDefinitionOf } from './variable-errors.js';
 
@@ -15,11 +24,11 @@ type Location = Pick<GraphQLError, 'nodes' | 'path'> | undefined;
  * the other fields' data).
  */
 export function toGraphQLError(error: AppError, location?: Location): GraphQLError {
-  const { status, type } = ERROR_CODES[error.code];
+  const { type } = ERROR_CODES[error.code];
   const requestLevel = !location?.path;
   const headers = httpHeadersOf(error.details);
   // GraphQL over HTTP: a field error leaves `data` in the response, which then answers 2xx.
-  const http = requestLevel ? { http: { status, ...(headers ? { headers } : {}) } } : {};
+  const http = requestLevel ? { http: { status: requestStatusOf(error.code), ...(headers ? { headers } : {}) } } : {};
   return new GraphQLError(error.message, {
     nodes: location?.nodes,
     path: location?.path,
@@ -126,12 +135,30 @@ export function useErrorTypes(): Plugin {
           if (typeof extensions.code !== 'string') {
             extensions.code = variableErrors && !error.path && !error.nodes ? 'BAD_USER_INPUT' : 'BAD_REQUEST';
           }
+          if (isMutationOverGet(extensions)) Object.assign(extensions, { code: 'METHOD_NOT_ALLOWED', allowed: ['POST'] });
           if (typeof extensions.type !== 'string') extensions.type = errorTypeFor(extensions.code as string);
         }
         answerUnavailableWithoutData(single);
+        if (single.data != null) withoutStatus(errors);
       }
     },
   };
+}
+
+/** Yoga's refusal of a mutation sent with GET: its 405 (Allow: POST), under our code for a method refused. */
+function isMutationOverGet(extensions: Record<string, unknown>): boolean {
+  return extensions.code === 'BAD_REQUEST' && (extensions.http as { status?: number } | undefined)?.status === 405;
+}
+
+/**
+ * GraphQL over HTTP: a response with `data` answers 2xx. Whatever status an
+ * error next to data asked for, the response keeps 200 (and its headers).
+ */
+function withoutStatus(errors: readonly GraphQLError[]): void {
+  for (const error of errors) {
+    const http = error.extensions.http as { status?: number } | undefined;
+    if (http?.status !== undefined) delete http.status;
+  }
 }
 
 /**

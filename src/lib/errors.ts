@@ -1,12 +1,34 @@
 /**
- * Every error the API returns, by code: its HTTP status when it fails the whole
- * request, and its Stripe-style type. One table, read by the GraphQL edge's
- * mapper (src/graphql/error-mapping.ts) and the README.
+ * Every error the API returns, by code: the HTTP status when it fails the whole
+ * request, whether it is (also) raised on a field, and its Stripe-style type.
+ * One table, read by the GraphQL edge's mapper (src/graphql/error-mapping.ts)
+ * and the docs (docs/errors.md); an integration test produces every row
+ * against the real server (test/integration/error-statuses.test.ts).
+ *
+ * GraphQL over HTTP: a response with `data` answers 2xx, so an error raised on
+ * a field, next to other fields' data, never carries a status of its own (200).
  *
  * This module is transport-free on purpose: services, the access policy and the
  * limiters throw `AppError`s; only the edge decides how they travel (a
  * request-level HTTP status, or a field error next to other fields' data).
  */
+export type ErrorType = 'authentication_error' | 'permission_error' | 'invalid_request_error' | 'rate_limit_error' | 'api_error';
+
+export type ErrorCodeEntry = {
+  type: ErrorType;
+  /** The HTTP status when the error fails the whole request (no `data`); absent when it is only ever raised on a field. */
+  status?: number;
+  /** Raised on a field, next to the other fields' data: that response is 200. */
+  onField?: true;
+  /**
+   * What a client accepting only application/json gets instead (Yoga answers some
+   * of GraphQL's own request errors 200 there, as GraphQL over HTTP allows), and
+   * in which case when not in all.
+   */
+  applicationJson?: { status: number; when?: string };
+  when: string;
+};
+
 export const ERROR_CODES = {
   UNAUTHORIZED: { status: 401, type: 'authentication_error', when: 'no key, or no `Bearer` prefix' },
   INVALID_API_KEY: {
@@ -16,35 +38,43 @@ export const ERROR_CODES = {
   },
   FORBIDDEN: {
     status: 403,
+    onField: true,
     type: 'permission_error',
-    when: 'missing scope (field level, HTTP 200), organization mismatch',
+    when: 'organization mismatch, a request a cross-site form could send (CSRF); on a field: a missing scope',
   },
-  BAD_USER_INPUT: { status: 400, type: 'invalid_request_error', when: 'invalid arguments, naming the field (field level: HTTP 200 with the other fields’ data)' },
-  SLOT_UNAVAILABLE: {
-    status: 409,
+  BAD_USER_INPUT: {
+    status: 400,
+    onField: true,
     type: 'invalid_request_error',
-    when: 'the requested booking time is not (or no longer) free: read availability and pick another (field level, HTTP 200)',
+    when: 'invalid arguments, naming the field; request level when a variable cannot be read as its type',
+  },
+  SLOT_UNAVAILABLE: {
+    onField: true,
+    type: 'invalid_request_error',
+    when: 'the requested booking time is not (or no longer) free: read availability and pick another',
   },
   RESOURCE_LIMIT_REACHED: {
-    status: 200,
+    onField: true,
     type: 'invalid_request_error',
-    when: 'the organization already has as many of this resource as its world allows (webhook endpoints: WEBHOOK_MAX_ENDPOINTS); delete one first (field level, HTTP 200)',
+    when: 'the organization already has as many of this resource as its world allows (webhook endpoints: WEBHOOK_MAX_ENDPOINTS); delete one first',
   },
-  NOT_FOUND: { status: 200, type: 'invalid_request_error', when: "missing or other tenant's resource" },
+  NOT_FOUND: { onField: true, type: 'invalid_request_error', when: "missing or other tenant's resource" },
   BAD_REQUEST: {
     status: 400,
+    applicationJson: { status: 200, when: 'for a body without `query`' },
     type: 'invalid_request_error',
-    when: 'malformed request (Host header, request target, headers, body, GraphQL syntax)',
+    when: 'malformed request (Host header, request target, headers, body)',
   },
   METHOD_NOT_ALLOWED: {
     status: 405,
     type: 'invalid_request_error',
-    when: 'a method the path does not answer (`/graphql`: GET, POST; `/health`, `/ready`, GraphiQL files: GET, HEAD; OPTIONS everywhere); the Allow header and `extensions.allowed` list them',
+    when: 'a method the path does not answer (`/graphql`: GET, POST, and mutations POST only; `/health`, `/ready`, GraphiQL files: GET, HEAD; OPTIONS everywhere); the Allow header and `extensions.allowed` list them',
   },
   QUERY_TOO_COMPLEX: {
     status: 400,
+    onField: true,
     type: 'invalid_request_error',
-    when: "query over a depth, alias, token, directive or cost limit (HTTP 400, before anything runs); or an `availability`/`freeBusy` call over what is left of the request's AVAILABILITY_MAX_HOST_DAYS (field level, HTTP 200, `extensions.argument` names what to narrow)",
+    when: "query over a depth, alias, token, directive or cost limit (before anything runs); on a field: an `availability`/`freeBusy` call over what is left of the request's AVAILABILITY_MAX_HOST_DAYS (`extensions.argument` names what to narrow)",
   },
   PAYLOAD_TOO_LARGE: { status: 413, type: 'invalid_request_error', when: 'request body over MAX_BODY_BYTES' },
   PERSISTED_QUERY_NOT_SUPPORTED: {
@@ -64,19 +94,20 @@ export const ERROR_CODES = {
     when: 'too many failed authentications from this client address; see Retry-After',
   },
   FIELD_RATE_LIMITED: {
-    status: 200,
+    onField: true,
     type: 'rate_limit_error',
-    when: "over a field's @rateLimit (field level, HTTP 200); the message says when to retry",
+    when: "over a field's @rateLimit; the message says when to retry",
   },
   BOOKING_LIMIT_REACHED: {
-    status: 200,
+    onField: true,
     type: 'rate_limit_error',
-    when: "a public key's bookings for this attendee email, or from this client address, reached the daily limit (field level, HTTP 200); the message and `retryAt` say when to retry",
+    when: "a public key's bookings for this attendee email, or from this client address, reached the daily limit; the message and `retryAt` say when to retry",
   },
   SERVICE_UNAVAILABLE: {
     status: 503,
+    onField: true,
     type: 'api_error',
-    when: 'the database is unreachable, restarting or overloaded; `retryAfter` (and the Retry-After header) says when to try again. A field that needs the database fails alone (HTTP 200) when other fields have data',
+    when: 'the database is unreachable, restarting or overloaded; `retryAfter` (and the Retry-After header, also at 200) says when to try again. A field that needs the database fails alone when other fields have data',
   },
   TIMEOUT: {
     status: 504,
@@ -88,24 +119,50 @@ export const ERROR_CODES = {
     type: 'api_error',
     when: 'the client went away before the answer; its work was stopped (the 499 answer reaches nobody; it tells cancelled work from timed-out work)',
   },
-  INTERNAL_SERVER_ERROR: { status: 500, type: 'api_error', when: 'unexpected failure (details are logged, not returned)' },
-} as const;
+  INTERNAL_SERVER_ERROR: {
+    status: 500,
+    onField: true,
+    type: 'api_error',
+    when: 'unexpected failure (details are logged, not returned)',
+  },
+} as const satisfies Record<string, ErrorCodeEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-/** Codes Yoga and graphql-js produce themselves, mapped onto our table. */
-const FOREIGN_CODES: Record<string, ErrorCode> = {
-  GRAPHQL_PARSE_FAILED: 'BAD_REQUEST',
-  GRAPHQL_VALIDATION_FAILED: 'BAD_REQUEST',
-  BAD_REQUEST: 'BAD_REQUEST',
-  PERSISTED_QUERY_NOT_FOUND: 'BAD_REQUEST',
-};
+/**
+ * Codes graphql-js and Yoga raise themselves, kept as they are (clients know
+ * them) and given a type; they are rows of the same table in the docs.
+ */
+export const GRAPHQL_ERROR_CODES = {
+  GRAPHQL_PARSE_FAILED: {
+    status: 400,
+    applicationJson: { status: 200 },
+    type: 'invalid_request_error',
+    when: 'the document is not GraphQL (a syntax error)',
+  },
+  GRAPHQL_VALIDATION_FAILED: {
+    status: 400,
+    applicationJson: { status: 200 },
+    type: 'invalid_request_error',
+    when: 'the document does not fit the schema: an unknown field or argument, a wrong argument type, an undefined variable',
+  },
+} as const satisfies Record<string, ErrorCodeEntry>;
+
+/** Every code of the table: ours, then GraphQL's own. */
+export const ALL_ERROR_CODES: Readonly<Record<ErrorCode | keyof typeof GRAPHQL_ERROR_CODES, ErrorCodeEntry>> = { ...ERROR_CODES, ...GRAPHQL_ERROR_CODES };
+
+/**
+ * The status a code answers when it fails the whole request. A code raised
+ * only on fields has none: should one escape its field, that is our bug (500).
+ */
+export function requestStatusOf(code: ErrorCode): number {
+  const entry: ErrorCodeEntry = ERROR_CODES[code];
+  return entry.status ?? 500;
+}
 
 export function errorTypeFor(code: string | undefined): string {
-  const known = code && (ERROR_CODES as Record<string, { type: string }>)[code];
-  if (known) return known.type;
-  const mapped = code ? FOREIGN_CODES[code] : undefined;
-  return mapped ? ERROR_CODES[mapped].type : 'invalid_request_error';
+  const known = code ? (ALL_ERROR_CODES as Record<string, ErrorCodeEntry>)[code] : undefined;
+  return known ? known.type : 'invalid_request_error';
 }
 
 /**

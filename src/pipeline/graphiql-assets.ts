@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Plugin } from 'graphql-yoga';
+import { API_KEY_PATTERN } from '../auth/key-format.js';
 import { READ_METHODS, refuseMethod } from './allowed-methods.js';
+import { graphiqlFetcherScript } from './graphiql.js';
 
 /**
  * GraphiQL served from our own origin. Yoga's default page loads its script,
@@ -69,7 +71,7 @@ self.MonacoEnvironment = { globalAPI: false, getWorkerUrl: (_moduleId, label) =>
 const options = ${scriptSafeJson(rendered)};
 const linked = new URLSearchParams(location.search).get('query');
 if (linked) options.query = linked;
-prepareWorkers().finally(() => {
+${graphiqlFetcherScript(API_KEY_PATTERN)}prepareWorkers().finally(() => {
   YogaGraphiQL.renderYogaGraphiQL(document.getElementById('root'), options);
 });
 </script>

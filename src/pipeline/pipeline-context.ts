@@ -36,4 +36,6 @@ export type OperationInFlight = {
   summary?: OperationSummary;
   /** Set by stages that must act once the operation's result is known (e.g. origin refresh). */
   afterResult: Array<() => Promise<void>>;
+  /** Its slot was given back and its audit record written: once, whichever hook saw its end first. */
+  finished?: boolean;
 };

@@ -43,7 +43,8 @@ export function useOperationPipeline(deps: OperationPipelineDeps): Plugin {
 
   const finish = async (context: PipelineContext, result: ExecutionResult) => {
     const { operation, principal, client } = context;
-    if (!operation || !principal || !client) return;
+    if (!operation || !principal || !client || operation.finished) return;
+    operation.finished = true;
     try {
       await Promise.all(operation.afterResult.map((task) => task()));
     } finally {
@@ -81,6 +82,12 @@ export function useOperationPipeline(deps: OperationPipelineDeps): Plugin {
       const pipeline = context as unknown as PipelineContext;
       if (!isAsyncIterable(result)) return finish(pipeline, (Array.isArray(result) ? result[0] : result) as ExecutionResult);
       setResult(untilDone(result, (last) => finish(pipeline, last)));
+    },
+    // An admitted request Yoga refused before it had a result (a body parameter it does not know, a body without a
+    // query) reaches only this hook: it too gives its slot back and is recorded.
+    onResultProcess({ result, serverContext }) {
+      if (isAsyncIterable(result)) return;
+      return finish(serverContext as unknown as PipelineContext, (Array.isArray(result) ? result[0] : result) as ExecutionResult);
     },
     onResponse({ response, serverContext }) {
       const headers = (serverContext as unknown as PipelineContext).responseHeaders;

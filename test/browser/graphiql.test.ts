@@ -20,6 +20,34 @@ describe.skipIf(browserTierSkipped)('the GraphiQL admin flow in Chromium', () =>
     await api?.close();
   });
 
+  it('asks for the schema only once the Headers tab holds a key, then loads it (docs, completion) with that key', async () => {
+    const shot = screenshots('4-graphiql-schema');
+    const { adminKey } = await api.organization('TEST');
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const graphiql = new GraphiQLPage(await context.newPage(), api.graphqlUrl);
+    const sent: Array<{ authorization: string | undefined; introspection: boolean; status?: number }> = [];
+    graphiql.page.on('request', (request) => {
+      if (new URL(request.url()).pathname !== '/graphql' || request.method() !== 'POST') return;
+      sent.push({ authorization: request.headers().authorization, introspection: (request.postData() ?? '').includes('__schema') });
+    });
+    graphiql.page.on('response', (response) => {
+      const entry = sent.find((candidate) => candidate.status === undefined);
+      if (entry && new URL(response.url()).pathname === '/graphql' && response.request().method() === 'POST') entry.status = response.status();
+    });
+
+    await graphiql.open();
+    expect(await graphiql.resultContaining('No key yet')).toContain('Headers tab');
+    await shot(graphiql.page, 'waiting-for-a-key');
+    expect(sent).toEqual([]);
+
+    await graphiql.useKey(adminKey);
+    expect(await graphiql.documentation()).toMatch(/query:\s*Query/);
+    await shot(graphiql.page, 'schema-loaded');
+    // One request for the whole key, none while it was being typed.
+    expect(sent).toEqual([{ authorization: `Bearer ${adminKey}`, introspection: true, status: 200 }]);
+    await context.close();
+  });
+
   it('creates a key with the prefilled document, then revokes it and the next request with it fails', async () => {
     const shot = screenshots('4-graphiql');
     const { adminKey } = await api.organization('TEST');

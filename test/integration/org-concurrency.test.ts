@@ -67,6 +67,29 @@ describeIntegration('requests in flight per organization', { env: { ORG_CONCURRE
     expect((await harness.request(VIEWER, { key: org.adminKey })).status).toBe(200);
   });
 
+  it('gives the slot back after a request refused between admission and execution', async () => {
+    const refusedAfterAdmission = [
+      { query: VIEWER, mood: 'curious' }, // a parameter Yoga does not know
+      { variables: {} }, // no query
+      { query: '{ viewer {' }, // does not parse
+      { query: `{ ${Array.from({ length: 20 }, (_, i) => `v${i}: viewer { scopes }`).join(' ')} }` }, // over the alias limit
+    ];
+    for (const body of refusedAfterAdmission) {
+      const response = await harness.app.yoga.fetch('http://tessera.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${org.adminKey}` },
+        body: JSON.stringify(body),
+      });
+      expect(response.status, JSON.stringify(body)).not.toBe(429);
+      expect(held(org.organizationId), JSON.stringify(body)).toBe(0);
+    }
+    const mutationOverGet = await harness.app.yoga.fetch(`http://tessera.test/graphql?query=${encodeURIComponent('mutation { revokeApiKey(id: "key_x") { id } }')}`, {
+      headers: { authorization: `Bearer ${org.adminKey}` },
+    });
+    expect(mutationOverGet.status).toBe(405);
+    expect(held(org.organizationId)).toBe(0);
+  });
+
   it('gives the slot back after a request refused by its key limit', async () => {
     const key = await harness.makeKey({ organization: org, scopes: ['keys:read'] });
     await harness.request(`mutation { setApiKeyRateLimit(id: "${key.id}", limit: { requests: 1, windowSeconds: 3600 }) { id } }`, { key: org.adminKey });

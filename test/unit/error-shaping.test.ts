@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { isDatabaseUnavailable } from '../../src/db/unavailable.js';
 import { maskError, toGraphQLError, useErrorTypes } from '../../src/graphql/error-mapping.js';
-import { appError, ERROR_CODES, errorTypeFor } from '../../src/lib/errors.js';
+import { appError, ERROR_CODES, errorTypeFor, type ErrorCodeEntry } from '../../src/lib/errors.js';
 import { createLogger } from '../../src/lib/logger.js';
 
 const mask = maskError(createLogger('silent'));
@@ -85,16 +85,37 @@ describe('error shaping', () => {
   });
 
   it('holds the error table of the contract', () => {
-    const table = Object.fromEntries(Object.entries(ERROR_CODES).map(([code, { status, type }]) => [code, [status, type]]));
+    const table = Object.fromEntries(Object.entries(ERROR_CODES).map(([code, entry]: [string, ErrorCodeEntry]) => [code, [entry.status, entry.type]]));
     expect(table).toMatchObject({
       UNAUTHORIZED: [401, 'authentication_error'],
       INVALID_API_KEY: [401, 'authentication_error'],
       FORBIDDEN: [403, 'permission_error'],
       BAD_USER_INPUT: [400, 'invalid_request_error'],
-      NOT_FOUND: [200, 'invalid_request_error'],
+      NOT_FOUND: [undefined, 'invalid_request_error'],
       SERVICE_UNAVAILABLE: [503, 'api_error'],
     });
     expect(errorTypeFor('GRAPHQL_VALIDATION_FAILED')).toBe('invalid_request_error');
     expect(errorTypeFor('GRAPHQL_PARSE_FAILED')).toBe('invalid_request_error');
+  });
+
+  it('answers 500 for an error of a field-only code raised outside any field: a bug of ours, not the caller’s', () => {
+    expect(toGraphQLError(appError('SLOT_UNAVAILABLE', 'x')).extensions).toMatchObject({ http: { status: 500 } });
+  });
+
+  it('keeps a response with data at 200 whatever status an error next to it asked for, with its headers', () => {
+    const processResult = useErrorTypes().onResultProcess as (payload: { result: unknown }) => void;
+    const escaped = new GraphQLError('x', { path: ['a'], extensions: { code: 'RATE_LIMITED', http: { status: 429, headers: { 'Retry-After': '3' } } } });
+    const result = { data: { a: null, b: 1 }, errors: [escaped] };
+    processResult({ result });
+    expect(escaped.extensions.http).toEqual({ headers: { 'Retry-After': '3' } });
+  });
+
+  it('gives Yoga’s refusal of a mutation over GET the code of a refused method', () => {
+    const processResult = useErrorTypes().onResultProcess as (payload: { result: unknown }) => void;
+    const refused = new GraphQLError('Can only perform a mutation operation from a POST request.', {
+      extensions: { code: 'BAD_REQUEST', http: { status: 405, headers: { Allow: 'POST' } } },
+    });
+    processResult({ result: { errors: [refused] } });
+    expect(refused.extensions).toMatchObject({ code: 'METHOD_NOT_ALLOWED', type: 'invalid_request_error', allowed: ['POST'], http: { status: 405 } });
   });
 });

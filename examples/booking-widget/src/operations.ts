@@ -1,6 +1,11 @@
 import { graphql, type WidgetConfig } from './api.js';
 
-/** The four operations a public key needs; each asks for only what the page shows. */
+/**
+ * The four operations a public key needs; each asks for only what the page
+ * shows. Each document is a template literal marked GraphQL, so GraphQL Code
+ * Generator and editors find them (test/clients/codegen.test.ts types them
+ * against schema.graphql).
+ */
 
 export type EventType = { id: string; title: string; description: string | null; durationMinutes: number };
 export type Slot = { start: string; localStart: string };
@@ -12,12 +17,14 @@ export type Booking = {
   attendee: { name: string; email: string };
 };
 
-const BOOKING_FIELDS = 'id status startAt eventType { title } attendee { name email }';
+const BOOKING_FIELDS = /* GraphQL */ `
+  fragment WidgetBooking on Booking { id status startAt eventType { title } attendee { name email } }
+`;
 
 export async function listEventTypes(config: WidgetConfig): Promise<EventType[]> {
   const data = await graphql<{ eventTypes: { nodes: EventType[] } }>(
     config,
-    'query WidgetEventTypes { eventTypes(first: 50) { nodes { id title description durationMinutes } } }',
+    /* GraphQL */ `query WidgetEventTypes { eventTypes(first: 50) { nodes { id title description durationMinutes } } }`,
   );
   return data.eventTypes.nodes;
 }
@@ -30,7 +37,7 @@ export async function slotsOnDay(config: WidgetConfig, eventTypeId: string, day:
   const to = new Date(year, month - 1, date + 1);
   const data = await graphql<{ availability: Slot[] }>(
     config,
-    `query WidgetAvailability($eventTypeId: ID!, $from: DateTime!, $to: DateTime!, $timeZone: String!) {
+    /* GraphQL */ `query WidgetAvailability($eventTypeId: ID!, $from: DateTime!, $to: DateTime!, $timeZone: String!) {
       availability(eventTypeId: $eventTypeId, from: $from, to: $to, timeZone: $timeZone) { start localStart }
     }`,
     { eventTypeId, from: from.toISOString(), to: to.toISOString(), timeZone },
@@ -54,7 +61,8 @@ export type NewBooking = Booking & { accessToken: string | null };
 export async function book(config: WidgetConfig, request: BookingRequest): Promise<NewBooking> {
   const data = await graphql<{ createBooking: NewBooking }>(
     config,
-    `mutation WidgetBook($input: CreateBookingInput!) { createBooking(input: $input) { ${BOOKING_FIELDS} accessToken } }`,
+    /* GraphQL */ `mutation WidgetBook($input: CreateBookingInput!) { createBooking(input: $input) { ...WidgetBooking accessToken } }
+    ${BOOKING_FIELDS}`,
     {
       input: {
         eventTypeId: request.eventTypeId,
@@ -76,9 +84,10 @@ export async function bookingsByTokens(config: WidgetConfig, accessTokens: reado
   if (accessTokens.length === 0) return [];
   const data = await graphql<{ bookings: { nodes: Booking[] } }>(
     config,
-    `query WidgetMyBookings($accessTokens: [String!]!, $first: Int!) {
-      bookings(accessTokens: $accessTokens, first: $first) { nodes { ${BOOKING_FIELDS} } }
-    }`,
+    /* GraphQL */ `query WidgetMyBookings($accessTokens: [String!]!, $first: Int!) {
+      bookings(accessTokens: $accessTokens, first: $first) { nodes { ...WidgetBooking } }
+    }
+    ${BOOKING_FIELDS}`,
     { accessTokens, first: accessTokens.length },
   );
   return data.bookings.nodes;

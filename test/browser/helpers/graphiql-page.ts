@@ -39,6 +39,14 @@ export class GraphiQLPage {
     if (operationName) await this.page.getByRole('menuitem', { name: operationName }).click();
   }
 
+  /** The Documentation Explorer's text once it shows the schema's root types (it fails if the schema never loads). */
+  async documentation(): Promise<string> {
+    await this.page.getByLabel('Show Documentation Explorer').click();
+    const explorer = this.page.locator('.graphiql-doc-explorer');
+    await explorer.getByText('Root Types').waitFor({ timeout: 15_000 });
+    return explorer.innerText();
+  }
+
   /** The result pane's text once it contains `expected`, with Monaco's non-breaking spaces undone. */
   async resultContaining(expected: string): Promise<string> {
     const pane = this.page.getByLabel('Result Window');
