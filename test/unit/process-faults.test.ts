@@ -30,7 +30,8 @@ describe('process-level fault handling', () => {
     const { code, lines } = run("setImmediate(() => { null.write('x'); });");
     expect(code).toBe(1);
     expect(lines.find((line) => line.msg === 'uncaught exception: draining, then exiting 1')).toMatchObject({ level: 60 });
-    expect(lines.at(-1)).toEqual({ drained: 'faulted', code: 1 });
+    // The logger and console.log are two writers to one pipe: which line lands first differs between Node 20 and 22.
+    expect(lines).toContainEqual({ drained: 'faulted', code: 1 });
   });
 
   it('logs an unhandled rejection and keeps serving', () => {
