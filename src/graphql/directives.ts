@@ -8,7 +8,10 @@ export const directiveDefinitions = [
       'The caller needs all scopes of at least one inner list (outer list: OR, inner list: AND). On a type: wherever the type is reached.',
     locations: [DirectiveLocation.OBJECT, DirectiveLocation.FIELD_DEFINITION, DirectiveLocation.INTERFACE],
     args: {
-      scopes: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(GraphQLString))))) },
+      scopes: {
+        type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(GraphQLString))))),
+        description: 'Alternatives, each a list of scopes needed together, such as [["bookings:read"], ["bookings:read-own"]].',
+      },
     },
   }),
   new GraphQLDirective({
@@ -23,9 +26,13 @@ export const directiveDefinitions = [
     locations: [DirectiveLocation.FIELD_DEFINITION],
     isRepeatable: true,
     args: {
-      max: { type: new GraphQLNonNull(GraphQLInt) },
-      window: { type: new GraphQLNonNull(GraphQLString) },
-      by: { type: new GraphQLNonNull(GraphQLString), defaultValue: 'key' },
+      max: { type: new GraphQLNonNull(GraphQLInt), description: 'Calls allowed per window.' },
+      window: { type: new GraphQLNonNull(GraphQLString), description: 'The window: a number and s, m or h, such as 1m.' },
+      by: {
+        type: new GraphQLNonNull(GraphQLString),
+        defaultValue: 'key',
+        description: 'What is counted: "key" (each API key) or "public-client" (each public key and client address).',
+      },
     },
   }),
 ];

@@ -75,8 +75,8 @@ describeIntegration('per-field limits', { env: { FIELD_RATE_LIMITS: 'on', QUERY_
   });
 
   it('prints each enforced limit into the schema as @rateLimit', async () => {
-    const { printSchemaFile } = await import('../../scripts/print-schema.js');
-    const printed = printSchemaFile();
+    const { printedSchemaWithoutDescriptions } = await import('../helpers/schema-text.js');
+    const printed = printedSchemaWithoutDescriptions();
     expect(printed).toMatch(/directive @rateLimit\(max: Int!, window: String!, by: String! = "key"\) repeatable on FIELD_DEFINITION/);
     expect(printed).toMatch(/createBooking\(.*@rateLimit\(max: 300, window: "1m", by: "key"\) @rateLimit\(max: 10, window: "1m", by: "public-client"\)/);
     for (const field of ['createApiKey', 'updateApiKey', 'revokeApiKey', 'rollApiKey', 'setApiKeyRateLimit']) {

@@ -82,8 +82,8 @@ describeIntegration(`one tenant cannot starve another: limits, cost, deadline`, 
   });
 
   it('publishes both limits on both fields as @rateLimit in schema.graphql', async () => {
-    const { printSchemaFile } = await import('../../scripts/print-schema.js');
-    const printed = printSchemaFile();
+    const { printedSchemaWithoutDescriptions } = await import('../helpers/schema-text.js');
+    const printed = printedSchemaWithoutDescriptions();
     for (const field of ['availability', 'freeBusy']) {
       const declared = `@requiresScopes(scopes: [["availability:read"]]) @rateLimit(max: 300, window: "1m", by: "key") @rateLimit(max: 60, window: "1m", by: "public-client")`;
       // From the field's name across its arguments (no directive among them) to its directives.

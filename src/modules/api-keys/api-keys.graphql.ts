@@ -9,86 +9,122 @@ import { findApiKey, listApiKeys, revokeApiKey, updateApiKey, type ApiKey } from
 import { createApiKey, rollApiKey, type CreatedApiKey } from './key-issuance.js';
 import { MAX_ROLL_GRACE_SECONDS } from '../../auth/access/key-lifecycle.js';
 import { EXPIRY_DAYS } from '../../auth/access/key-settings.js';
+import { PUBLIC_KEY_SCOPES } from '../../auth/access/scopes.js';
+import { TEXT_LIMITS } from '../../lib/input-limits.js';
 
 const ApiKeyTypeEnum = builder.enumType('ApiKeyType', {
+  description: 'Where a key may be used, which bounds the scopes it may hold.',
   values: {
     SECRET: { description: 'sk_ keys, for servers. Any scope.' },
-    PUBLIC: { description: 'pk_ keys, for browsers. Only availability:read, event-types:read, bookings:create, bookings:read-own.' },
+    PUBLIC: { description: `pk_ keys, for browsers. Only ${PUBLIC_KEY_SCOPES.join(', ')}.` },
   } as const,
 });
 
 const ApiKeyEnvironmentEnum = builder.enumType('ApiKeyEnvironment', {
+  description: 'Which of the organization\'s two separate sets of data a key works on (sk_live_/sk_test_, pk_live_/pk_test_).',
   values: {
     LIVE: { description: 'Sees and changes live data only.' },
     TEST: { description: 'Sees and changes test data only.' },
   } as const,
 });
 
-const ApiKeyStatusEnum = builder.enumType('ApiKeyStatus', { values: ['ACTIVE', 'EXPIRED', 'REVOKED'] as const });
+const ApiKeyStatusEnum = builder.enumType('ApiKeyStatus', {
+  description: 'Whether the key is accepted now.',
+  values: {
+    ACTIVE: { description: 'Accepted: neither revoked nor past expiresAt.' },
+    EXPIRED: { description: 'Refused: past expiresAt (the old secret of a roll with a grace period ends this way).' },
+    REVOKED: { description: 'Refused: revoked, or rolled without a grace period (see revokedAt). Final.' },
+  } as const,
+});
 
 const ExpiresInEnum = builder.enumType('ApiKeyExpiresIn', {
+  description: "A key's lifetime, counted from its creation; rolling gives the new secret the same lifetime from the roll.",
   values: Object.fromEntries(
     Object.entries(EXPIRY_DAYS).map(([name, days]) => [name, { description: days ? `${days} days` : 'Never expires' }]),
   ) as Record<keyof typeof EXPIRY_DAYS, { description: string }>,
 });
 
+const KEY_NAME = `1 to ${TEXT_LIMITS.keyName} characters after trimming; for people, not unique.`;
+const KEY_SCOPES = `Scopes, groups (bookings:write) or * (secret keys only); each at most ${TEXT_LIMITS.scope} characters, at least one. At most the calling key's own scopes.`;
+const KEY_ORIGINS = `Public keys only: scheme://host[:port] or https://*.example.com, each at most ${TEXT_LIMITS.url} characters. Required for pk_live_ keys.`;
+
 export const ApiKeyRef = builder.objectRef<ApiKey>('ApiKey').implement({
   description: 'An API key. The secret itself is shown once, at creation or roll, and never stored.',
   fields: (t) => ({
-    id: t.exposeID('id'),
-    name: t.exposeString('name'),
-    type: t.expose('type', { type: ApiKeyTypeEnum }),
-    environment: t.expose('environment', { type: ApiKeyEnvironmentEnum }),
+    id: t.exposeID('id', { description: 'The key record; rolling makes a new record with a new id.' }),
+    name: t.exposeString('name', { description: 'A label for people.' }),
+    type: t.expose('type', { type: ApiKeyTypeEnum, description: 'Secret (servers) or public (browsers).' }),
+    environment: t.expose('environment', { type: ApiKeyEnvironmentEnum, description: 'The data it works on: live or test.' }),
     preview: t.exposeString('preview', { description: 'First 12 and last 4 characters of the secret.' }),
     scopes: t.exposeStringList('scopes', { description: 'Scopes as granted (groups and * unexpanded).' }),
-    allowedOrigins: t.exposeStringList('allowedOrigins'),
-    status: t.field({ type: ApiKeyStatusEnum, resolve: (key, _args, { now }) => keyStatus(key, now()) }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    allowedOrigins: t.exposeStringList('allowedOrigins', {
+      description: 'Browser origins a public key is accepted from; empty for secret keys.',
+    }),
+    status: t.field({
+      type: ApiKeyStatusEnum,
+      description: 'Whether the key is accepted now.',
+      resolve: (key, _args, { now }) => keyStatus(key, now()),
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the key (this secret) was issued.' }),
     createdBy: t.field({
       type: MemberRef,
       nullable: true,
-      description: 'The member who owns the key; the key never does more than their role allows.',
+      description:
+        'The member who owns the key; the key never does more than their role allows. Null without keys:read or keys:manage (Member needs them).',
       resolve: async (key, _args, { db }) => (await findMember(db, key.ownerMemberId))!,
     }),
-    expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true, description: 'When the key stops working; null: never.' }),
     lastUsedAt: t.expose('lastUsedAt', {
       type: 'DateTime',
       nullable: true,
-      description: 'Updated at most once a minute per key.',
+      description: 'Updated at most once a minute per key; null: never used.',
     }),
     // The address of whoever last used the key: for public keys, the previous visitor's.
-    lastUsedIp: t.exposeString('lastUsedIp', { ...requires('keys:read', 'keys:manage'), nullable: true }),
-    revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
+    lastUsedIp: t.exposeString('lastUsedIp', {
+      ...requires('keys:read', 'keys:manage'),
+      nullable: true,
+      description: 'The client address of the request that last set lastUsedAt; null: never used.',
+    }),
+    revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true, description: 'When the key was revoked; null: not revoked.' }),
   }),
 });
 
 const ApiKeyWithSecretRef = builder.objectRef<CreatedApiKey>('ApiKeyWithSecret').implement({
   description: 'A new key and its secret. Store the secret now: it cannot be shown again.',
   fields: (t) => ({
-    apiKey: t.field({ type: ApiKeyRef, resolve: (created) => created.apiKey }),
-    secret: t.exposeString('secret'),
-  }),
-});
-
-const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
-  fields: (t) => ({
-    name: t.string({ required: true }),
-    type: t.field({ type: ApiKeyTypeEnum, required: true }),
-    environment: t.field({ type: ApiKeyEnvironmentEnum, required: true }),
-    scopes: t.stringList({ required: true, description: 'Scopes, groups (bookings:write) or * (secret keys only).' }),
-    expiresIn: t.field({ type: ExpiresInEnum, required: true }),
-    allowedOrigins: t.stringList({
-      required: false,
-      description: 'Public keys only: scheme://host[:port] or https://*.example.com. Required for pk_live_ keys.',
+    apiKey: t.field({ type: ApiKeyRef, description: 'The new key.', resolve: (created) => created.apiKey }),
+    secret: t.exposeString('secret', {
+      description: 'The full key, such as sk_live_…, to send as `Authorization: Bearer <secret>`. Shown only here.',
     }),
   }),
 });
 
-const UpdateApiKeyInput = builder.inputType('UpdateApiKeyInput', {
+const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
+  description: 'A new key, owned by the calling key\'s member.',
   fields: (t) => ({
-    name: t.string({ required: false }),
-    scopes: t.stringList({ required: false }),
-    allowedOrigins: t.stringList({ required: false }),
+    name: t.string({ required: true, description: KEY_NAME }),
+    type: t.field({ type: ApiKeyTypeEnum, required: true, description: 'SECRET for servers, PUBLIC for browsers.' }),
+    environment: t.field({
+      type: ApiKeyEnvironmentEnum,
+      required: true,
+      description: 'LIVE or TEST; a test key can create test keys only.',
+    }),
+    scopes: t.stringList({ required: true, description: KEY_SCOPES }),
+    expiresIn: t.field({
+      type: ExpiresInEnum,
+      required: true,
+      description: 'Lifetime; a key that itself expires cannot create one that outlives it.',
+    }),
+    allowedOrigins: t.stringList({ required: false, description: KEY_ORIGINS }),
+  }),
+});
+
+const UpdateApiKeyInput = builder.inputType('UpdateApiKeyInput', {
+  description: 'Only the fields given change; at least one is needed.',
+  fields: (t) => ({
+    name: t.string({ required: false, description: KEY_NAME }),
+    scopes: t.stringList({ required: false, description: `Replaces the scopes. ${KEY_SCOPES}` }),
+    allowedOrigins: t.stringList({ required: false, description: `Replaces the origins. ${KEY_ORIGINS}` }),
   }),
 });
 
@@ -96,8 +132,10 @@ builder.queryField('apiKeys', (t) =>
   t.field({
     ...requires('keys:read'),
     type: [ApiKeyRef],
-    description: "The organization's keys (a test key sees test keys only).",
-    args: { includeRevoked: t.arg.boolean({ defaultValue: false }) },
+    description: "The organization's keys, oldest first (a test key sees test keys only).",
+    args: {
+      includeRevoked: t.arg.boolean({ defaultValue: false, description: 'Also list revoked keys (expired ones are always listed).' }),
+    },
     resolve: (_root, args, { db, principal }) => listApiKeys(db, principal, args.includeRevoked ?? false),
   }),
 );
@@ -108,7 +146,7 @@ builder.mutationFields((t) => ({
     ...rateLimited(...FIELD_LIMITS.keyManagement),
     type: ApiKeyWithSecretRef,
     description: 'Creates a key owned by the calling key\'s member, with at most the calling key\'s scopes.',
-    args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
+    args: { input: t.arg({ type: CreateApiKeyInput, required: true, description: 'The key to create.' }) },
     resolve: (_root, { input }, context) =>
       createApiKey(
         context.db,
@@ -121,15 +159,21 @@ builder.mutationFields((t) => ({
     ...requires('keys:manage'),
     ...rateLimited(...FIELD_LIMITS.keyManagement),
     type: ApiKeyRef,
-    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateApiKeyInput, required: true }) },
+    description:
+      "Renames a key or replaces its scopes or origins. The calling key needs every scope the target holds, and grants at most its own.",
+    args: {
+      id: t.arg.id({ required: true, description: 'The key to change.' }),
+      input: t.arg({ type: UpdateApiKeyInput, required: true, description: 'What changes.' }),
+    },
     resolve: (_root, { id, input }, context) => updateApiKey(context.db, actorOf(context), id, input, context.now()),
   }),
   revokeApiKey: t.field({
     ...requires('keys:manage'),
     ...rateLimited(...FIELD_LIMITS.keyManagement),
     type: ApiKeyRef,
-    description: 'Refused from the very next request on.',
-    args: { id: t.arg.id({ required: true }) },
+    description:
+      'Refused from the very next request on. A key may always revoke itself; another key needs every scope the target holds.',
+    args: { id: t.arg.id({ required: true, description: 'The key to revoke.' }) },
     resolve: async (_root, { id }, context) => {
       const key = await findApiKey(context.db, context.principal, id);
       return revokeApiKey(context.db, actorOf(context), key, context.now());
@@ -139,8 +183,14 @@ builder.mutationFields((t) => ({
     ...requires('keys:manage'),
     ...rateLimited(...FIELD_LIMITS.keyManagement),
     type: ApiKeyWithSecretRef,
-    description: `Issues a new secret with the same settings. The old secret ends now, or after expireOldKeyInSeconds (at most ${MAX_ROLL_GRACE_SECONDS}).`,
-    args: { id: t.arg.id({ required: true }), expireOldKeyInSeconds: t.arg.int({ defaultValue: 0 }) },
+    description: 'Issues a new key (new id and secret) with the same settings. The old secret ends now, or after expireOldKeyInSeconds.',
+    args: {
+      id: t.arg.id({ required: true, description: 'The key to roll; it must be ACTIVE.' }),
+      expireOldKeyInSeconds: t.arg.int({
+        defaultValue: 0,
+        description: `Grace period for the old secret, 0 to ${MAX_ROLL_GRACE_SECONDS} seconds (7 days); 0 revokes it now.`,
+      }),
+    },
     resolve: (_root, { id, expireOldKeyInSeconds }, context) =>
       rollApiKey(context.db, actorOf(context), id, expireOldKeyInSeconds ?? 0, context.now()),
   }),

@@ -11,8 +11,8 @@ import { setApiKeyRateLimit } from './key-rate-limit.js';
 const ApiKeyRateLimitRef = builder.objectRef<KeyPolicy>('ApiKeyRateLimit').implement({
   description: 'How many requests a key may make per window, across all instances; reported on every response in X-RateLimit-* headers.',
   fields: (t) => ({
-    requests: t.exposeInt('requests'),
-    windowSeconds: t.exposeInt('windowSeconds'),
+    requests: t.exposeInt('requests', { description: 'Requests allowed per window.' }),
+    windowSeconds: t.exposeInt('windowSeconds', { description: 'The window, in seconds.' }),
     isDefault: t.exposeBoolean('isDefault', {
       description: "True when the key follows its environment's default (live 1,000 and test 100 per minute unless configured otherwise).",
     }),
@@ -20,9 +20,10 @@ const ApiKeyRateLimitRef = builder.objectRef<KeyPolicy>('ApiKeyRateLimit').imple
 });
 
 const ApiKeyRateLimitInput = builder.inputType('ApiKeyRateLimitInput', {
+  description: "A key's own request limit: requests per windowSeconds, no faster than its environment's default.",
   fields: (t) => ({
-    requests: t.int({ required: true, description: `1 to ${MAX_OVERRIDE_REQUESTS}.` }),
-    windowSeconds: t.int({ required: true, description: `1 to ${MAX_OVERRIDE_WINDOW_SECONDS}.` }),
+    requests: t.int({ required: true, description: `Requests per window, 1 to ${MAX_OVERRIDE_REQUESTS}.` }),
+    windowSeconds: t.int({ required: true, description: `The window in seconds, 1 to ${MAX_OVERRIDE_WINDOW_SECONDS} (a day).` }),
   }),
 });
 
@@ -39,8 +40,13 @@ builder.mutationField('setApiKeyRateLimit', (t) =>
     ...requires('keys:manage'),
     ...rateLimited(...FIELD_LIMITS.keyManagement),
     type: ApiKeyRef,
-    description: "Gives a key its own request limit; `limit: null` restores its environment's default. Applies from the next request on.",
-    args: { id: t.arg.id({ required: true }), limit: t.arg({ type: ApiKeyRateLimitInput, required: false }) },
+    description:
+      "Gives a key its own request limit; `limit: null` restores its environment's default. Applies from the next request on. " +
+      "Over the API the rate can be at most the default one (raising it is `npm run cli -- keys:rate-limit`), and never set for the calling key itself.",
+    args: {
+      id: t.arg.id({ required: true, description: 'The key to limit; not the calling key.' }),
+      limit: t.arg({ type: ApiKeyRateLimitInput, required: false, description: "The new limit; null or omitted: the environment's default." }),
+    },
     resolve: (_root, { id, limit }, context) =>
       setApiKeyRateLimit(context.db, actorOf(context), id, limit ?? null, context.now(), (environment) =>
         context.limits.keyPolicy(environment, null),

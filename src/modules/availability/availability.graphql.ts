@@ -5,7 +5,7 @@ import { FIELD_LIMITS, rateLimited } from '../../rate-limit/field-limits.js';
 import { findEventType } from '../event-types/event-types.service.js';
 import { checkedTimeZone } from '../team/team-input.js';
 import { availableSlots } from './availability.service.js';
-import { freeBusy, type BusyPeriod, type MemberBusy } from './free-busy.js';
+import { freeBusy, MAX_MEMBERS, type BusyPeriod, type MemberBusy } from './free-busy.js';
 import { MAX_BUSY_PER_MEMBER, MAX_RANGE_DAYS, MAX_SLOTS, requestedRange } from './range.js';
 import { BOOKING_HORIZON_DAYS, SLOT_GRANULARITY_MINUTES, type Slot } from './slots.js';
 
@@ -17,18 +17,22 @@ const localTime = (at: Date, timeZone: string) =>
 const SlotRef = builder.objectRef<ViewedSlot>('Slot').implement({
   description: 'A bookable start time and the hosts free for it.',
   fields: (t) => ({
-    start: t.expose('start', { type: 'DateTime' }),
-    end: t.expose('end', { type: 'DateTime' }),
+    start: t.expose('start', { type: 'DateTime', description: 'When the meeting would start; pass it as createBooking startAt.' }),
+    end: t.expose('end', { type: 'DateTime', description: 'start plus the event type\'s duration.' }),
     localStart: t.string({
       description: 'start in the requested time zone, with its offset (2025-03-30T09:00:00+02:00).',
       resolve: (slot) => localTime(slot.start, slot.timeZone),
     }),
-    localEnd: t.string({ resolve: (slot) => localTime(slot.end, slot.timeZone) }),
+    localEnd: t.string({
+      description: 'end in the requested time zone, with its offset.',
+      resolve: (slot) => localTime(slot.end, slot.timeZone),
+    }),
     availableHosts: t.idList({ description: 'Ids of the hosts free for the slot, sorted.', resolve: (slot) => slot.availableHosts }),
   }),
 });
 
 const BusySourceEnum = builder.enumType('BusySource', {
+  description: 'What makes a member busy.',
   values: {
     BOOKING: { description: 'A PENDING (hold not lapsed) or CONFIRMED booking, widened by its event type\'s buffers.' },
     CALENDAR: { description: 'A busy event in a connected calendar.' },
@@ -36,19 +40,28 @@ const BusySourceEnum = builder.enumType('BusySource', {
 });
 
 const BusyIntervalRef = builder.objectRef<BusyPeriod>('BusyInterval').implement({
+  description: 'A time [start, end) a member is busy. A member with capacity above 1 may still be bookable then.',
   fields: (t) => ({
-    start: t.expose('start', { type: 'DateTime' }),
-    end: t.expose('end', { type: 'DateTime' }),
-    source: t.expose('source', { type: BusySourceEnum }),
+    start: t.expose('start', { type: 'DateTime', description: 'Start, inclusive.' }),
+    end: t.expose('end', { type: 'DateTime', description: 'End, exclusive.' }),
+    source: t.expose('source', { type: BusySourceEnum, description: 'A booking or a connected calendar.' }),
   }),
 });
 
 const MemberBusyRef = builder.objectRef<MemberBusy>('MemberFreeBusy').implement({
+  description: "One team member's busy times.",
   fields: (t) => ({
-    teamMemberId: t.exposeID('teamMemberId'),
-    busy: t.field({ type: [BusyIntervalRef], resolve: (member) => member.busy }),
+    teamMemberId: t.exposeID('teamMemberId', { description: 'The team member, as asked.' }),
+    busy: t.field({
+      type: [BusyIntervalRef],
+      description: `In time order; at most ${MAX_BUSY_PER_MEMBER}, the earliest.`,
+      resolve: (member) => member.busy,
+    }),
   }),
 });
+
+const FROM = 'Start of the range, inclusive.';
+const TO = `End of the range, exclusive: later than from, at most ${MAX_RANGE_DAYS} days after it.`;
 
 builder.queryFields((t) => ({
   availability: t.field({
@@ -64,9 +77,9 @@ builder.queryFields((t) => ({
       "Costs days of the range (up to the booking window) × the active hosts from the request's host-day budget (3,100 by default), " +
       'refused with QUERY_TOO_COMPLEX before any work beyond it.',
     args: {
-      eventTypeId: t.arg.id({ required: true }),
-      from: t.arg({ type: 'DateTime', required: true }),
-      to: t.arg({ type: 'DateTime', required: true }),
+      eventTypeId: t.arg.id({ required: true, description: 'The event type to book.' }),
+      from: t.arg({ type: 'DateTime', required: true, description: FROM }),
+      to: t.arg({ type: 'DateTime', required: true, description: TO }),
       timeZone: t.arg.string({
         defaultValue: 'UTC',
         description: "The viewer's IANA zone: only localStart and localEnd are expressed in it; slots are instants.",
@@ -91,9 +104,9 @@ builder.queryFields((t) => ({
       `At most ${MAX_BUSY_PER_MEMBER} intervals per member, the earliest. ` +
       "Costs days of the range × the members from the request's host-day budget (3,100 by default), refused with QUERY_TOO_COMPLEX before any work beyond it.",
     args: {
-      teamMemberIds: t.arg.idList({ required: true }),
-      from: t.arg({ type: 'DateTime', required: true }),
-      to: t.arg({ type: 'DateTime', required: true }),
+      teamMemberIds: t.arg.idList({ required: true, description: `1 to ${MAX_MEMBERS} team members (repeats counted once).` }),
+      from: t.arg({ type: 'DateTime', required: true, description: FROM }),
+      to: t.arg({ type: 'DateTime', required: true, description: TO }),
     },
     resolve: (_root, args, { db, tenant, now, signal, hostDays, limits }) => {
       const range = requestedRange(args.from, args.to);

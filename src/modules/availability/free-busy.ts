@@ -11,7 +11,7 @@ import type { Interval } from './slots.js';
 export type BusyPeriod = { start: Date; end: Date; source: 'BOOKING' | 'CALENDAR' };
 export type MemberBusy = { teamMemberId: string; busy: BusyPeriod[] };
 
-const MAX_MEMBERS = 100;
+export const MAX_MEMBERS = 100;
 
 /**
  * Busy time per member within `range`, in time order: their PENDING (hold not

@@ -6,47 +6,56 @@ import { changeBookingStatus, createBooking, rescheduleBooking, updateBooking } 
 import { bookingLoaders } from './booking-loaders.js';
 import type { Booking } from './booking-payload.js';
 import { BookingRef } from './bookings.graphql.js';
+import { BOOKING_LIMITS } from './booking-input.js';
+import { TEXT_LIMITS } from '../../lib/input-limits.js';
+
+const ATTENDEE_NAME = `1 to ${BOOKING_LIMITS.maxNameLength} characters after trimming.`;
+const ATTENDEE_EMAIL = `An email address such as ada@example.com, at most ${BOOKING_LIMITS.maxEmailLength} characters.`;
 
 const AttendeeInput = builder.inputType('AttendeeInput', {
+  description: 'The person booking.',
   fields: (t) => ({
-    name: t.string({ required: true }),
-    email: t.string({ required: true }),
-    timeZone: t.string({ required: false, description: 'IANA name, e.g. "Europe/Berlin".' }),
+    name: t.string({ required: true, description: ATTENDEE_NAME }),
+    email: t.string({ required: true, description: ATTENDEE_EMAIL }),
+    timeZone: t.string({ required: false, description: 'IANA name, e.g. "Europe/Berlin"; stored with the booking.' }),
   }),
 });
 
 const CreateBookingInput = builder.inputType('CreateBookingInput', {
+  description: 'A booking of one slot of an event type.',
   fields: (t) => ({
-    eventTypeId: t.id({ required: true }),
+    eventTypeId: t.id({ required: true, description: 'An active event type that is not deleted.' }),
     startAt: t.field({ type: 'DateTime', required: true, description: 'A slot start returned by `availability`.' }),
-    attendee: t.field({ type: AttendeeInput, required: true }),
+    attendee: t.field({ type: AttendeeInput, required: true, description: 'Who is booking.' }),
     customFieldValues: t.field({
       type: 'JSON',
       required: false,
-      description: 'Answers to the event type’s custom fields, by field key.',
+      description: 'Answers to the event type’s custom fields, as an object by field key; required fields must be answered, unknown keys are refused.',
     }),
     hostId: t.id({ required: false, description: 'Book this host; otherwise the least busy free host is chosen.' }),
     idempotencyKey: t.string({
       required: false,
       description:
-        'Retrying with the same key (from the same API key) within 24 hours returns the first booking instead of a second (accessToken null); after that the key is forgotten. ' +
-        'With a public key it must be at least 20 random characters (a UUID): anyone who has the key and repeats it gets that booking back.',
+        `Retrying with the same key (from the same API key) within 24 hours returns the first booking instead of a second (accessToken null); after that the key is forgotten. At most ${BOOKING_LIMITS.maxIdempotencyKeyLength} characters. ` +
+        `With a public key it must be at least ${BOOKING_LIMITS.minPublicIdempotencyKeyLength} random characters (a UUID): anyone who has the key and repeats it gets that booking back.`,
     }),
   }),
 });
 
 const AttendeeUpdateInput = builder.inputType('AttendeeUpdateInput', {
+  description: 'Only the fields given change.',
   fields: (t) => ({
-    name: t.string({ required: false }),
-    email: t.string({ required: false }),
-    timeZone: t.string({ required: false, description: 'null clears it.' }),
+    name: t.string({ required: false, description: ATTENDEE_NAME }),
+    email: t.string({ required: false, description: ATTENDEE_EMAIL }),
+    timeZone: t.string({ required: false, description: 'IANA name; null clears it.' }),
   }),
 });
 
 const UpdateBookingInput = builder.inputType('UpdateBookingInput', {
+  description: 'Give attendee details, notes or both; what is left out stays as it is.',
   fields: (t) => ({
     attendee: t.field({ type: AttendeeUpdateInput, required: false, description: 'Fields left out stay as they are.' }),
-    notes: t.string({ required: false, description: 'null clears the notes.' }),
+    notes: t.string({ required: false, description: `Free text, at most ${BOOKING_LIMITS.maxNotesLength} characters; null clears the notes.` }),
   }),
 });
 
@@ -71,7 +80,7 @@ builder.mutationFields((t) => ({
       'Books a free slot within the event type’s booking window; the booking starts PENDING. SLOT_UNAVAILABLE when the time is not (or no longer) free. ' +
       'For a public key the answer carries the booking’s accessToken, this once; public keys get BOOKING_LIMIT_REACHED beyond ' +
       'their daily bookings per attendee email or per client address.',
-    args: { input: t.arg({ type: CreateBookingInput, required: true }) },
+    args: { input: t.arg({ type: CreateBookingInput, required: true, description: 'The booking to make.' }) },
     resolve: async (_root, { input }, context) => {
       const booking = await createBooking(
         context.db,
@@ -86,8 +95,11 @@ builder.mutationFields((t) => ({
   updateBooking: t.field({
     ...requires('bookings:update'),
     type: BookingRef,
-    description: `Changes attendee details and notes. ${ON_OTHERS}`,
-    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateBookingInput, required: true }) },
+    description: `Changes attendee details and notes; not once CANCELLED or EXPIRED. ${ON_OTHERS}`,
+    args: {
+      id: t.arg.id({ required: true, description: 'The booking.' }),
+      input: t.arg({ type: UpdateBookingInput, required: true, description: 'What changes.' }),
+    },
     resolve: async (_root, { id, input }, context) =>
       changed(context, await updateBooking(context.db, context.principal, id, input, context.now())),
   }),
@@ -95,7 +107,13 @@ builder.mutationFields((t) => ({
     ...requires('bookings:cancel'),
     type: BookingRef,
     description: `Cancels a PENDING or CONFIRMED booking, freeing the host’s time. ${ON_OTHERS}`,
-    args: { id: t.arg.id({ required: true }), reason: t.arg.string({ required: false }) },
+    args: {
+      id: t.arg.id({ required: true, description: 'The booking.' }),
+      reason: t.arg.string({
+        required: false,
+        description: `Why, at most ${TEXT_LIMITS.cancellationReason} characters; kept as cancellationReason and sent in the webhook.`,
+      }),
+    },
     resolve: async (_root, { id, reason }, context) =>
       changed(context, await changeBookingStatus(context.db, context.principal, id, 'cancel', context.now(), reason)),
   }),
@@ -103,7 +121,10 @@ builder.mutationFields((t) => ({
     ...requires('bookings:reschedule'),
     type: BookingRef,
     description: `Moves a PENDING or CONFIRMED booking to a future time within the booking window when its host is free then; a PENDING booking keeps its expiresAt. ${ON_OTHERS}`,
-    args: { id: t.arg.id({ required: true }), startAt: t.arg({ type: 'DateTime', required: true }) },
+    args: {
+      id: t.arg.id({ required: true, description: 'The booking.' }),
+      startAt: t.arg({ type: 'DateTime', required: true, description: 'The new start: a free slot of the same host (see availability).' }),
+    },
     resolve: async (_root, { id, startAt }, context) =>
       changed(context, await rescheduleBooking(context.db, context.principal, id, startAt, context.now())),
   }),
@@ -125,7 +146,7 @@ function statusMutations(t: Parameters<Parameters<typeof builder.mutationFields>
         ...requires('bookings:transition'),
         type: BookingRef,
         description: `${description} ${ON_OTHERS}`,
-        args: { id: t.arg.id({ required: true }) },
+        args: { id: t.arg.id({ required: true, description: 'The booking.' }) },
         resolve: async (_root, { id }, context) =>
           changed(context, await changeBookingStatus(context.db, context.principal, id, transition, context.now())),
       }),

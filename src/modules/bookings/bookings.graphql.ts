@@ -1,4 +1,5 @@
 import { isPublicCaller } from '../../auth/principal.js';
+import { MAX_PAGE_SIZE } from '../../lib/cursor.js';
 import { builder } from '../../graphql/builder.js';
 import { connectionOf, pageArgs, resolveConnection } from '../../graphql/connection.js';
 import type { RequestContext } from '../../graphql/context.js';
@@ -9,6 +10,7 @@ import { bookingLoaders, type KeyReference } from './booking-loaders.js';
 import { bookingCursor, findBooking, listBookings, type Booking, type BookingEvent, type CreatedBooking } from './bookings.service.js';
 
 export const BookingStatusEnum = builder.enumType('BookingStatus', {
+  description: 'Where a booking is in its lifecycle: PENDING → CONFIRMED → COMPLETED or NO_SHOW; PENDING or CONFIRMED → CANCELLED; PENDING → EXPIRED.',
   values: {
     PENDING: { description: 'Requested, holding the host’s time; awaiting confirmation.' },
     CONFIRMED: { description: 'Confirmed; holding the host’s time.' },
@@ -20,14 +22,24 @@ export const BookingStatusEnum = builder.enumType('BookingStatus', {
 });
 
 const BookingEventTypeEnum = builder.enumType('BookingEventType', {
-  values: ['CREATED', 'UPDATED', 'CANCELLED', 'RESCHEDULED', 'CONFIRMED', 'COMPLETED', 'NO_SHOW', 'EXPIRED'] as const,
+  description: 'What changed a booking; each has a booking.* webhook event of the same name.',
+  values: {
+    CREATED: { description: 'createBooking.' },
+    UPDATED: { description: 'updateBooking changed attendee details or notes.' },
+    CANCELLED: { description: 'cancelBooking.' },
+    RESCHEDULED: { description: 'rescheduleBooking moved it.' },
+    CONFIRMED: { description: 'confirmBooking.' },
+    COMPLETED: { description: 'completeBooking.' },
+    NO_SHOW: { description: 'markBookingNoShow.' },
+    EXPIRED: { description: 'Its pending hold lapsed; no key did it.' },
+  } as const,
 });
 
 const AttendeeRef = builder.objectRef<Booking>('Attendee').implement({
   description: 'The person who booked.',
   fields: (t) => ({
-    name: t.exposeString('attendeeName'),
-    email: t.exposeString('attendeeEmail'),
+    name: t.exposeString('attendeeName', { description: 'As given, trimmed.' }),
+    email: t.exposeString('attendeeEmail', { description: 'As given, trimmed.' }),
     timeZone: t.exposeString('attendeeTimeZone', { nullable: true, description: 'IANA name, e.g. "Europe/Berlin".' }),
   }),
 });
@@ -38,7 +50,7 @@ const ApiKeyReferenceRef = builder.objectRef<KeyReference>('ApiKeyReference').im
   description:
     'Which API key did something: enough to recognise it. Needs keys:read or bookings:read, except for the calling key itself. The full ApiKey needs keys:read.',
   fields: (t) => ({
-    id: t.exposeID('id'),
+    id: t.exposeID('id', { description: 'The ApiKey id.' }),
     preview: t.exposeString('preview', { description: 'First 12 and last 4 characters of the secret.' }),
   }),
 });
@@ -56,10 +68,10 @@ const keyReference = (context: RequestContext, id: string) =>
 const BookingEventRef = builder.objectRef<BookingEvent>('BookingEvent').implement({
   description: 'One change in a booking’s history.',
   fields: (t) => ({
-    id: t.exposeID('id'),
-    type: t.expose('type', { type: BookingEventTypeEnum }),
-    fromStatus: t.expose('fromStatus', { type: BookingStatusEnum, nullable: true, description: 'Null for CREATED.' }),
-    toStatus: t.expose('toStatus', { type: BookingStatusEnum }),
+    id: t.exposeID('id', { description: 'The history entry.' }),
+    type: t.expose('type', { type: BookingEventTypeEnum, description: 'What happened.' }),
+    fromStatus: t.expose('fromStatus', { type: BookingStatusEnum, nullable: true, description: 'The status before; null for CREATED.' }),
+    toStatus: t.expose('toStatus', { type: BookingStatusEnum, description: 'The status after (the same as before for UPDATED and RESCHEDULED).' }),
     actingKey: t.field({
       type: ApiKeyReferenceRef,
       nullable: true,
@@ -70,14 +82,14 @@ const BookingEventRef = builder.objectRef<BookingEvent>('BookingEvent').implemen
       type: 'JSON',
       description: 'CANCELLED: { reason }; RESCHEDULED: { previousStartAt, previousEndAt }; UPDATED: { changed }; EXPIRED: { expiresAt }.',
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it happened.' }),
   }),
 });
 
 export const BookingRef = builder.objectRef<Booking | CreatedBooking>('Booking').implement({
   description: 'A meeting an attendee booked with a host.',
   fields: (t) => ({
-    id: t.exposeID('id'),
+    id: t.exposeID('id', { description: 'The booking.' }),
     eventType: t.field({
       type: EventTypeRef,
       description: 'Also when the event type was deleted since.',
@@ -87,22 +99,26 @@ export const BookingRef = builder.objectRef<Booking | CreatedBooking>('Booking')
     host: t.field({
       type: TeamMemberRef,
       nullable: true,
+      description: 'The team member booked. Every booking made through the API has one; null only for a booking stored without a host.',
       resolve: async (booking, _args, context) =>
         booking.hostId ? ((await bookingLoaders(context).teamMember.load(booking.hostId)) ?? null) : null,
     }),
-    status: t.expose('status', { type: BookingStatusEnum }),
-    startAt: t.expose('startAt', { type: 'DateTime' }),
-    endAt: t.expose('endAt', { type: 'DateTime' }),
-    attendee: t.field({ type: AttendeeRef, resolve: (booking) => booking }),
+    status: t.expose('status', { type: BookingStatusEnum, description: 'Where it is in its lifecycle.' }),
+    startAt: t.expose('startAt', { type: 'DateTime', description: 'When the meeting starts.' }),
+    endAt: t.expose('endAt', { type: 'DateTime', description: "startAt plus the event type's duration at booking (or rescheduling) time." }),
+    attendee: t.field({ type: AttendeeRef, description: 'Who booked.', resolve: (booking) => booking }),
     customFieldValues: t.expose('customFieldValues', {
       type: 'JSON',
       description: 'Answers to the event type’s custom fields, by field key.',
     }),
-    notes: t.exposeString('notes', { nullable: true }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
-    cancelledAt: t.expose('cancelledAt', { type: 'DateTime', nullable: true }),
-    cancellationReason: t.exposeString('cancellationReason', { nullable: true }),
+    notes: t.exposeString('notes', { nullable: true, description: 'Free text set by updateBooking; null when none.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was booked.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed.' }),
+    cancelledAt: t.expose('cancelledAt', { type: 'DateTime', nullable: true, description: 'When it was cancelled; null unless CANCELLED.' }),
+    cancellationReason: t.exposeString('cancellationReason', {
+      nullable: true,
+      description: 'The reason cancelBooking was given; null when none.',
+    }),
     expiresAt: t.field({
       type: 'DateTime',
       nullable: true,
@@ -114,6 +130,7 @@ export const BookingRef = builder.objectRef<Booking | CreatedBooking>('Booking')
     createdByKey: t.field({
       type: ApiKeyReferenceRef,
       nullable: true,
+      description: 'The key that created it. Null without keys:read or bookings:read, unless it is the calling key.',
       resolve: (booking, _args, context) => keyReference(context, booking.createdByKeyId),
     }),
     history: t.field({
@@ -139,17 +156,17 @@ export const BookingRef = builder.objectRef<Booking | CreatedBooking>('Booking')
 const BookingConnection = connectionOf('Booking', BookingRef);
 
 const BookingFilterInput = builder.inputType('BookingFilter', {
+  description: 'Every condition given must hold.',
   fields: (t) => ({
     status: t.field({ type: [BookingStatusEnum], required: false, description: 'Any of these statuses.' }),
-    eventTypeId: t.id({ required: false }),
-    hostId: t.id({ required: false }),
+    eventTypeId: t.id({ required: false, description: 'Bookings of this event type.' }),
+    hostId: t.id({ required: false, description: 'Bookings with this host (a team member id).' }),
     from: t.field({ type: 'DateTime', required: false, description: 'Bookings starting at or after this time.' }),
     to: t.field({ type: 'DateTime', required: false, description: 'Bookings starting before this time.' }),
   }),
 });
 
-const ACCESS_TOKENS_ARG =
-  'Public keys: the accessToken createBooking returned (at most 200). Secret keys read by scope and ignore it.';
+const ACCESS_TOKEN_USE = 'Secret keys read by scope and ignore it.';
 
 builder.queryFields((t) => ({
   bookings: t.field({
@@ -159,9 +176,12 @@ builder.queryFields((t) => ({
       "With bookings:read, the organization's bookings; with only bookings:read-own, those created with this key. " +
       'A public key sees only the bookings whose access tokens it passes (none without). In start time order.',
     args: {
-      filter: t.arg({ type: BookingFilterInput, required: false }),
-      ...pageArgs(t.arg, { firstDescription: 'Page size: default 50, at most 200.' }),
-      accessTokens: t.arg.stringList({ required: false, description: ACCESS_TOKENS_ARG }),
+      filter: t.arg({ type: BookingFilterInput, required: false, description: 'Omitted: every booking the key may see.' }),
+      ...pageArgs(t.arg),
+      accessTokens: t.arg.stringList({
+        required: false,
+        description: `Public keys: accessTokens createBooking returned, at most ${MAX_PAGE_SIZE}. ${ACCESS_TOKEN_USE}`,
+      }),
     },
     resolve: (_root, args, { db, principal }) => {
       return resolveConnection(args, bookingCursor, (page) =>
@@ -175,8 +195,8 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'NOT_FOUND for bookings this key may not see; for a public key, also without the booking’s access token.',
     args: {
-      id: t.arg.id({ required: true }),
-      accessToken: t.arg.string({ required: false, description: ACCESS_TOKENS_ARG }),
+      id: t.arg.id({ required: true, description: 'The booking.' }),
+      accessToken: t.arg.string({ required: false, description: `Public keys: the accessToken createBooking returned. ${ACCESS_TOKEN_USE}` }),
     },
     resolve: (_root, { id, accessToken }, { db, principal }) =>
       findBooking(db, principal, id, { accessTokens: accessToken ? [accessToken] : [] }),

@@ -24,7 +24,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const PHONE = /^\+?[\d\s().-]+$/;
 const MAX_TEXT = TEXT_LIMITS.customFieldText;
 const MAX_LABEL = TEXT_LIMITS.customFieldLabel;
-const MAX_OPTIONS = 100;
+export const MAX_OPTIONS = 100;
 
 /** Validates and normalises an event type's field definitions (unique keys, SELECT has options). */
 export function validateCustomFieldDefinitions(fields: readonly CustomFieldInput[]): CustomFieldDefinition[] {

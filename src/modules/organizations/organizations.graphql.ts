@@ -8,9 +8,9 @@ import { findApiKey } from '../api-keys/api-keys.service.js';
 export const OrganizationRef = builder.objectRef<Organization>('Organization').implement({
   description: 'The tenant: every resource belongs to exactly one organization.',
   fields: (t) => ({
-    id: t.exposeID('id'),
-    name: t.exposeString('name'),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    id: t.exposeID('id', { description: 'The organization; an X-Organization-Id request header, when sent, must name it.' }),
+    name: t.exposeString('name', { description: 'Its display name.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),
   }),
 });
 
@@ -27,11 +27,11 @@ MemberRef.implement({
   ...typeRequires(['keys:read', 'keys:manage']),
   description: 'A person in an organization. Keys act on behalf of the member who owns them.',
   fields: (t) => ({
-    id: t.exposeID('id'),
-    email: t.exposeString('email'),
-    name: t.exposeString('name', { nullable: true }),
-    role: t.expose('role', { type: MemberRoleEnum }),
-    active: t.exposeBoolean('active'),
+    id: t.exposeID('id', { description: 'The member.' }),
+    email: t.exposeString('email', { description: 'Unique within the organization.' }),
+    name: t.exposeString('name', { nullable: true, description: 'Display name; null when none was given.' }),
+    role: t.expose('role', { type: MemberRoleEnum, description: 'Bounds what every key they own can do.' }),
+    active: t.exposeBoolean('active', { description: 'False: every key they own or were issued is refused.' }),
   }),
 });
 
@@ -41,10 +41,12 @@ const ViewerRef = builder.objectRef<Viewer>('Viewer').implement({
   fields: (t) => ({
     apiKey: t.field({
       type: ApiKeyRef,
+      description: 'The calling key itself.',
       resolve: (_viewer, _args, { db, principal }) => findApiKey(db, principal, principal.id),
     }),
     organization: t.field({
       type: OrganizationRef,
+      description: 'The organization the key belongs to.',
       resolve: (_viewer, _args, { db, principal }) => findOrganization(db, principal.organizationId),
     }),
     scopes: t.stringList({

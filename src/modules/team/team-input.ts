@@ -7,7 +7,7 @@ import { canonicalTimeZone } from '../../lib/time-zone.js';
 export const WEEKDAYS: readonly Weekday[] = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'];
 export const MIN_CAPACITY = 1;
 export const MAX_CAPACITY = 100;
-const MAX_WINDOWS = 50;
+export const MAX_WINDOWS = 50;
 
 /** "HH:MM", 24-hour; "24:00" only as an end, meaning the following midnight. */
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;

@@ -1,6 +1,8 @@
 import { builder } from '../../graphql/builder.js';
 import { connectionOf, pageArgs, resolveConnection } from '../../graphql/connection.js';
+import { deprecated } from '../../graphql/deprecation.js';
 import { requires } from '../../graphql/requirements.js';
+import { TEXT_LIMITS } from '../../lib/input-limits.js';
 import { OUTBOUND_ERRORS_DESCRIPTION } from '../../lib/outbound-http.js';
 import { MAX_DELIVERY_ATTEMPTS } from './delivery-policy.js';
 import { WEBHOOK_EVENTS, describeRequirement } from './webhook-events.js';
@@ -22,6 +24,7 @@ import {
 } from './webhooks.service.js';
 
 const DeliveryStatusEnum = builder.enumType('WebhookDeliveryStatus', {
+  description: 'Where a delivery stands.',
   values: {
     PENDING: { description: 'Waiting for its first or next attempt.' },
     SUCCEEDED: { description: 'The endpoint answered 2xx.' },
@@ -32,32 +35,44 @@ const DeliveryStatusEnum = builder.enumType('WebhookDeliveryStatus', {
 const WebhookDeliveryRef = builder.objectRef<WebhookDelivery>('WebhookDelivery').implement({
   description: 'One event sent (or to be sent) to one webhook.',
   fields: (t) => ({
-    id: t.exposeID('id'),
+    id: t.exposeID('id', { description: 'The delivery; redeliverWebhookEvent takes it.' }),
     event: t.exposeString('eventType', { description: 'The event type, such as booking.created.' }),
     eventId: t.exposeID('eventId', { description: 'The `id` in the payload; the same across redeliveries.' }),
-    status: t.expose('status', { type: DeliveryStatusEnum }),
-    attempts: t.exposeInt('attempts'),
+    status: t.expose('status', { type: DeliveryStatusEnum, description: 'Pending, succeeded or failed.' }),
+    attempts: t.exposeInt('attempts', {
+      description: `Attempts made so far, at most ${MAX_DELIVERY_ATTEMPTS}; sent as the Tessera-Delivery-Attempt header.`,
+    }),
     responseStatus: t.int({
       nullable: true,
-      deprecationReason: 'Always null: an exact status tells one service behind a URL from another. lastError says http_error.',
+      description: 'Always null.',
+      ...deprecated({
+        since: '2026-12-01',
+        use: 'lastError',
+        why: 'Always null: an exact status tells one service behind a URL from another; lastError says http_error.',
+      }),
       resolve: () => null,
     }),
-    durationMs: t.exposeInt('durationMs', { nullable: true, description: 'How long the last attempt took.' }),
-    nextAttemptAt: t.expose('nextAttemptAt', { type: 'DateTime', nullable: true }),
-    lastAttemptAt: t.expose('lastAttemptAt', { type: 'DateTime', nullable: true }),
+    durationMs: t.exposeInt('durationMs', { nullable: true, description: 'How long the last attempt took, in milliseconds; null before the first.' }),
+    nextAttemptAt: t.expose('nextAttemptAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the next attempt is due; null once SUCCEEDED or FAILED.',
+    }),
+    lastAttemptAt: t.expose('lastAttemptAt', { type: 'DateTime', nullable: true, description: 'When the last attempt was made; null before the first.' }),
     lastError: t.exposeString('lastError', { nullable: true, description: `Why the last attempt failed, as a category only: ${OUTBOUND_ERRORS_DESCRIPTION}.` }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the delivery was queued.' }),
   }),
 });
 
 const WebhookDeliveryConnection = connectionOf('WebhookDelivery', WebhookDeliveryRef);
 
 const WebhookStatsRef = builder.objectRef<WebhookStats>('WebhookStats').implement({
+  description: 'Counts of the deliveries still kept (finished ones are deleted after WEBHOOK_RETENTION_DAYS, a server setting).',
   fields: (t) => ({
-    total: t.exposeInt('total'),
-    pending: t.exposeInt('pending'),
-    succeeded: t.exposeInt('succeeded'),
-    failed: t.exposeInt('failed'),
+    total: t.exposeInt('total', { description: 'All deliveries.' }),
+    pending: t.exposeInt('pending', { description: 'Deliveries still PENDING.' }),
+    succeeded: t.exposeInt('succeeded', { description: 'Deliveries that SUCCEEDED.' }),
+    failed: t.exposeInt('failed', { description: 'Deliveries that FAILED.' }),
     successRate: t.exposeFloat('successRate', {
       nullable: true,
       description: 'succeeded / (succeeded + failed), from 0 to 1; null before any delivery finished.',
@@ -68,12 +83,12 @@ const WebhookStatsRef = builder.objectRef<WebhookStats>('WebhookStats').implemen
 export const WebhookRef = builder.objectRef<Webhook>('Webhook').implement({
   description: 'An endpoint that receives signed event notifications. Its signing secret is shown once, at creation or rotation.',
   fields: (t) => ({
-    id: t.exposeID('id'),
-    url: t.exposeString('url'),
-    description: t.exposeString('description', { nullable: true }),
-    events: t.exposeStringList('events'),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    id: t.exposeID('id', { description: 'The webhook.' }),
+    url: t.exposeString('url', { description: 'Where events are POSTed.' }),
+    description: t.exposeString('description', { nullable: true, description: 'A note for people; null when none.' }),
+    events: t.exposeStringList('events', { description: 'The event types it receives, such as booking.created.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed.' }),
     deliveries: t.field({
       type: WebhookDeliveryConnection,
       description: 'Newest first.',
@@ -83,6 +98,7 @@ export const WebhookRef = builder.objectRef<Webhook>('Webhook').implement({
     }),
     stats: t.field({
       type: WebhookStatsRef,
+      description: 'How its deliveries went.',
       resolve: (webhook, _args, { db, tenant }) => deliveryStats(db, tenant, webhook.id),
     }),
   }),
@@ -91,7 +107,7 @@ export const WebhookRef = builder.objectRef<Webhook>('Webhook').implement({
 const WebhookWithSecretRef = builder.objectRef<WebhookWithSecret>('WebhookWithSecret').implement({
   description: 'A webhook and its signing secret. Store the secret now: it cannot be shown again.',
   fields: (t) => ({
-    webhook: t.field({ type: WebhookRef, resolve: (created) => created.webhook }),
+    webhook: t.field({ type: WebhookRef, description: 'The webhook.', resolve: (created) => created.webhook }),
     secret: t.exposeString('secret', { description: 'Verifies the Tessera-Signature header (see the README).' }),
   }),
 });
@@ -100,19 +116,24 @@ const eventsDescription = `Event types, each with the scopes subscribing to it r
   .map(([event, { requires }]) => `${event} (${describeRequirement(requires)})`)
   .join(', ')}.`;
 
+const URL = `https, public address (live mode); test mode also accepts http and loopback. At most ${TEXT_LIMITS.url} characters.`;
+const DESCRIPTION = `A note for people, at most ${TEXT_LIMITS.webhookDescription} characters after trimming; blank or null: none.`;
+
 const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
+  description: 'A new webhook endpoint.',
   fields: (t) => ({
-    url: t.string({ required: true, description: 'https, public address (live mode); test mode also accepts http and loopback.' }),
-    events: t.stringList({ required: true, description: eventsDescription }),
-    description: t.string({ required: false }),
+    url: t.string({ required: true, description: URL }),
+    events: t.stringList({ required: true, description: `At least one. ${eventsDescription}` }),
+    description: t.string({ required: false, description: DESCRIPTION }),
   }),
 });
 
 const UpdateWebhookInput = builder.inputType('UpdateWebhookInput', {
+  description: 'Only the fields given change; at least one is needed.',
   fields: (t) => ({
-    url: t.string({ required: false }),
-    events: t.stringList({ required: false, description: eventsDescription }),
-    description: t.string({ required: false }),
+    url: t.string({ required: false, description: URL }),
+    events: t.stringList({ required: false, description: `Replaces the list; at least one. ${eventsDescription}` }),
+    description: t.string({ required: false, description: DESCRIPTION }),
   }),
 });
 
@@ -120,13 +141,15 @@ builder.queryFields((t) => ({
   webhooks: t.field({
     ...requires('webhooks:read'),
     type: [WebhookRef],
+    description: "The organization's webhooks in the key's live or test data, oldest first.",
     resolve: (_root, _args, { db, tenant }) => listWebhooks(db, tenant),
   }),
   webhook: t.field({
     ...requires('webhooks:read'),
     type: WebhookRef,
     nullable: true,
-    args: { id: t.arg.id({ required: true }) },
+    description: 'One webhook; NOT_FOUND for an id outside the key\'s organization and live or test data.',
+    args: { id: t.arg.id({ required: true, description: 'The webhook.' }) },
     resolve: (_root, { id }, { db, tenant }) => findWebhook(db, tenant, id),
   }),
 }));
@@ -135,7 +158,7 @@ builder.mutationFields((t) => ({
   createWebhook: t.field({
     ...requires('webhooks:manage'),
     type: WebhookWithSecretRef,
-    args: { input: t.arg({ type: CreateWebhookInput, required: true }) },
+    args: { input: t.arg({ type: CreateWebhookInput, required: true, description: 'The webhook to create.' }) },
     description:
       'Subscribing to an event needs the scopes that reading its data needs (see `events`). An organization has at most WEBHOOK_MAX_ENDPOINTS endpoints in each world (a server setting).',
     resolve: (_root, { input }, { db, principal, outbound, webhooks, now }) =>
@@ -144,7 +167,10 @@ builder.mutationFields((t) => ({
   updateWebhook: t.field({
     ...requires('webhooks:manage'),
     type: WebhookRef,
-    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateWebhookInput, required: true }) },
+    args: {
+      id: t.arg.id({ required: true, description: 'The webhook.' }),
+      input: t.arg({ type: UpdateWebhookInput, required: true, description: 'What changes.' }),
+    },
     description: 'Needs the scopes of every event the webhook carries afterwards, as createWebhook does.',
     resolve: (_root, { id, input }, { db, principal, outbound, now }) =>
       updateWebhook(db, principal, id, input, outbound, now()),
@@ -153,21 +179,21 @@ builder.mutationFields((t) => ({
     ...requires('webhooks:manage'),
     type: WebhookRef,
     description: 'Deletes the webhook; its pending deliveries are dropped.',
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'The webhook.' }) },
     resolve: (_root, { id }, { db, tenant }) => deleteWebhook(db, tenant, id),
   }),
   rotateWebhookSecret: t.field({
     ...requires('webhooks:manage'),
     type: WebhookWithSecretRef,
     description: 'Issues a new signing secret; the old one stops signing immediately.',
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'The webhook.' }) },
     resolve: (_root, { id }, { db, tenant, outbound, now }) => rotateWebhookSecret(db, tenant, id, outbound, now()),
   }),
   redeliverWebhookEvent: t.field({
     ...requires('webhooks:manage'),
     type: WebhookDeliveryRef,
     description: 'Queues the event of a delivery to its webhook again, as a new delivery with a fresh set of attempts.',
-    args: { deliveryId: t.arg.id({ required: true }) },
+    args: { deliveryId: t.arg.id({ required: true, description: 'Any delivery of the event (WebhookDelivery.id).' }) },
     resolve: (_root, { deliveryId }, { db, tenant, now }) => redeliverWebhookEvent(db, tenant, deliveryId, now()),
   }),
 }));
