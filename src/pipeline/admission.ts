@@ -32,8 +32,9 @@ export type AdmissionDeps = {
  * The request pipeline's checks, in their one order, before any document is
  * parsed: client address (computed once) → failed-auth throttle → key
  * verification (cached) → origin policy → organization header → the caller's
- * request limit and an organization slot → a usage-limited key's budget. The outcome goes onto the context,
- * with the request's deadline signal and host-day budget.
+ * request limit and an organization slot → a usage-limited key's budget. The
+ * outcome goes onto the context, with the request's deadline signal and
+ * host-day budget.
  */
 export async function admit(
   request: Request,

@@ -34,9 +34,9 @@ export type RequestLimits = {
  * address is not throttled for failed authentications; the credential
  * verifies (a failure counts against the address); the caller is within its
  * request limit; its organization has a free concurrency slot; a usage-limited
- * key has a request of its budget left. Knows callers
- * only by identity and organization, not by transport. One instance per app;
- * the counters are shared through Redis when it is configured.
+ * key has a request of its budget left. Knows callers only by identity and
+ * organization, not by transport. One instance per app; the counters are
+ * shared through Redis when it is configured.
  */
 export class RequestGuard implements RequestLimits {
   readonly fields: FieldLimiter;
@@ -156,7 +156,7 @@ function usageExhausted(period: UsagePeriod, now: Date): AppError {
   if (!period.refillsAt) return appError('USAGE_EXHAUSTED', `${spent}; it is not refilled.`);
   const retryAfter = Math.max(1, Math.ceil((period.refillsAt.getTime() - now.getTime()) / 1000));
   const refillsAt = period.refillsAt.toISOString();
-  return limitError('USAGE_EXHAUSTED', `${spent} until its refill at ${refillsAt}; retry in ${retryAfter} s.`, retryAfter, { refillsAt });
+  return limitError('USAGE_EXHAUSTED', `${spent}; it is refilled at ${refillsAt}: retry in ${retryAfter} s.`, retryAfter, { refillsAt });
 }
 
 /** A 429; the edge adds Retry-After (seconds) from the details. */

@@ -95,7 +95,7 @@ describeIntegration('usage-limited keys', (harness) => {
       const key = await create({ requests: 2, refill: { every: 'DAY', amount: 3 } });
       await spend(key.secret, 2);
       const refused = await harness.request(VIEWER, { key: key.secret });
-      const error = expectRequestError(refused, 429, 'USAGE_EXHAUSTED', /until its refill at 2030-01-08T00:00:00.000Z; retry in 7200 s/);
+      const error = expectRequestError(refused, 429, 'USAGE_EXHAUSTED', /it is refilled at 2030-01-08T00:00:00.000Z: retry in 7200 s/);
       expect(error.extensions).toMatchObject({ retryAfter: 7200, refillsAt: '2030-01-08T00:00:00.000Z' });
       expect(refused.headers.get('retry-after')).toBe('7200');
 
