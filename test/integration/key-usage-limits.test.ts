@@ -109,6 +109,10 @@ describeIntegration('usage-limited keys', (harness) => {
       const again = await harness.request(VIEWER, { key: key.secret });
       expectRequestError(again, 429, 'USAGE_EXHAUSTED');
       expect(again.headers.get('retry-after')).toBe('86400');
+      // The database holds the new period's count in place of the old one's.
+      await harness.app.flush();
+      const [row] = await harness.db.select().from(apiKeyUsage).where(eq(apiKeyUsage.budgetId, key.id));
+      expect(row).toMatchObject({ periodStart: new Date('2030-01-08T00:00:00Z'), used: 3 });
     });
   });
 
