@@ -16,6 +16,7 @@ import { RedisConnection } from './lib/redis.js';
 import { SecretBox } from './lib/secret-box.js';
 import { LastUsedTracker } from './modules/api-keys/last-used.js';
 import { BrowserOriginRegistry } from './modules/api-keys/origin-registry.js';
+import { KeyUsageLedger } from './modules/api-keys/usage-ledger.js';
 import { RefusalLog } from './modules/audit/refusal-log.js';
 import { RequestAuditLog } from './modules/audit/request-audit-log.js';
 import { BookingExpiry } from './modules/bookings/booking-expiry.js';
@@ -63,7 +64,7 @@ export type App = {
   retention: RetentionJob;
   /** Whether this instance wants traffic; shutdown withdraws it first, so `/ready` turns 503. */
   readiness: Readiness;
-  /** Writes buffered audit records and last-used times; the database stays open. */
+  /** Writes buffered audit records, last-used times and usage counts; the database stays open. */
   flush(): Promise<void>;
   /** Stops timers and flushes; call after the HTTP server stopped accepting. */
   stop(): Promise<void>;
@@ -82,7 +83,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
   const origins = new BrowserOriginRegistry(database.db, logger, now);
   const redis = config.redisUrl ? new RedisConnection(config.redisUrl, config.limits.redisTimeoutMs, logger) : null;
   const keys = createKeyVerification(database, config.limits.keyCacheTtlMs, logger);
-  const guard = new RequestGuard(config.limits, redis, logger);
+  const guard = new RequestGuard(config.limits, redis, logger, new KeyUsageLedger(database.db));
   const secrets = new SecretBox(resolveEncryptionKey(config));
   const resolver = deps.resolveHost ?? systemResolver;
   const webhooks = new WebhookWorker(
@@ -145,11 +146,11 @@ export function createApp(config: Config, deps: AppDependencies): App {
   });
 
   // Everything that works on a timer: started here, stopped (each awaiting its run in flight) on stop().
-  const background: BackgroundTask[] = [auditLog, lastUsed, origins, webhooks, calendars, bookingExpiry, retention];
+  const background: BackgroundTask[] = [auditLog, lastUsed, guard.usage, origins, webhooks, calendars, bookingExpiry, retention];
   for (const task of background) task.start();
 
   const flush = async () => {
-    await Promise.all([auditLog.flush(), lastUsed.flush()]);
+    await Promise.all([auditLog.flush(), lastUsed.flush(), guard.usage.write()]);
   };
   return {
     yoga,

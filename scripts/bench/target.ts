@@ -28,6 +28,7 @@ import { createLogger } from '../../src/lib/logger.js';
 import { createEventType } from '../../src/modules/event-types/event-types.service.js';
 import { bootstrapOrganization } from '../../src/modules/organizations/bootstrap.js';
 import { RequestGuard } from '../../src/rate-limit/request-limits.js';
+import { KeyUsageLedger } from '../../src/modules/api-keys/usage-ledger.js';
 import { seedFlooder } from '../../test/helpers/flooder.js';
 import { QueryCounter } from '../../test/helpers/query-counter.js';
 import { benchDatabaseUrl, handWritten } from './hand-written.js';
@@ -84,7 +85,7 @@ if (mode === 'hand') {
     scopes: new Set(ALL_SCOPES),
     key: { type: 'SECRET', environment: 'TEST', ownerMemberId: org.member.id, recipientMemberId: org.member.id, allowedOrigins: [], endsAt: null },
   };
-  const limits = new RequestGuard({ ...config.limits, fieldLimits: false }, null, logger);
+  const limits = new RequestGuard({ ...config.limits, fieldLimits: false }, null, logger, new KeyUsageLedger(database.db));
   // Only what the eventTypes resolvers read; the full app builds the rest.
   const context = { db: database.db, principal, tenant: tenantOf(principal), client: { ip: null, userAgent: null }, logger, now: () => new Date(), limits };
   handler = createYoga({ schema: buildSchema(), context: () => context as unknown as RequestContext, logging: false, landingPage: false });

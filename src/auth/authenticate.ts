@@ -5,7 +5,7 @@ import { apiKeys, members } from '../db/schema/index.js';
 import { AppError, appError } from '../lib/errors.js';
 import { effectiveKeyScopes, lowerRole } from './access/scopes.js';
 import { hashApiKey, parseApiKey, type ApiKeyEnvironment } from './key-format.js';
-import { keyEndsAt, keyStatus, rateLimitOverrideOf, type RateLimitOverride } from './key-state.js';
+import { keyEndsAt, keyStatus, rateLimitOverrideOf, usageLimitOf, type RateLimitOverride, type UsageLimit } from './key-state.js';
 import type { ApiKeyPrincipal } from './principal.js';
 
 const invalid = (message: string) => appError('INVALID_API_KEY', message);
@@ -36,6 +36,7 @@ export type VerifiedKey = {
   /** When the key stops working on its own (revocation or expiry time); null: never. */
   endsAt: Date | null;
   rateLimit: RateLimitOverride | null;
+  usageLimit: UsageLimit | null;
 };
 
 /** Refuses malformed keys and bad checksums offline, with the 401 that says which. */
@@ -95,5 +96,5 @@ export async function verifyApiKey(db: Executor, presented: string, now: Date): 
       endsAt: keyEndsAt(key),
     },
   };
-  return { principal, endsAt: principal.key.endsAt, rateLimit: rateLimitOverrideOf(key) };
+  return { principal, endsAt: principal.key.endsAt, rateLimit: rateLimitOverrideOf(key), usageLimit: usageLimitOf(key) };
 }

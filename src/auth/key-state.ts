@@ -29,3 +29,31 @@ export function rateLimitOverrideOf(key: Pick<ApiKeyRecord, 'rateLimitRequests' 
     ? { requests: key.rateLimitRequests, windowSeconds: key.rateLimitWindowSeconds }
     : null;
 }
+
+export type UsageRefillPeriod = 'DAY' | 'WEEK' | 'MONTH';
+
+/**
+ * A key's usage limit: a budget of requests that, once spent, stops the key
+ * (429 USAGE_EXHAUSTED) until its next refill, or for good without one.
+ */
+export type UsageLimit = {
+  /** The budget's identity; keys made by rolling share their predecessor's. */
+  budgetId: string;
+  /** Requests in the budget's first period. */
+  requests: number;
+  /** At each UTC day, week (from Monday) or month start, the budget starts again with `amount`. */
+  refill: { every: UsageRefillPeriod; amount: number } | null;
+  startedAt: Date;
+};
+
+type UsageColumns = 'usageLimit' | 'usageRefillEvery' | 'usageRefillAmount' | 'usageBudgetId' | 'usageStartedAt';
+
+export function usageLimitOf(key: Pick<ApiKeyRecord, UsageColumns>): UsageLimit | null {
+  if (key.usageLimit === null || key.usageBudgetId === null || key.usageStartedAt === null) return null;
+  return {
+    budgetId: key.usageBudgetId,
+    requests: key.usageLimit,
+    refill: key.usageRefillEvery !== null && key.usageRefillAmount !== null ? { every: key.usageRefillEvery, amount: key.usageRefillAmount } : null,
+    startedAt: key.usageStartedAt,
+  };
+}

@@ -83,6 +83,11 @@ export const ERROR_CODES = {
     when: 'an automatic persisted query (hash only) was sent: Apollo Client then resends the full query, as it should',
   },
   RATE_LIMITED: { status: 429, type: 'rate_limit_error', when: "over the key's request limit; see Retry-After" },
+  USAGE_EXHAUSTED: {
+    status: 429,
+    type: 'rate_limit_error',
+    when: "the key has spent its usage limit (`ApiKey.usage`); with a refill, Retry-After and `refillsAt` say when it is refilled, without one it never is",
+  },
   CONCURRENCY_LIMITED: {
     status: 429,
     type: 'rate_limit_error',

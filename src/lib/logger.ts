@@ -11,8 +11,10 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       paths: [
         'headers.authorization',
         'headers["x-api-key"]',
+        'headers["tessera-api-key"]',
         'req.headers.authorization',
         'req.headers["x-api-key"]',
+        'req.headers["tessera-api-key"]',
         'secret',
         '*.secret',
         'apiKey.secret',

@@ -3,7 +3,8 @@ import type { Logger } from './logger.js';
 
 export type RedisStatus = { redis: 'ok' | 'unreachable' | 'not configured'; warning?: string };
 
-const FALLBACK_WARNING = 'Redis is unreachable: rate and concurrency limits fall back to per-instance memory until it is back.';
+const FALLBACK_WARNING =
+  'Redis is unreachable: rate and concurrency limits fall back to per-instance memory, and usage limits are counted in the database, until it is back.';
 
 /**
  * The one Redis connection an instance shares between its counters. Tuned so

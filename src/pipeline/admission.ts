@@ -1,11 +1,13 @@
 import { KeyRefused } from '../auth/authenticate.js';
 import type { KeyCache } from '../auth/key-cache.js';
+import type { RateLimitOverride, UsageLimit } from '../auth/key-state.js';
 import { presentedApiKey } from '../auth/headers.js';
 import { assertOriginPermitted } from '../auth/origin-policy.js';
 import { tenantOf, type Client, type Principal } from '../auth/principal.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { appError, databaseUnavailable, isAppError, type AppError } from '../lib/errors.js';
 import { HostDayBudget } from '../rate-limit/host-day-budget.js';
+import type { Slot } from '../rate-limit/concurrency.js';
 import type { RequestGuard } from '../rate-limit/request-limits.js';
 import { clientAddress, type ProxyTrust } from './client-address.js';
 import { startDeadline } from './deadline.js';
@@ -30,8 +32,9 @@ export type AdmissionDeps = {
  * The request pipeline's checks, in their one order, before any document is
  * parsed: client address (computed once) → failed-auth throttle → key
  * verification (cached) → origin policy → organization header → the caller's
- * request limit and an organization slot. The outcome goes onto the context,
- * with the request's deadline signal and host-day budget.
+ * request limit and an organization slot → a usage-limited key's budget. The
+ * outcome goes onto the context, with the request's deadline signal and
+ * host-day budget.
  */
 export async function admit(
   request: Request,
@@ -44,7 +47,7 @@ export async function admit(
     userAgent: request.headers.get('user-agent'),
   };
   context.client = client;
-  const { principal, rateLimit } = await deps.guard
+  const { principal, rateLimit, usageLimit } = await deps.guard
     .authenticate(client.ip, {
       cached: () => cachedKey(deps.keys, request, deps.now()),
       verify: () =>
@@ -60,22 +63,8 @@ export async function admit(
   try {
     assertOriginPermitted(principal, request, deps.proxies.trustProxy);
     assertOrganizationHeader(principal, request);
-    const policy = deps.guard.keyPolicy(principal.key.environment, rateLimit);
-    // Asked together: with Redis, both commands leave in one pipelined write, one round trip.
-    const [counted, slotOutcome] = await Promise.all([
-      deps.guard.countRequest(principal.id, policy),
-      deps.guard.takeSlot(principal.organizationId).then(
-        (taken) => ({ taken }),
-        (refusal: unknown) => ({ refusal }),
-      ),
-    ]);
-    context.responseHeaders = counted.headers;
-    if (counted.refusal) {
-      if ('taken' in slotOutcome) slotOutcome.taken.release();
-      throw counted.refusal;
-    }
-    if ('refusal' in slotOutcome) throw slotOutcome.refusal;
-    const slot = slotOutcome.taken;
+    const slot = await countAndTakeSlot(deps.guard, principal, rateLimit, context);
+    if (usageLimit) await spendUsage(deps, usageLimit, principal, slot);
     // A client that goes away gives its slot back at once, even while its resolvers still run.
     request.signal?.addEventListener('abort', () => slot.release(), { once: true });
     const at = deps.now();
@@ -90,6 +79,44 @@ export async function admit(
   context.principal = principal;
   context.tenant = tenantOf(principal);
   deps.onAdmitted(principal, client, context.operation.startedAt);
+}
+
+/** The caller's request limit and an organization slot: the slot, or the first refusal (with the rate-limit headers set either way). */
+async function countAndTakeSlot(guard: RequestGuard, principal: Principal, rateLimit: RateLimitOverride | null, context: PipelineContext): Promise<Slot> {
+  const policy = guard.keyPolicy(principal.key.environment, rateLimit);
+  // Asked together: with Redis, both commands leave in one pipelined write, one round trip.
+  const [counted, slotOutcome] = await Promise.all([
+    guard.countRequest(principal.id, policy),
+    guard.takeSlot(principal.organizationId).then(
+      (taken) => ({ taken }),
+      (refusal: unknown) => ({ refusal }),
+    ),
+  ]);
+  context.responseHeaders = counted.headers;
+  if (counted.refusal) {
+    if ('taken' in slotOutcome) slotOutcome.taken.release();
+    throw counted.refusal;
+  }
+  if ('refusal' in slotOutcome) throw slotOutcome.refusal;
+  return slotOutcome.taken;
+}
+
+/**
+ * Last, so that only a request every other check let through spends its
+ * key's budget; a refused one gives its slot back.
+ */
+async function spendUsage(deps: AdmissionDeps, usageLimit: UsageLimit, principal: Principal, slot: Slot): Promise<void> {
+  let exhausted: AppError | null;
+  try {
+    exhausted = await deps.guard.spendUsage(usageLimit, principal.organizationId, deps.now());
+  } catch (error) {
+    slot.release();
+    throw isDatabaseUnavailable(error) ? databaseUnavailable() : error;
+  }
+  if (exhausted) {
+    slot.release();
+    throw exhausted;
+  }
 }
 
 /** A verification already cached for the presented key; undefined when none or the headers are unusable. */

@@ -1,14 +1,14 @@
 import type { Plugin } from 'graphql-yoga';
+import { API_KEY_HEADERS } from '../auth/headers.js';
 
 /**
- * What browser scripts may send: the key, its legacy header, JSON, the CSRF
+ * What browser scripts may send: the key (in any header it may travel in), JSON, the CSRF
  * headers, and what tracing (W3C traceparent/tracestate/baggage, Sentry) and
  * Apollo's client awareness add by default. Credentials are never allowed,
  * so allowing a header widens nothing.
  */
 export const CORS_ALLOWED_HEADERS = [
-  'Authorization',
-  'X-API-Key',
+  ...API_KEY_HEADERS,
   'Content-Type',
   'X-Organization-Id',
   'X-GraphQL-Yoga-CSRF',

@@ -1,5 +1,6 @@
 /** What an admin sees first in GraphiQL: who am I, and how to make a key. */
 export const GRAPHIQL_DEFAULT_DOCUMENT = `# Paste your key after "Bearer " in the Headers tab below, then run an operation.
+# (Or send it as {"Tessera-Api-Key": "sk_…"} when Authorization is taken by something else, such as a proxy.)
 
 query Viewer {
   viewer {
@@ -28,7 +29,7 @@ mutation CreateKey {
  * which without a key is a 401 and "Error fetching schema", and then offers no
  * docs or completion until someone finds the refetch button. So: no request
  * for the schema until the Headers tab holds a whole key (Authorization:
- * Bearer, or X-API-Key), the result pane saying so meanwhile; and the schema
+ * Bearer, Tessera-Api-Key or X-API-Key), the result pane saying so meanwhile; and the schema
  * is fetched again each time a different whole key appears there, through
  * GraphiQL's own refetch shortcut (Shift-Ctrl-R). Operations go out as typed.
  */
@@ -39,7 +40,7 @@ const WITHOUT_KEY = 'No key yet, so the schema was not asked for. Paste your key
 function keyIn(headers) {
   for (const [name, value] of Object.entries(headers || {})) {
     const text = String(value).trim();
-    const key = /^authorization$/i.test(name) ? text.replace(/^Bearer\\s+/i, '') : /^x-api-key$/i.test(name) ? text : '';
+    const key = /^authorization$/i.test(name) ? text.replace(/^Bearer\\s+/i, '') : /^(tessera-api-key|x-api-key)$/i.test(name) ? text : '';
     if (KEY.test(key)) return key;
   }
   return null;

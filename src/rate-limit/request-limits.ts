@@ -1,4 +1,4 @@
-import type { RateLimitOverride } from '../auth/key-state.js';
+import type { RateLimitOverride, UsageLimit } from '../auth/key-state.js';
 import type { ApiKeyEnvironment } from '../auth/key-format.js';
 import type { LimitsConfig } from '../config/config.js';
 import { appError, isAppError, type AppError, type ErrorCode } from '../lib/errors.js';
@@ -10,6 +10,8 @@ import { ConcurrencyGate, type Slot } from './concurrency.js';
 import { FieldLimiter } from './field-limiter.js';
 import { MemoryFieldStore, RedisFieldStore } from './field-store.js';
 import { rateLimitHeaders } from './headers.js';
+import { usagePeriodAt, type KeyUsage, type UsagePeriod } from './usage-budget.js';
+import { UsageCounters, type UsageLedger } from './usage-counters.js';
 import { WindowCounters } from './window-counters.js';
 
 /** A key's effective request limit. */
@@ -21,6 +23,8 @@ export type RequestLimits = {
   /** Turns at the heavy computations (availability, free/busy), per organization. */
   computations: ComputeQueue;
   keyPolicy(environment: ApiKeyEnvironment, override: RateLimitOverride | null): KeyPolicy;
+  /** What a usage-limited key has left, as of `now`. */
+  keyUsage(usage: UsageLimit, now: Date): Promise<KeyUsage>;
   /** Daily limits on public keys' bookings, counted by the bookings themselves (src/modules/bookings/booking-quotas.ts). */
   publicBookings: LimitsConfig['publicBookings'];
 };
@@ -29,14 +33,17 @@ export type RequestLimits = {
  * Every limit a request passes before its resolvers run, in order: the client
  * address is not throttled for failed authentications; the credential
  * verifies (a failure counts against the address); the caller is within its
- * request limit; its organization has a free concurrency slot. Knows callers
- * only by identity and organization, not by transport. One instance per app;
- * the counters are shared through Redis when it is configured.
+ * request limit; its organization has a free concurrency slot; a usage-limited
+ * key has a request of its budget left. Knows callers only by identity and
+ * organization, not by transport. One instance per app; the counters are
+ * shared through Redis when it is configured.
  */
 export class RequestGuard implements RequestLimits {
   readonly fields: FieldLimiter;
   readonly concurrency: ConcurrencyGate;
   readonly computations = new ComputeQueue();
+  /** Usage-limited keys' budgets; the app starts and stops their ledger writes. */
+  readonly usage: UsageCounters;
   private readonly keyCounts: WindowCounters;
   private readonly authFailures: AuthFailureThrottle;
 
@@ -44,8 +51,10 @@ export class RequestGuard implements RequestLimits {
     private readonly config: LimitsConfig,
     redis: RedisConnection | null,
     logger: Logger,
+    usageLedger: UsageLedger,
   ) {
     this.keyCounts = new WindowCounters('key', redis);
+    this.usage = new UsageCounters(redis, usageLedger, logger);
     this.authFailures = new AuthFailureThrottle(config.authFailuresPerMinute, redis);
     this.concurrency = new ConcurrencyGate(config.organizationConcurrency, config.concurrencySlotTtlMs, redis);
     const memory = new MemoryFieldStore();
@@ -107,6 +116,22 @@ export class RequestGuard implements RequestLimits {
     };
   }
 
+  /**
+   * Spends one request of a usage-limited key's budget; the 429 once the
+   * period's budget is spent, with Retry-After only when a refill is due.
+   */
+  async spendUsage(usage: UsageLimit, organizationId: string, now: Date): Promise<AppError | null> {
+    const period = usagePeriodAt(usage, now);
+    const spent = await this.usage.spend(period, organizationId);
+    return spent.admitted ? null : usageExhausted(period, now);
+  }
+
+  async keyUsage(usage: UsageLimit, now: Date): Promise<KeyUsage> {
+    const period = usagePeriodAt(usage, now);
+    const used = await this.usage.used(period);
+    return { limit: period.limit, remaining: Math.max(period.limit - used, 0), refillsAt: period.refillsAt };
+  }
+
   /** A concurrency slot of the organization, or the 429 when all are taken. */
   async takeSlot(organizationId: string): Promise<Slot> {
     const slot = await this.concurrency.acquire(organizationId);
@@ -126,7 +151,15 @@ function isAuthenticationFailure(error: unknown): boolean {
 const throttled = (retryAfter: number) =>
   limitError('AUTHENTICATION_THROTTLED', `Too many failed authentications from this address; retry in ${retryAfter} s.`, retryAfter);
 
+function usageExhausted(period: UsagePeriod, now: Date): AppError {
+  const spent = `This key has used all ${period.limit} requests of its usage limit`;
+  if (!period.refillsAt) return appError('USAGE_EXHAUSTED', `${spent}; it is not refilled.`);
+  const retryAfter = Math.max(1, Math.ceil((period.refillsAt.getTime() - now.getTime()) / 1000));
+  const refillsAt = period.refillsAt.toISOString();
+  return limitError('USAGE_EXHAUSTED', `${spent}; it is refilled at ${refillsAt}: retry in ${retryAfter} s.`, retryAfter, { refillsAt });
+}
+
 /** A 429; the edge adds Retry-After (seconds) from the details. */
-function limitError(code: ErrorCode, message: string, retryAfter: number): AppError {
-  return appError(code, message, { retryAfter });
+function limitError(code: ErrorCode, message: string, retryAfter: number, details: Record<string, unknown> = {}): AppError {
+  return appError(code, message, { retryAfter, ...details });
 }

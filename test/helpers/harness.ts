@@ -8,6 +8,7 @@ import type { ApiKeyEnvironment, ApiKeyType } from '../../src/auth/key-format.js
 import { loadConfig } from '../../src/config/config.js';
 import type { DatabaseHandle } from '../../src/db/client.js';
 import type { MemberRole } from '../../src/auth/access/scopes.js';
+import type { UsageLimitInput } from '../../src/auth/access/key-settings.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createOperatorKey } from '../../src/modules/api-keys/key-issuance.js';
 import { bootstrapOrganization } from '../../src/modules/organizations/bootstrap.js';
@@ -36,6 +37,7 @@ export type MakeKeyOptions = {
   role?: MemberRole;
   allowedOrigins?: string[];
   memberId?: string;
+  usageLimit?: UsageLimitInput;
 };
 
 /**
@@ -179,6 +181,7 @@ export class TestHarness {
         scopes: options.scopes,
         expiresIn: 'NEVER',
         allowedOrigins: options.allowedOrigins ?? [],
+        usageLimit: options.usageLimit ?? null,
       },
       this.clock,
       'test',

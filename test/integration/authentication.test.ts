@@ -91,6 +91,33 @@ describeIntegration('authentication', (harness) => {
       const response = await harness.request(VIEWER, { key: org.adminKey, headers: { 'x-api-key': other.secret } });
       expect(expectRequestError(response, 400, 'BAD_REQUEST').extensions.type).toBe('invalid_request_error');
     });
+
+    it('accepts the Tessera-Api-Key header alone', async () => {
+      const response = await harness.request(VIEWER, { headers: { 'tessera-api-key': org.adminKey } });
+      expect(expectOk(response).viewer.organization.id).toBe(org.organizationId);
+    });
+
+    it('accepts the same key in all three headers', async () => {
+      const response = await harness.request(VIEWER, { key: org.adminKey, headers: { 'tessera-api-key': org.adminKey, 'x-api-key': org.adminKey } });
+      expectOk(response);
+    });
+
+    it.each([
+      ['Authorization', 'Tessera-Api-Key', (mine: string, other: string) => ({ authorization: `Bearer ${mine}`, 'tessera-api-key': other })],
+      ['Tessera-Api-Key', 'X-API-Key', (mine: string, other: string) => ({ 'tessera-api-key': mine, 'x-api-key': other })],
+    ])('answers 400 naming %s and %s when they carry different keys', async (first, second, headers) => {
+      const other = await harness.makeKey({ organization: org, scopes: ['event-types:read'] });
+      const response = await harness.request(VIEWER, { headers: headers(org.adminKey, other.secret) });
+      const error = expectRequestError(response, 400, 'BAD_REQUEST', new RegExp(`^${first} and ${second} carry different keys`));
+      expect(error.extensions.headers).toEqual([first, second]);
+    });
+
+    it('leaves Authorization to a proxy when the key travels in Tessera-Api-Key', async () => {
+      for (const authorization of ['Basic cHJveHk6c2VjcmV0', 'Bearer eyJhbGciOiJIUzI1NiJ9.e30.signature']) {
+        const response = await harness.request(VIEWER, { headers: { authorization, 'tessera-api-key': org.adminKey } });
+        expect(expectOk(response).viewer.organization.id).toBe(org.organizationId);
+      }
+    });
   });
 
   describe('X-Organization-Id', () => {

@@ -42,7 +42,7 @@ describeIntegration('CORS while only pk_live_ keys exist', (harness) => {
     expect(response.headers.get('access-control-allow-origin')).toBe(SHOP);
     expect(response.headers.get('vary')).toContain('Origin');
     const allowed = response.headers.get('access-control-allow-headers')!.toLowerCase();
-    for (const header of ['authorization', 'x-api-key', 'content-type']) expect(allowed).toContain(header);
+    for (const header of ['authorization', 'tessera-api-key', 'x-api-key', 'content-type']) expect(allowed).toContain(header);
     expect(response.headers.get('access-control-allow-methods')).toContain('POST');
     // Keys travel in headers; cookies must never authorize a cross-site call.
     expect(response.headers.get('access-control-allow-credentials')).toBeNull();
@@ -130,6 +130,7 @@ describeIntegration('CSRF prevention and GraphiQL', (harness) => {
     const auth = { authorization: `Bearer ${org.adminKey}` };
     expect((await get(path, auth)).status).toBe(200);
     expect((await get(path, { 'x-api-key': org.adminKey })).status).toBe(200);
+    expect((await get(path, { 'tessera-api-key': org.adminKey })).status).toBe(200);
     expect((await get(path, { ...auth, 'x-graphql-yoga-csrf': '1' })).status).toBe(200);
 
     const formLike = await get(path);
@@ -138,6 +139,8 @@ describeIntegration('CSRF prevention and GraphiQL', (harness) => {
     expect(error.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'CSRF', type: 'permission_error' });
     expect(error.message).toContain('X-GraphQL-Yoga-CSRF');
     expect(error.message).toContain('Authorization');
+    expect(error.message).toContain('Tessera-Api-Key');
+    expect(error.extensions.acceptedHeaders).toContain('Tessera-Api-Key');
   });
 
   it('never runs a mutation over GET, key or not', async () => {

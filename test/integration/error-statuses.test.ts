@@ -185,6 +185,17 @@ describeIntegration('the HTTP status of every error code', { env: LIMITS, deps: 
         },
       },
     ],
+    USAGE_EXHAUSTED: [
+      {
+        what: 'the second request of a key with a usage limit of one',
+        on: 'request',
+        produce: async (accept) => {
+          const { secret } = await harness.makeKey({ organization: org, scopes: ['event-types:read'], usageLimit: { requests: 1 } });
+          await ask(accept, VIEWER, { key: secret });
+          return ask(accept, VIEWER, { key: secret });
+        },
+      },
+    ],
     CONCURRENCY_LIMITED: [
       {
         what: "a request while the organization's one slot is taken",

@@ -1,4 +1,5 @@
 import type { ApiKeyEnvironment, ApiKeyType } from '../key-format.js';
+import type { UsageRefillPeriod } from '../key-state.js';
 import { badUserInput } from '../../lib/errors.js';
 import { TEXT_LIMITS } from '../../lib/input-limits.js';
 import { expandScopes, isGrantable, PUBLIC_KEY_SCOPES, WILDCARD } from './scopes.js';
@@ -6,7 +7,7 @@ import { normalizeAllowedOrigin } from '../origins.js';
 
 /**
  * What a key may hold, whoever creates it: scopes for its type, origins for
- * its type and environment, a name, a lifetime. Who may create or change
+ * its type and environment, a name, a lifetime, a usage limit. Who may create or change
  * which key is key-lifecycle.ts.
  */
 
@@ -64,4 +65,25 @@ export function validateName(name: string): string {
   const trimmed = name.trim();
   if (trimmed.length === 0 || trimmed.length > TEXT_LIMITS.keyName) throw badUserInput('name', `must be 1 to ${TEXT_LIMITS.keyName} characters.`);
   return trimmed;
+}
+
+/** The most requests a usage limit, or one refill of it, may hold. */
+export const MAX_USAGE_REQUESTS = 1_000_000_000;
+
+export type UsageLimitInput = { requests: number; refill?: { every: UsageRefillPeriod; amount: number } | null };
+export type UsageLimitSetting = { requests: number; refill: { every: UsageRefillPeriod; amount: number } | null };
+
+export function validateUsageLimit(input: UsageLimitInput | null | undefined): UsageLimitSetting | null {
+  if (!input) return null;
+  const bounded = (field: string, value: number) => {
+    if (!Number.isInteger(value) || value < 1 || value > MAX_USAGE_REQUESTS) {
+      throw badUserInput(field, `must be a whole number from 1 to ${MAX_USAGE_REQUESTS}.`);
+    }
+    return value;
+  };
+  const refill = input.refill ?? null;
+  return {
+    requests: bounded('usageLimit.requests', input.requests),
+    refill: refill ? { every: refill.every, amount: bounded('usageLimit.refill.amount', refill.amount) } : null,
+  };
 }

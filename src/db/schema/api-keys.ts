@@ -5,6 +5,9 @@ import { members, organizations } from './organizations.js';
 
 export const apiKeyTypeEnum = pgEnum('api_key_type', ['SECRET', 'PUBLIC']);
 
+/** How often a usage-limited key's budget is refilled: at the start of each UTC day, ISO week (Monday) or month. */
+export const usageRefillEnum = pgEnum('usage_refill', ['DAY', 'WEEK', 'MONTH']);
+
 /**
  * API keys. The secret itself is never stored: only its SHA-256 (to find the
  * key) and a preview (to recognise it).
@@ -45,6 +48,17 @@ export const apiKeys = pgTable(
     /** Per-key request limit override; both null means the environment's default. */
     rateLimitRequests: integer('rate_limit_requests'),
     rateLimitWindowSeconds: integer('rate_limit_window_seconds'),
+    /**
+     * A usage limit: the key stops after this many requests (null: unlimited).
+     * With a refill, each later period starts again with `usageRefillAmount`.
+     */
+    usageLimit: integer('usage_limit'),
+    usageRefillEvery: usageRefillEnum('usage_refill_every'),
+    usageRefillAmount: integer('usage_refill_amount'),
+    /** The budget the key spends (counted in api_key_usage): its own id, or, after a roll, the rolled key's budget. */
+    usageBudgetId: text('usage_budget_id'),
+    /** When that budget began: its first period is the one holding `usageLimit` requests. */
+    usageStartedAt: timestamptz('usage_started_at'),
   },
   (t) => [
     uniqueIndex('api_keys_hash_idx').on(t.hash),
@@ -54,5 +68,29 @@ export const apiKeys = pgTable(
       'api_keys_rate_limit_override',
       sql`(${t.rateLimitRequests} is null) = (${t.rateLimitWindowSeconds} is null)`,
     ),
+    check(
+      'api_keys_usage_limit',
+      sql`(${t.usageLimit} is null) = (${t.usageBudgetId} is null) and (${t.usageLimit} is null) = (${t.usageStartedAt} is null)`,
+    ),
+    check(
+      'api_keys_usage_refill',
+      sql`(${t.usageRefillEvery} is null) = (${t.usageRefillAmount} is null) and (${t.usageRefillEvery} is null or ${t.usageLimit} is not null)`,
+    ),
   ],
 );
+
+/**
+ * What each usage budget has spent in its current period (the ledger). The
+ * counters that admit requests live in Redis or memory; they write their
+ * counts here every second and at shutdown, start from here when they have
+ * none, and count here directly while Redis is unreachable.
+ */
+export const apiKeyUsage = pgTable('api_key_usage', {
+  budgetId: text('budget_id').primaryKey(),
+  organizationId: text('organization_id')
+    .notNull()
+    .references(() => organizations.id),
+  /** The refill period `used` counts in; null for a budget that never refills. */
+  periodStart: timestamptz('period_start'),
+  used: integer('used').notNull(),
+});

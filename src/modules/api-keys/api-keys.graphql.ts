@@ -1,5 +1,5 @@
 import { actorOf } from '../../graphql/context.js';
-import { keyStatus } from '../../auth/key-state.js';
+import { keyStatus, usageLimitOf } from '../../auth/key-state.js';
 import { builder } from '../../graphql/builder.js';
 import { requires } from '../../graphql/requirements.js';
 import { FIELD_LIMITS, rateLimited } from '../../rate-limit/field-limits.js';
@@ -7,6 +7,7 @@ import { MemberRef } from '../organizations/organization-refs.graphql.js';
 import { findMember } from '../organizations/organizations.service.js';
 import { findApiKey, listApiKeys, revokeApiKey, updateApiKey, type ApiKey } from './api-keys.service.js';
 import { createApiKey, rollApiKey, type CreatedApiKey } from './key-issuance.js';
+import { KeyUsageRef, UsageLimitInput } from './key-usage.graphql.js';
 import { MAX_ROLL_GRACE_SECONDS } from '../../auth/access/key-lifecycle.js';
 import { EXPIRY_DAYS } from '../../auth/access/key-settings.js';
 import { PUBLIC_KEY_SCOPES } from '../../auth/access/scopes.js';
@@ -86,6 +87,15 @@ export const ApiKeyRef = builder.objectRef<ApiKey>('ApiKey').implement({
       description: 'The client address of the request that last set lastUsedAt; null: never used.',
     }),
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true, description: 'When the key was revoked; null: not revoked.' }),
+    usage: t.field({
+      type: KeyUsageRef,
+      nullable: true,
+      description: 'What a usage-limited key has left; null for a key without a usage limit.',
+      resolve: (key, _args, { limits, now }) => {
+        const usage = usageLimitOf(key);
+        return usage && limits.keyUsage(usage, now());
+      },
+    }),
   }),
 });
 
@@ -116,6 +126,7 @@ const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
       description: 'Lifetime; a key that itself expires cannot create one that outlives it.',
     }),
     allowedOrigins: t.stringList({ required: false, description: KEY_ORIGINS }),
+    usageLimit: t.field({ type: UsageLimitInput, required: false, description: 'Stops the key after this many requests; absent: unlimited.' }),
   }),
 });
 
@@ -151,7 +162,7 @@ builder.mutationFields((t) => ({
       createApiKey(
         context.db,
         actorOf(context),
-        { ...input, allowedOrigins: input.allowedOrigins ?? [] },
+        { ...input, allowedOrigins: input.allowedOrigins ?? [], usageLimit: input.usageLimit ?? null },
         context.now(),
       ),
   }),

@@ -1,9 +1,19 @@
 import { eq } from 'drizzle-orm';
 import { assertDoesNotOutlive, assertEnvironmentReachable, assertMayGrant, assertMayManage, successorExpiry, validGracePeriod } from '../../auth/access/key-lifecycle.js';
-import { EXPIRY_DAYS, expiryFrom, validateAllowedOrigins, validateName, validateScopes, type ExpiresIn } from '../../auth/access/key-settings.js';
+import {
+  EXPIRY_DAYS,
+  expiryFrom,
+  validateAllowedOrigins,
+  validateName,
+  validateScopes,
+  validateUsageLimit,
+  type ExpiresIn,
+  type UsageLimitInput,
+  type UsageLimitSetting,
+} from '../../auth/access/key-settings.js';
 import { generateApiKey, hashApiKey, keyPreview, type ApiKeyEnvironment, type ApiKeyType } from '../../auth/key-format.js';
 import { broadcastKeyChange } from '../../auth/key-changes.js';
-import { keyStatus } from '../../auth/key-state.js';
+import { keyStatus, usageLimitOf } from '../../auth/key-state.js';
 import type { ApiActor } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
 import { apiKeys } from '../../db/schema/index.js';
@@ -29,10 +39,14 @@ export type NewApiKeyInput = {
   scopes: readonly string[];
   expiresIn: ExpiresIn;
   allowedOrigins: readonly string[];
+  /** A budget of requests, optionally refilled; absent or null: unlimited. */
+  usageLimit?: UsageLimitInput | null;
 };
 
 /** Validated settings, ready to store; shared by creation, bootstrap and roll. */
-type KeySettings = Omit<NewApiKeyInput, 'expiresIn'> & {
+type KeySettings = Omit<NewApiKeyInput, 'expiresIn' | 'usageLimit'> & {
+  /** A roll passes the budget on (its id and start), so old and new secret spend the same one. */
+  usageLimit: (UsageLimitSetting & { budgetId?: string; startedAt?: Date }) | null;
   organizationId: string;
   ownerMemberId: string;
   recipientMemberId: string;
@@ -44,10 +58,12 @@ type KeySettings = Omit<NewApiKeyInput, 'expiresIn'> & {
 
 async function insertKey(tx: Executor, settings: KeySettings, now: Date): Promise<CreatedApiKey> {
   const secret = generateApiKey(settings.type, settings.environment);
+  const id = newId('key');
+  const usage = settings.usageLimit;
   const [apiKey] = await tx
     .insert(apiKeys)
     .values({
-      id: newId('key'),
+      id,
       organizationId: settings.organizationId,
       environment: settings.environment,
       ownerMemberId: settings.ownerMemberId,
@@ -63,6 +79,13 @@ async function insertKey(tx: Executor, settings: KeySettings, now: Date): Promis
       expiresAt: settings.expiresAt,
       lifetimeDays: settings.lifetimeDays,
       rolledFromKeyId: settings.rolledFromKeyId ?? null,
+      ...(usage && {
+        usageLimit: usage.requests,
+        usageRefillEvery: usage.refill?.every ?? null,
+        usageRefillAmount: usage.refill?.amount ?? null,
+        usageBudgetId: usage.budgetId ?? id,
+        usageStartedAt: usage.startedAt ?? now,
+      }),
     })
     .returning();
   return { apiKey: apiKey!, secret };
@@ -75,6 +98,7 @@ function validatedSettings(input: NewApiKeyInput) {
     environment: input.environment,
     scopes: validateScopes(input.type, input.scopes),
     allowedOrigins: validateAllowedOrigins(input.type, input.environment, input.allowedOrigins),
+    usageLimit: validateUsageLimit(input.usageLimit),
   };
 }
 
@@ -155,7 +179,9 @@ async function assertActiveMemberOf(db: Executor, owner: { organizationId: strin
 
 /**
  * Issues a new secret with the same settings and owner, and ends the old one
- * now or after a grace period so deployments can switch over.
+ * now or after a grace period so deployments can switch over. A usage limit
+ * goes with it, budget and all: during the grace period both secrets spend
+ * the one budget, and the new one starts with what the old one had left.
  */
 export async function rollApiKey(
   db: Executor,
@@ -182,6 +208,8 @@ export async function rollApiKey(
         environment: old.environment,
         scopes: old.scopes,
         allowedOrigins: old.allowedOrigins,
+        // Same budget, same count: a roll is not a way to a fresh one.
+        usageLimit: usageLimitOf(old),
         organizationId: old.organizationId,
         ownerMemberId: old.ownerMemberId,
         // The member behind the rolling key now holds the secret, and answers for it.
