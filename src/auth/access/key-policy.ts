@@ -129,14 +129,30 @@ export function assertAllowedIpsWhereRequired(
   }
 }
 
-export type KeyPolicyChange = Partial<Omit<OrganizationKeyPolicy, 'updatedAt'>>;
+/** A change: absent fields keep their value; null clears the two that may be null. */
+export type KeyPolicyChange = {
+  maxLifetimeDays?: number | null;
+  enforceOnExisting?: boolean | null;
+  requireAllowedIpsForLiveSecretKeys?: boolean | null;
+  publicKeysAllowed?: boolean | null;
+  liveKeysAllowedForRole?: MemberRole | null;
+};
 
-/** The policy after a change; absent fields keep their value. */
+const SWITCHES = ['enforceOnExisting', 'requireAllowedIpsForLiveSecretKeys', 'publicKeysAllowed'] as const;
+
+/** The policy after a change, refused when a value is out of bounds. */
 export function changedKeyPolicy(current: OrganizationKeyPolicy, change: KeyPolicyChange, now: Date): OrganizationKeyPolicy {
   const max = change.maxLifetimeDays;
   if (max != null && (!Number.isInteger(max) || max < MIN_POLICY_LIFETIME_DAYS || max > MAX_POLICY_LIFETIME_DAYS)) {
     throw badUserInput('maxLifetimeDays', `must be a whole number of days from ${MIN_POLICY_LIFETIME_DAYS} to ${MAX_POLICY_LIFETIME_DAYS}, or null for no maximum.`);
   }
-  const defined = Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined));
-  return { ...current, ...defined, updatedAt: now };
+  const next = { ...current, updatedAt: now };
+  if (max !== undefined) next.maxLifetimeDays = max;
+  if (change.liveKeysAllowedForRole !== undefined) next.liveKeysAllowedForRole = change.liveKeysAllowedForRole;
+  for (const name of SWITCHES) {
+    const value = change[name];
+    if (value === null) throw badUserInput(name, 'is true or false; leave it out to keep it as it is.');
+    if (value !== undefined) next[name] = value;
+  }
+  return next;
 }

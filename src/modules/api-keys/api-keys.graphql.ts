@@ -8,7 +8,8 @@ import { findMember } from '../organizations/organizations.service.js';
 import { findApiKey, listApiKeys, revokeApiKey, updateApiKey, type ApiKey } from './api-keys.service.js';
 import { createApiKey, rollApiKey, type CreatedApiKey } from './key-issuance.js';
 import { MAX_ROLL_GRACE_SECONDS } from '../../auth/access/key-lifecycle.js';
-import { EXPIRY_DAYS } from '../../auth/access/key-settings.js';
+import { EXPIRY_DAYS, MAX_ALLOWED_IPS } from '../../auth/access/key-settings.js';
+import { violatesKeyPolicy } from './key-policy.service.js';
 
 const ApiKeyTypeEnum = builder.enumType('ApiKeyType', {
   values: {
@@ -42,6 +43,9 @@ export const ApiKeyRef = builder.objectRef<ApiKey>('ApiKey').implement({
     preview: t.exposeString('preview', { description: 'First 12 and last 4 characters of the secret.' }),
     scopes: t.exposeStringList('scopes', { description: 'Scopes as granted (groups and * unexpanded).' }),
     allowedOrigins: t.exposeStringList('allowedOrigins'),
+    allowedIps: t.exposeStringList('allowedIps', {
+      description: 'Secret keys: the addresses and CIDR ranges requests may come from; empty: anywhere.',
+    }),
     status: t.field({ type: ApiKeyStatusEnum, resolve: (key, _args, { now }) => keyStatus(key, now()) }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     createdBy: t.field({
@@ -70,6 +74,8 @@ const ApiKeyWithSecretRef = builder.objectRef<CreatedApiKey>('ApiKeyWithSecret')
   }),
 });
 
+const ALLOWED_IPS_DESCRIPTION = `Secret keys only: IPv4/IPv6 addresses and CIDR ranges (203.0.113.0/24, 2001:db8::/32), at most ${MAX_ALLOWED_IPS}; requests from elsewhere are refused with IP_NOT_ALLOWED.`;
+
 const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
   fields: (t) => ({
     name: t.string({ required: true }),
@@ -81,6 +87,7 @@ const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
       required: false,
       description: 'Public keys only: scheme://host[:port] or https://*.example.com. Required for pk_live_ keys.',
     }),
+    allowedIps: t.stringList({ required: false, description: ALLOWED_IPS_DESCRIPTION }),
   }),
 });
 
@@ -89,6 +96,7 @@ const UpdateApiKeyInput = builder.inputType('UpdateApiKeyInput', {
     name: t.string({ required: false }),
     scopes: t.stringList({ required: false }),
     allowedOrigins: t.stringList({ required: false }),
+    allowedIps: t.stringList({ required: false, description: `${ALLOWED_IPS_DESCRIPTION} [] removes the allowlist.` }),
   }),
 });
 
@@ -97,8 +105,15 @@ builder.queryField('apiKeys', (t) =>
     ...requires('keys:read'),
     type: [ApiKeyRef],
     description: "The organization's keys (a test key sees test keys only).",
-    args: { includeRevoked: t.arg.boolean({ defaultValue: false }) },
-    resolve: (_root, args, { db, principal }) => listApiKeys(db, principal, args.includeRevoked ?? false),
+    args: {
+      includeRevoked: t.arg.boolean({ defaultValue: false }),
+      violatingPolicy: t.arg.boolean({
+        defaultValue: false,
+        description: "Only keys in use that the organization's key policy would not let anyone create or roll as they are.",
+      }),
+    },
+    resolve: (_root, args, { db, principal, now }) =>
+      listApiKeys(db, principal, args.includeRevoked ?? false, args.violatingPolicy ? violatesKeyPolicy(db, principal.keyPolicy, now()) : undefined),
   }),
 );
 
@@ -113,7 +128,7 @@ builder.mutationFields((t) => ({
       createApiKey(
         context.db,
         actorOf(context),
-        { ...input, allowedOrigins: input.allowedOrigins ?? [] },
+        { ...input, allowedOrigins: input.allowedOrigins ?? [], allowedIps: input.allowedIps ?? [] },
         context.now(),
       ),
   }),
@@ -139,9 +154,13 @@ builder.mutationFields((t) => ({
     ...requires('keys:manage'),
     ...rateLimited(...FIELD_LIMITS.keyManagement),
     type: ApiKeyWithSecretRef,
-    description: `Issues a new secret with the same settings. The old secret ends now, or after expireOldKeyInSeconds (at most ${MAX_ROLL_GRACE_SECONDS}).`,
-    args: { id: t.arg.id({ required: true }), expireOldKeyInSeconds: t.arg.int({ defaultValue: 0 }) },
-    resolve: (_root, { id, expireOldKeyInSeconds }, context) =>
-      rollApiKey(context.db, actorOf(context), id, expireOldKeyInSeconds ?? 0, context.now()),
+    description: `Issues a new secret with the same settings (allowedIps replaced when given). The old secret ends now, or after expireOldKeyInSeconds (at most ${MAX_ROLL_GRACE_SECONDS}).`,
+    args: {
+      id: t.arg.id({ required: true }),
+      expireOldKeyInSeconds: t.arg.int({ defaultValue: 0 }),
+      allowedIps: t.arg.stringList({ required: false, description: 'The new secret\'s IP allowlist; left out: the old key\'s.' }),
+    },
+    resolve: (_root, { id, expireOldKeyInSeconds, allowedIps }, context) =>
+      rollApiKey(context.db, actorOf(context), id, expireOldKeyInSeconds ?? 0, context.now(), allowedIps ?? null),
   }),
 }));

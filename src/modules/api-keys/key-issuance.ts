@@ -1,6 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { assertDoesNotOutlive, assertEnvironmentReachable, assertMayGrant, assertMayManage, successorExpiry, validGracePeriod } from '../../auth/access/key-lifecycle.js';
-import { EXPIRY_DAYS, expiryFrom, validateAllowedOrigins, validateName, validateScopes, type ExpiresIn } from '../../auth/access/key-settings.js';
+import { assertLifetimeAllowed, assertMayMint, rolledLifetime } from '../../auth/access/key-policy.js';
+import { EXPIRY_DAYS, expiryFrom, validateAllowedIps, validateAllowedOrigins, validateName, validateScopes, type ExpiresIn } from '../../auth/access/key-settings.js';
+import { lowerRole } from '../../auth/access/scopes.js';
 import { generateApiKey, hashApiKey, keyPreview, type ApiKeyEnvironment, type ApiKeyType } from '../../auth/key-format.js';
 import { broadcastKeyChange } from '../../auth/key-changes.js';
 import { keyStatus } from '../../auth/key-state.js';
@@ -29,10 +31,13 @@ export type NewApiKeyInput = {
   scopes: readonly string[];
   expiresIn: ExpiresIn;
   allowedOrigins: readonly string[];
+  /** Secret keys only; left out or empty: usable from anywhere. */
+  allowedIps?: readonly string[];
 };
 
 /** Validated settings, ready to store; shared by creation, bootstrap and roll. */
-type KeySettings = Omit<NewApiKeyInput, 'expiresIn'> & {
+type KeySettings = Omit<NewApiKeyInput, 'expiresIn' | 'allowedIps'> & {
+  allowedIps: readonly string[];
   organizationId: string;
   ownerMemberId: string;
   recipientMemberId: string;
@@ -58,6 +63,7 @@ async function insertKey(tx: Executor, settings: KeySettings, now: Date): Promis
       preview: keyPreview(secret),
       scopes: [...settings.scopes],
       allowedOrigins: [...settings.allowedOrigins],
+      allowedIps: [...settings.allowedIps],
       createdAt: now,
       createdByKeyId: settings.createdByKeyId,
       expiresAt: settings.expiresAt,
@@ -75,10 +81,14 @@ function validatedSettings(input: NewApiKeyInput) {
     environment: input.environment,
     scopes: validateScopes(input.type, input.scopes),
     allowedOrigins: validateAllowedOrigins(input.type, input.environment, input.allowedOrigins),
+    allowedIps: validateAllowedIps(input.type, input.allowedIps ?? []),
   };
 }
 
-/** Creates a key owned by the caller's member, never with more than the caller holds. */
+/**
+ * Creates a key owned by the caller's member, never with more than the caller
+ * holds, and within the organization's key policy.
+ */
 export async function createApiKey(
   db: Executor,
   actor: ApiActor,
@@ -89,6 +99,8 @@ export async function createApiKey(
   const settings = validatedSettings(input);
   assertEnvironmentReachable(principal, settings.environment);
   assertMayGrant(principal, settings.scopes);
+  assertLifetimeAllowed(principal.keyPolicy, EXPIRY_DAYS[input.expiresIn]);
+  assertMayMint(principal.keyPolicy, { ...settings, role: principal.role }, { type: 'type', environment: 'environment' });
   const expiresAt = expiryFrom(now, input.expiresIn);
   assertDoesNotOutlive(principal, expiresAt);
   return db.transaction(async (tx) => {
@@ -113,8 +125,10 @@ export async function createApiKey(
 
 /**
  * Break-glass creation for the CLI and first start: no calling key to check
- * against, but the owner must be an active member of the organization (a key
- * acts for its owner, and a deactivated member's keys are refused anyway).
+ * against, and no organization key policy (the operator stands above it; such
+ * keys show in `apiKeys(violatingPolicy: true)` when they break it), but the
+ * owner must be an active member of the organization (a key acts for its
+ * owner, and a deactivated member's keys are refused anyway).
  */
 export async function createOperatorKey(
   db: Executor,
@@ -154,8 +168,10 @@ async function assertActiveMemberOf(db: Executor, owner: { organizationId: strin
 }
 
 /**
- * Issues a new secret with the same settings and owner, and ends the old one
- * now or after a grace period so deployments can switch over.
+ * Issues a new secret with the same settings and owner (the IP allowlist
+ * replaced when one is given), and ends the old one now or after a grace
+ * period so deployments can switch over. The successor is minted under the
+ * organization's key policy: its lifetime is capped to the maximum.
  */
 export async function rollApiKey(
   db: Executor,
@@ -163,6 +179,7 @@ export async function rollApiKey(
   id: string,
   expireOldKeyInSeconds: number,
   now: Date,
+  allowedIps: readonly string[] | null = null,
 ): Promise<CreatedApiKey> {
   validGracePeriod(expireOldKeyInSeconds);
   const old = await findApiKey(db, actor.principal, id);
@@ -171,7 +188,14 @@ export async function rollApiKey(
   }
   // The new secret carries the old key's powers, so the caller must hold them.
   assertMayManage(actor.principal, old, 'roll');
-  const expiresAt = successorExpiry(old, now);
+  const { keyPolicy } = actor.principal;
+  const ips = allowedIps === null ? old.allowedIps : validateAllowedIps(old.type, allowedIps);
+  const owner = await findMember(db, old.ownerMemberId);
+  // The successor acts within its owner's role and that of whoever receives it now.
+  const role = lowerRole(owner!.role, actor.principal.role);
+  assertMayMint(keyPolicy, { type: old.type, environment: old.environment, role, allowedIps: ips }, { type: 'id', environment: 'id' });
+  const lifetimeDays = rolledLifetime(keyPolicy, old.lifetimeDays);
+  const expiresAt = successorExpiry({ lifetimeDays }, now);
   assertDoesNotOutlive(actor.principal, expiresAt);
   return db.transaction(async (tx) => {
     const created = await insertKey(
@@ -182,12 +206,13 @@ export async function rollApiKey(
         environment: old.environment,
         scopes: old.scopes,
         allowedOrigins: old.allowedOrigins,
+        allowedIps: ips,
         organizationId: old.organizationId,
         ownerMemberId: old.ownerMemberId,
         // The member behind the rolling key now holds the secret, and answers for it.
         recipientMemberId: actor.principal.key.recipientMemberId,
         expiresAt,
-        lifetimeDays: old.lifetimeDays,
+        lifetimeDays,
         createdByKeyId: actor.principal.id,
         rolledFromKeyId: old.id,
       },
@@ -207,7 +232,11 @@ export async function rollApiKey(
     await recordKeyChange(
       tx,
       actor,
-      keyChange('api_key.rolled', old, { newKeyId: created.apiKey.id, oldKeyEndsAt: oldEnd.toISOString() }),
+      keyChange('api_key.rolled', old, {
+        newKeyId: created.apiKey.id,
+        oldKeyEndsAt: oldEnd.toISOString(),
+        ...(lifetimeDays !== old.lifetimeDays ? { lifetimeDays, reason: 'policy.maxLifetimeDays' } : {}),
+      }),
       now,
     );
     await announceKeyChange(tx, 'api_key.rolled', ended!, now, { newApiKey: apiKeyPayload(created.apiKey) });
