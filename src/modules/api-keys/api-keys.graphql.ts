@@ -43,7 +43,9 @@ export const ApiKeyRef = builder.objectRef<ApiKey>('ApiKey').implement({
     preview: t.exposeString('preview', { description: 'First 12 and last 4 characters of the secret.' }),
     scopes: t.exposeStringList('scopes', { description: 'Scopes as granted (groups and * unexpanded).' }),
     allowedOrigins: t.exposeStringList('allowedOrigins'),
+    // Where a key's holders call from: for those who manage keys, like lastUsedIp.
     allowedIps: t.exposeStringList('allowedIps', {
+      ...requires('keys:read', 'keys:manage'),
       description: 'Secret keys: the addresses and CIDR ranges requests may come from; empty: anywhere.',
     }),
     status: t.field({ type: ApiKeyStatusEnum, resolve: (key, _args, { now }) => keyStatus(key, now()) }),
