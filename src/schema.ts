@@ -4,6 +4,7 @@ import './graphql/root.js';
 import './modules/organizations/organizations.graphql.js';
 import './modules/api-keys/api-keys.graphql.js';
 import './modules/api-keys/key-rate-limit.graphql.js';
+import './modules/api-keys/key-policy.graphql.js';
 import './modules/audit/audit.graphql.js';
 import './modules/team/team.graphql.js';
 import './modules/event-types/event-types.graphql.js';

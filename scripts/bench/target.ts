@@ -24,6 +24,7 @@ import { migrateDatabase } from '../../src/db/migrate.js';
 import type { RequestContext } from '../../src/graphql/context.js';
 import { buildSchema } from '../../src/schema.js';
 import { ALL_SCOPES } from '../../src/auth/access/scopes.js';
+import { NO_KEY_POLICY } from '../../src/auth/access/key-policy.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createEventType } from '../../src/modules/event-types/event-types.service.js';
 import { bootstrapOrganization } from '../../src/modules/organizations/bootstrap.js';
@@ -83,7 +84,8 @@ if (mode === 'hand') {
     organizationId: org.organization.id,
     role: 'ADMIN',
     scopes: new Set(ALL_SCOPES),
-    key: { type: 'SECRET', environment: 'TEST', ownerMemberId: org.member.id, recipientMemberId: org.member.id, allowedOrigins: [], endsAt: null },
+    keyPolicy: NO_KEY_POLICY,
+    key: { type: 'SECRET', environment: 'TEST', ownerMemberId: org.member.id, recipientMemberId: org.member.id, allowedOrigins: [], allowedIps: null, endsAt: null },
   };
   const limits = new RequestGuard({ ...config.limits, fieldLimits: false }, null, logger, new KeyUsageLedger(database.db));
   // Only what the eventTypes resolvers read; the full app builds the rest.

@@ -1,8 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Executor } from '../db/client.js';
-import { apiKeys, members } from '../db/schema/index.js';
+import { apiKeys, members, organizationKeyPolicies } from '../db/schema/index.js';
+import { addressAllowlist } from '../lib/address-ranges.js';
 import { AppError, appError } from '../lib/errors.js';
+import { keyPolicyOf, NO_KEY_POLICY } from './access/key-policy.js';
 import { effectiveKeyScopes, lowerRole } from './access/scopes.js';
 import { hashApiKey, parseApiKey, type ApiKeyEnvironment } from './key-format.js';
 import { keyEndsAt, keyStatus, rateLimitOverrideOf, usageLimitOf, type RateLimitOverride, type UsageLimit } from './key-state.js';
@@ -63,10 +65,13 @@ export async function verifyApiKey(db: Executor, presented: string, now: Date): 
       key: apiKeys,
       owner: { role: members.role, active: members.active },
       recipient: { role: recipients.role, active: recipients.active },
+      policy: organizationKeyPolicies,
     })
     .from(apiKeys)
     .innerJoin(members, eq(members.id, apiKeys.ownerMemberId))
     .innerJoin(recipients, eq(recipients.id, apiKeys.recipientMemberId))
+    // The organization's key policy rides along: the key rules read it from the principal, never per request.
+    .leftJoin(organizationKeyPolicies, eq(organizationKeyPolicies.organizationId, apiKeys.organizationId))
     .where(eq(apiKeys.hash, hashApiKey(presented)))
     .limit(1);
   if (!row) throw new KeyRefused('This API key does not exist.', 'unknown', null);
@@ -87,12 +92,15 @@ export async function verifyApiKey(db: Executor, presented: string, now: Date): 
     organizationId: key.organizationId,
     role,
     scopes: effectiveKeyScopes(key.scopes, role, key.type),
+    keyPolicy: row.policy ? keyPolicyOf(row.policy) : NO_KEY_POLICY,
     key: {
       type: key.type,
       environment: key.environment,
       ownerMemberId: key.ownerMemberId,
       recipientMemberId: key.recipientMemberId,
       allowedOrigins: key.allowedOrigins,
+      // Compiled once per verification, so the check on each request parses nothing.
+      allowedIps: key.allowedIps.length > 0 ? addressAllowlist(key.allowedIps) : null,
       endsAt: keyEndsAt(key),
     },
   };

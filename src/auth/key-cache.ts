@@ -5,11 +5,18 @@ import { hashApiKey, parseApiKey } from './key-format.js';
 
 type Entry = { verified: VerifiedKey; cachedUntil: number };
 
+function affects(change: KeyChange, principal: VerifiedKey['principal']): boolean {
+  if ('keyId' in change) return principal.id === change.keyId;
+  if ('memberId' in change) return principal.key.ownerMemberId === change.memberId || principal.key.recipientMemberId === change.memberId;
+  return principal.organizationId === change.organizationId;
+}
+
 /**
  * Key verification without a database round trip per request. An entry lives
  * until the first of: the key's own revocation or expiry time (checked against
  * the injected clock on every hit, so a cached key never outlives its end), a
- * change notice for the key or its owner (see key-changes.ts), or `ttlMs` as a
+ * change notice for the key, its owner or its organization's key policy
+ * (see key-changes.ts), or `ttlMs` as a
  * safety net should a notice ever be lost. Failures are not cached: unknown
  * keys are slowed down per client address instead (auth-failures.ts).
  */
@@ -85,11 +92,7 @@ export class KeyCache {
     this.pending.clear();
     for (const [hash, { verified }] of this.entries) {
       const { principal } = verified;
-      const matches =
-        'keyId' in change
-          ? principal.id === change.keyId
-          : principal.key.ownerMemberId === change.memberId || principal.key.recipientMemberId === change.memberId;
-      if (matches) this.entries.delete(hash);
+      if (affects(change, principal)) this.entries.delete(hash);
     }
   }
 

@@ -4,11 +4,13 @@ import type { Executor } from '../db/client.js';
 
 /**
  * Key changes that must reach every instance's key cache: revocation, roll,
- * scope/origin/limit updates (by key) and owner role or activity changes (by
- * member). Announced from the service layer, so changes made by the CLI in
- * another process reach running servers too.
+ * scope/origin/limit updates (by key), owner role or activity changes (by
+ * member) and the organization's key policy, which travels with every key
+ * of the organization and may end some of them (by organization). Announced
+ * from the service layer, so changes made by the CLI in another process
+ * reach running servers too.
  */
-export type KeyChange = { keyId: string } | { memberId: string };
+export type KeyChange = { keyId: string } | { memberId: string } | { organizationId: string };
 
 export const KEY_CHANGES_CHANNEL = 'tessera_key_changes';
 
@@ -37,6 +39,7 @@ export function parseKeyChange(payload: string): KeyChange | null {
     const value = JSON.parse(payload) as Record<string, unknown>;
     if (typeof value.keyId === 'string') return { keyId: value.keyId };
     if (typeof value.memberId === 'string') return { memberId: value.memberId };
+    if (typeof value.organizationId === 'string') return { organizationId: value.organizationId };
   } catch {
     // Not ours or garbled: the caller drops the whole cache instead.
   }

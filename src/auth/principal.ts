@@ -1,4 +1,6 @@
 import type { MemberRole, Scope } from './access/scopes.js';
+import type { OrganizationKeyPolicy } from './access/key-policy.js';
+import type { AddressRanges } from '../lib/address-ranges.js';
 import type { Tenant } from '../db/tenant.js';
 import type { ApiKeyEnvironment, ApiKeyType } from './key-format.js';
 
@@ -18,6 +20,8 @@ type CallerBase = {
   role: MemberRole;
   /** Effective scopes: granted, expanded, intersected with every ceiling that applies. */
   scopes: ReadonlySet<Scope>;
+  /** The organization's rules for keys, loaded with the caller (and dropped with it when they change). */
+  keyPolicy: OrganizationKeyPolicy;
 };
 
 /** A request made with an API key; `id` is the key's id. */
@@ -33,6 +37,8 @@ export type ApiKeyPrincipal = CallerBase & {
     /** When the key stops working on its own; null: never. Nothing it mints may outlive it. */
     endsAt: Date | null;
     allowedOrigins: readonly string[];
+    /** Where requests with the key may come from (secret keys); null: anywhere. */
+    allowedIps: AddressRanges | null;
   };
 };
 

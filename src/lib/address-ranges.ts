@@ -30,3 +30,33 @@ export function addressRanges(cidrs: readonly string[]): AddressRanges {
     },
   };
 }
+
+/**
+ * An allowlist entry in one spelling: a strict IPv4 dotted quad or IPv6
+ * address (no zone, none of ipaddr's lenient forms like `10.1`), alone or
+ * with `/bits`. Ranges are stored as their network (`10.1.2.3/8` → `10.0.0.0/8`)
+ * and IPv4-mapped IPv6 as IPv4, the way request addresses are compared.
+ * Null when the text is none of these.
+ */
+export function normalizeAddressRange(text: string): string | null {
+  const [address = '', bits, ...rest] = text.split('/');
+  if (rest.length > 0 || address.includes('%')) return null;
+  if (!ipaddr.IPv4.isValidFourPartDecimal(address) && !ipaddr.IPv6.isValid(address)) return null;
+  const parsed = parseAddress(address)!;
+  if (bits === undefined) return parsed.toString();
+  if (!/^\d{1,3}$/.test(bits)) return null;
+  const mapped = ipaddr.parse(address).kind() === 'ipv6' && parsed.kind() === 'ipv4';
+  const prefix = Number(bits) - (mapped ? 96 : 0);
+  if (prefix < 0 || prefix > (parsed.kind() === 'ipv4' ? 32 : 128)) return null;
+  const network =
+    parsed.kind() === 'ipv4'
+      ? ipaddr.IPv4.networkAddressFromCIDR(`${parsed.toString()}/${prefix}`)
+      : ipaddr.IPv6.networkAddressFromCIDR(`${parsed.toString()}/${prefix}`);
+  return `${network.toString()}/${prefix}`;
+}
+
+/** Ranges from normalized allowlist entries, a bare address standing for itself alone. */
+export function addressAllowlist(entries: readonly string[]): AddressRanges {
+  const ranges = addressRanges(entries.map((entry) => (entry.includes('/') ? entry : `${entry}/${entry.includes(':') ? 128 : 32}`)));
+  return { cidrs: entries, contains: ranges.contains };
+}

@@ -40,7 +40,7 @@ export const ERROR_CODES = {
     status: 403,
     onField: true,
     type: 'permission_error',
-    when: 'organization mismatch, a request a cross-site form could send (CSRF); on a field: a missing scope',
+    when: "organization mismatch, a request a cross-site form could send (CSRF), a key used from an address outside its `allowedIps` (`reason: IP_NOT_ALLOWED`); on a field: a missing scope",
   },
   BAD_USER_INPUT: {
     status: 400,

@@ -2,6 +2,7 @@ import { KeyRefused } from '../auth/authenticate.js';
 import type { KeyCache } from '../auth/key-cache.js';
 import type { RateLimitOverride, UsageLimit } from '../auth/key-state.js';
 import { presentedApiKey } from '../auth/headers.js';
+import { assertAddressPermitted } from '../auth/address-policy.js';
 import { assertOriginPermitted } from '../auth/origin-policy.js';
 import { tenantOf, type Client, type Principal } from '../auth/principal.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
@@ -22,7 +23,7 @@ export type AdmissionDeps = {
   execution: { timeoutMs: number; hostDays: number };
   /** A key refused on lookup (unknown, revoked, expired, owner gone): recorded before the 401 leaves. */
   onKeyRefused(refusal: KeyRefused, client: Client): Promise<void>;
-  /** A refusal after the caller was identified (origin, organization, limits): still the tenant's activity. */
+  /** A refusal after the caller was identified (origin, address, organization, limits): still the tenant's activity. */
   onRefused(principal: Principal, client: Client, operationName: string | null, refusal: AppError): void;
   /** The caller passed every check (last-used tracking). */
   onAdmitted(principal: Principal, client: Client, at: Date): void;
@@ -31,10 +32,10 @@ export type AdmissionDeps = {
 /**
  * The request pipeline's checks, in their one order, before any document is
  * parsed: client address (computed once) → failed-auth throttle → key
- * verification (cached) → origin policy → organization header → the caller's
- * request limit and an organization slot → a usage-limited key's budget. The
- * outcome goes onto the context, with the request's deadline signal and
- * host-day budget.
+ * verification (cached) → origin policy and IP allowlist → organization header
+ * → the caller's request limit and an organization slot → a usage-limited
+ * key's budget. The outcome goes onto the context, with the request's
+ * deadline signal and host-day budget.
  */
 export async function admit(
   request: Request,
@@ -62,6 +63,7 @@ export async function admit(
     });
   try {
     assertOriginPermitted(principal, request, deps.proxies.trustProxy);
+    assertAddressPermitted(principal, client.ip);
     assertOrganizationHeader(principal, request);
     const slot = await countAndTakeSlot(deps.guard, principal, rateLimit, context);
     if (usageLimit) await spendUsage(deps, usageLimit, principal, slot);

@@ -12,9 +12,10 @@ const LIMIT_CODES = new Set(['RATE_LIMITED', 'CONCURRENCY_LIMITED']);
 
 /**
  * What the pipeline records: every operation of an authenticated caller once
- * its result is known; refusals after authentication (origin, organization
- * header → denied; request or concurrency limit → limited, at most once per
- * key, code and second, so a flood cannot flood the log); and keys refused on
+ * its result is known; refusals after authentication (origin, IP allowlist,
+ * organization header → denied; request or concurrency limit → limited, at
+ * most once per key, code and second, and an IP refusal at most once per key,
+ * address and second, so a flood cannot flood the log); and keys refused on
  * lookup, through the refusal log.
  */
 export class OperationAudit {
@@ -43,12 +44,16 @@ export class OperationAudit {
   refused(principal: Principal, client: Client, operationName: string | null, refusal: AppError): void {
     const limited = LIMIT_CODES.has(refusal.code);
     if (limited && !this.firstThisSecond(`${principal.id}|${refusal.code}`)) return;
+    const reason = typeof refusal.details.reason === 'string' ? refusal.details.reason : null;
+    // Refused before the request limit counts it: a leaked key hammered from elsewhere is recorded once a second per address.
+    if (reason === 'IP_NOT_ALLOWED' && !this.firstThisSecond(`${principal.id}|${reason}|${client.ip ?? ''}`)) return;
     this.record(principal, client, {
       action: 'graphql.refused',
       operationName,
       rootFields: [],
       outcome: limited ? 'limited' : 'denied',
-      details: { code: refusal.code },
+      // The rule that refused (IP_NOT_ALLOWED, ORIGIN_NOT_ALLOWED, …) is what the key's owner needs to see.
+      details: reason ? { code: refusal.code, reason } : { code: refusal.code },
     });
   }
 

@@ -5,7 +5,7 @@
 import { expect } from 'vitest';
 import type { GraphQLResponse, TestHarness } from './harness.js';
 
-export const API_KEY_FIELDS = `id name type environment preview scopes allowedOrigins status createdAt
+export const API_KEY_FIELDS = `id name type environment preview scopes allowedOrigins allowedIps status createdAt
   createdBy { id role } expiresAt lastUsedAt lastUsedIp revokedAt`;
 
 export type KeyInput = {
@@ -16,6 +16,7 @@ export type KeyInput = {
   expiresIn?: 'DAYS_7' | 'DAYS_30' | 'DAYS_90' | 'NEVER';
   allowedOrigins?: string[];
   usageLimit?: { requests: number; refill?: { every: 'DAY' | 'WEEK' | 'MONTH'; amount: number } };
+  allowedIps?: string[];
 };
 
 export function createKey(harness: TestHarness, callerKey: string, input: KeyInput) {
@@ -52,11 +53,28 @@ export function revokeKey(harness: TestHarness, callerKey: string, id: string) {
   });
 }
 
-export function rollKey(harness: TestHarness, callerKey: string, id: string, expireOldKeyInSeconds?: number) {
+export function rollKey(harness: TestHarness, callerKey: string, id: string, expireOldKeyInSeconds?: number, allowedIps?: string[]) {
   return harness.request(
-    `mutation Roll($id: ID!, $grace: Int) { rollApiKey(id: $id, expireOldKeyInSeconds: $grace) { secret apiKey { ${API_KEY_FIELDS} } } }`,
-    { key: callerKey, variables: { id, grace: expireOldKeyInSeconds ?? 0 } },
+    `mutation Roll($id: ID!, $grace: Int, $ips: [String!]) { rollApiKey(id: $id, expireOldKeyInSeconds: $grace, allowedIps: $ips) { secret apiKey { ${API_KEY_FIELDS} } } }`,
+    { key: callerKey, variables: { id, grace: expireOldKeyInSeconds ?? 0, ips: allowedIps } },
   );
+}
+
+export const KEY_POLICY_FIELDS = 'maxLifetimeDays enforceOnExisting requireAllowedIpsForLiveSecretKeys publicKeysAllowed liveKeysAllowedForRole updatedAt';
+
+export function updatePolicy(harness: TestHarness, callerKey: string, input: Record<string, unknown>) {
+  return harness.request(
+    `mutation Policy($input: UpdateOrganizationKeyPolicyInput!) { updateOrganizationKeyPolicy(input: $input) { ${KEY_POLICY_FIELDS} } }`,
+    { key: callerKey, variables: { input } },
+  );
+}
+
+/** A refusal by one of the organization's key-policy rules: BAD_USER_INPUT naming the input and the rule. */
+export function expectPolicyRefusal(response: GraphQLResponse, rule: string, field: string) {
+  const error = expectBadUserInput(response, field);
+  expect(error.extensions.reason).toBe(`policy.${rule}`);
+  expect(error.message).toContain(rule);
+  return error;
 }
 
 export function viewer(harness: TestHarness, key: string) {

@@ -79,6 +79,20 @@ export function successorExpiry(old: Pick<ApiKeyRecord, 'lifetimeDays'>, now: Da
   return old.lifetimeDays === null ? null : new Date(now.getTime() + old.lifetimeDays * DAY_MS);
 }
 
+/**
+ * The policy binds every key of the organization, live ones included, and can
+ * end existing keys: only an admin's live key may change it (a test key must
+ * never reach into the live world).
+ */
+export function assertMayChangeKeyPolicy(actor: Principal): void {
+  if (actor.role !== 'ADMIN') {
+    throw appError('FORBIDDEN', "Only a key of an ADMIN member may change the organization's key policy.", { reason: 'ADMIN_REQUIRED' });
+  }
+  if (tenantOf(actor).environment !== 'LIVE') {
+    throw appError('FORBIDDEN', "The organization's key policy binds live keys too: change it with a live key.", { reason: 'LIVE_KEY_REQUIRED' });
+  }
+}
+
 export function validGracePeriod(seconds: number): number {
   if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_ROLL_GRACE_SECONDS) {
     throw badUserInput('expireOldKeyInSeconds', `must be between 0 and ${MAX_ROLL_GRACE_SECONDS} (7 days).`);

@@ -4,6 +4,7 @@ import { badUserInput } from '../../lib/errors.js';
 import { TEXT_LIMITS } from '../../lib/input-limits.js';
 import { expandScopes, isGrantable, PUBLIC_KEY_SCOPES, WILDCARD } from './scopes.js';
 import { normalizeAllowedOrigin } from '../origins.js';
+import { normalizeAddressRange } from '../../lib/address-ranges.js';
 
 /**
  * What a key may hold, whoever creates it: scopes for its type, origins for
@@ -59,6 +60,35 @@ export function validateAllowedOrigins(
     throw badUserInput('allowedOrigins', 'a pk_live_ key needs at least one allowed origin.');
   }
   return [...new Set(origins)];
+}
+
+/** Enough for every office, VPN and cloud egress a team calls from; more usually means "anywhere". */
+export const MAX_ALLOWED_IPS = 50;
+
+/**
+ * The addresses a secret key may be used from. Public keys are refused one:
+ * they run in visitors' browsers, which come from anywhere.
+ */
+export function validateAllowedIps(type: ApiKeyType, requested: readonly string[]): string[] {
+  if (type === 'PUBLIC') {
+    if (requested.length > 0) {
+      throw badUserInput('allowedIps', "public keys run in visitors' browsers, which call from anywhere; IP allowlists apply to secret keys only.");
+    }
+    return [];
+  }
+  if (requested.length > MAX_ALLOWED_IPS) throw badUserInput('allowedIps', `at most ${MAX_ALLOWED_IPS} addresses or ranges.`);
+  const entries = requested.map((raw) => {
+    const text = raw.trim();
+    if (text.length > TEXT_LIMITS.addressRange) throw badUserInput('allowedIps', `each entry is at most ${TEXT_LIMITS.addressRange} characters.`);
+    const entry = normalizeAddressRange(text);
+    if (entry === null) {
+      throw badUserInput('allowedIps', `"${text}" is not an IPv4 or IPv6 address or a CIDR range like 203.0.113.0/24 or 2001:db8::/32.`);
+    }
+    // A range holding every address would satisfy an allowlist rule while allowing anywhere.
+    if (entry.endsWith('/0')) throw badUserInput('allowedIps', `"${text}" matches every address; list the addresses the key is used from.`);
+    return entry;
+  });
+  return [...new Set(entries)];
 }
 
 export function validateName(name: string): string {

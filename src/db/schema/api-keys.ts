@@ -36,6 +36,8 @@ export const apiKeys = pgTable(
     preview: text('preview').notNull(),
     scopes: text('scopes').array().notNull(),
     allowedOrigins: text('allowed_origins').array().notNull().default([]),
+    /** Secret keys only: the addresses and CIDR ranges requests may come from; empty: anywhere. */
+    allowedIps: text('allowed_ips').array().notNull().default([]),
     createdAt: createdAt(),
     createdByKeyId: text('created_by_key_id'),
     expiresAt: timestamptz('expires_at'),

@@ -1,6 +1,7 @@
 export * from './common.js';
 export * from './organizations.js';
 export * from './api-keys.js';
+export * from './key-policies.js';
 export * from './audit.js';
 export * from './event-types.js';
 export * from './bookings.js';

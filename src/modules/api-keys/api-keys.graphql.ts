@@ -9,9 +9,10 @@ import { findApiKey, listApiKeys, revokeApiKey, updateApiKey, type ApiKey } from
 import { createApiKey, rollApiKey, type CreatedApiKey } from './key-issuance.js';
 import { KeyUsageRef, UsageLimitInput } from './key-usage.graphql.js';
 import { MAX_ROLL_GRACE_SECONDS } from '../../auth/access/key-lifecycle.js';
-import { EXPIRY_DAYS } from '../../auth/access/key-settings.js';
+import { EXPIRY_DAYS, MAX_ALLOWED_IPS } from '../../auth/access/key-settings.js';
 import { PUBLIC_KEY_SCOPES } from '../../auth/access/scopes.js';
 import { TEXT_LIMITS } from '../../lib/input-limits.js';
+import { violatesKeyPolicy } from './key-policy.service.js';
 
 const ApiKeyTypeEnum = builder.enumType('ApiKeyType', {
   description: 'Where a key may be used, which bounds the scopes it may hold.',
@@ -61,6 +62,11 @@ export const ApiKeyRef = builder.objectRef<ApiKey>('ApiKey').implement({
     allowedOrigins: t.exposeStringList('allowedOrigins', {
       description: 'Browser origins a public key is accepted from; empty for secret keys.',
     }),
+    // Where a key's holders call from: for those who manage keys, like lastUsedIp.
+    allowedIps: t.exposeStringList('allowedIps', {
+      ...requires('keys:read', 'keys:manage'),
+      description: 'Secret keys: the addresses and CIDR ranges requests may come from; empty: anywhere.',
+    }),
     status: t.field({
       type: ApiKeyStatusEnum,
       description: 'Whether the key is accepted now.',
@@ -109,6 +115,8 @@ const ApiKeyWithSecretRef = builder.objectRef<CreatedApiKey>('ApiKeyWithSecret')
   }),
 });
 
+const ALLOWED_IPS_DESCRIPTION = `Secret keys only: IPv4/IPv6 addresses and CIDR ranges (203.0.113.0/24, 2001:db8::/32), at most ${MAX_ALLOWED_IPS}; requests from elsewhere are refused with IP_NOT_ALLOWED.`;
+
 const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
   description: 'A new key, owned by the calling key\'s member.',
   fields: (t) => ({
@@ -126,6 +134,7 @@ const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
       description: 'Lifetime; a key that itself expires cannot create one that outlives it.',
     }),
     allowedOrigins: t.stringList({ required: false, description: KEY_ORIGINS }),
+    allowedIps: t.stringList({ required: false, description: ALLOWED_IPS_DESCRIPTION }),
     usageLimit: t.field({ type: UsageLimitInput, required: false, description: 'Stops the key after this many requests; absent: unlimited.' }),
   }),
 });
@@ -136,6 +145,7 @@ const UpdateApiKeyInput = builder.inputType('UpdateApiKeyInput', {
     name: t.string({ required: false, description: KEY_NAME }),
     scopes: t.stringList({ required: false, description: `Replaces the scopes. ${KEY_SCOPES}` }),
     allowedOrigins: t.stringList({ required: false, description: `Replaces the origins. ${KEY_ORIGINS}` }),
+    allowedIps: t.stringList({ required: false, description: `${ALLOWED_IPS_DESCRIPTION} [] removes the allowlist.` }),
   }),
 });
 
@@ -146,8 +156,13 @@ builder.queryField('apiKeys', (t) =>
     description: "The organization's keys, oldest first (a test key sees test keys only).",
     args: {
       includeRevoked: t.arg.boolean({ defaultValue: false, description: 'Also list revoked keys (expired ones are always listed).' }),
+      violatingPolicy: t.arg.boolean({
+        defaultValue: false,
+        description: "Only keys in use that the organization's key policy would not let anyone create or roll as they are.",
+      }),
     },
-    resolve: (_root, args, { db, principal }) => listApiKeys(db, principal, args.includeRevoked ?? false),
+    resolve: (_root, args, { db, principal, now }) =>
+      listApiKeys(db, principal, args.includeRevoked ?? false, args.violatingPolicy ? violatesKeyPolicy(db, principal.keyPolicy, now()) : undefined),
   }),
 );
 
@@ -162,7 +177,7 @@ builder.mutationFields((t) => ({
       createApiKey(
         context.db,
         actorOf(context),
-        { ...input, allowedOrigins: input.allowedOrigins ?? [], usageLimit: input.usageLimit ?? null },
+        { ...input, allowedOrigins: input.allowedOrigins ?? [], allowedIps: input.allowedIps ?? [], usageLimit: input.usageLimit ?? null },
         context.now(),
       ),
   }),
@@ -194,15 +209,16 @@ builder.mutationFields((t) => ({
     ...requires('keys:manage'),
     ...rateLimited(...FIELD_LIMITS.keyManagement),
     type: ApiKeyWithSecretRef,
-    description: 'Issues a new key (new id and secret) with the same settings. The old secret ends now, or after expireOldKeyInSeconds.',
+    description: `Issues a new key (new id and secret) with the same settings (allowedIps replaced when given). The old secret ends now, or after expireOldKeyInSeconds.`,
     args: {
       id: t.arg.id({ required: true, description: 'The key to roll; it must be ACTIVE.' }),
       expireOldKeyInSeconds: t.arg.int({
         defaultValue: 0,
         description: `Grace period for the old secret, 0 to ${MAX_ROLL_GRACE_SECONDS} seconds (7 days); 0 revokes it now.`,
       }),
+      allowedIps: t.arg.stringList({ required: false, description: "The new secret's IP allowlist; left out: the old key's." }),
     },
-    resolve: (_root, { id, expireOldKeyInSeconds }, context) =>
-      rollApiKey(context.db, actorOf(context), id, expireOldKeyInSeconds ?? 0, context.now()),
+    resolve: (_root, { id, expireOldKeyInSeconds, allowedIps }, context) =>
+      rollApiKey(context.db, actorOf(context), id, expireOldKeyInSeconds ?? 0, context.now(), allowedIps ?? null),
   }),
 }));

@@ -8,7 +8,8 @@ import { badUserInput, notFound } from '../../lib/errors.js';
 import { recordKeyChange, type KeyChangeAction } from '../audit/audit.service.js';
 import { announceKeyChange } from './key-events.js';
 import { assertMayGrant, assertMayManage } from '../../auth/access/key-lifecycle.js';
-import { validateAllowedOrigins, validateName, validateScopes } from '../../auth/access/key-settings.js';
+import { assertAllowedIpsWhereRequired } from '../../auth/access/key-policy.js';
+import { validateAllowedIps, validateAllowedOrigins, validateName, validateScopes } from '../../auth/access/key-settings.js';
 
 export type ApiKey = ApiKeyRecord;
 
@@ -18,9 +19,11 @@ function reachableBy(viewer: Principal): SQL {
   return tenantOf(viewer).environment === 'TEST' ? and(inOrganization, eq(apiKeys.environment, 'TEST'))! : inOrganization;
 }
 
-export async function listApiKeys(db: Executor, viewer: Principal, includeRevoked: boolean): Promise<ApiKey[]> {
+/** `only` narrows the list further (the keys breaking the key policy: key-policy.service.ts). */
+export async function listApiKeys(db: Executor, viewer: Principal, includeRevoked: boolean, only?: SQL): Promise<ApiKey[]> {
   const conditions = [reachableBy(viewer)];
   if (!includeRevoked) conditions.push(isNull(apiKeys.revokedAt));
+  if (only) conditions.push(only);
   return db
     .select()
     .from(apiKeys)
@@ -39,7 +42,12 @@ export async function findApiKey(db: Executor, viewer: Principal, id: string): P
   return key;
 }
 
-export type ApiKeyUpdate = { name?: string | null; scopes?: readonly string[] | null; allowedOrigins?: readonly string[] | null };
+export type ApiKeyUpdate = {
+  name?: string | null;
+  scopes?: readonly string[] | null;
+  allowedOrigins?: readonly string[] | null;
+  allowedIps?: readonly string[] | null;
+};
 
 export async function updateApiKey(
   db: Executor,
@@ -61,7 +69,10 @@ export async function updateApiKey(
   if (update.allowedOrigins != null) {
     changes.allowedOrigins = validateAllowedOrigins(current.type, current.environment, update.allowedOrigins);
   }
+  if (update.allowedIps != null) changes.allowedIps = validateAllowedIps(current.type, update.allowedIps);
   if (Object.keys(changes).length === 0) throw badUserInput('input', 'nothing to update.');
+  // Judged on the key as it would be after the update: a live secret key without an allowlist gains one, or is not changed.
+  assertAllowedIpsWhereRequired(principal.keyPolicy, { ...current, allowedIps: changes.allowedIps ?? current.allowedIps });
   return db.transaction(async (tx) => {
     const [updated] = await tx.update(apiKeys).set(changes).where(eq(apiKeys.id, current.id)).returning();
     await broadcastKeyChange(tx, { keyId: current.id });

@@ -1,8 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { assertDoesNotOutlive, assertEnvironmentReachable, assertMayGrant, assertMayManage, successorExpiry, validGracePeriod } from '../../auth/access/key-lifecycle.js';
+import { assertLifetimeAllowed, assertMayMint, rolledLifetime } from '../../auth/access/key-policy.js';
 import {
   EXPIRY_DAYS,
   expiryFrom,
+  validateAllowedIps,
   validateAllowedOrigins,
   validateName,
   validateScopes,
@@ -11,6 +13,7 @@ import {
   type UsageLimitInput,
   type UsageLimitSetting,
 } from '../../auth/access/key-settings.js';
+import { lowerRole } from '../../auth/access/scopes.js';
 import { generateApiKey, hashApiKey, keyPreview, type ApiKeyEnvironment, type ApiKeyType } from '../../auth/key-format.js';
 import { broadcastKeyChange } from '../../auth/key-changes.js';
 import { keyStatus, usageLimitOf } from '../../auth/key-state.js';
@@ -41,12 +44,15 @@ export type NewApiKeyInput = {
   allowedOrigins: readonly string[];
   /** A budget of requests, optionally refilled; absent or null: unlimited. */
   usageLimit?: UsageLimitInput | null;
+  /** Secret keys only; left out or empty: usable from anywhere. */
+  allowedIps?: readonly string[];
 };
 
 /** Validated settings, ready to store; shared by creation, bootstrap and roll. */
-type KeySettings = Omit<NewApiKeyInput, 'expiresIn' | 'usageLimit'> & {
+type KeySettings = Omit<NewApiKeyInput, 'expiresIn' | 'usageLimit' | 'allowedIps'> & {
   /** A roll passes the budget on (its id and start), so old and new secret spend the same one. */
   usageLimit: (UsageLimitSetting & { budgetId?: string; startedAt?: Date }) | null;
+  allowedIps: readonly string[];
   organizationId: string;
   ownerMemberId: string;
   recipientMemberId: string;
@@ -74,6 +80,7 @@ async function insertKey(tx: Executor, settings: KeySettings, now: Date): Promis
       preview: keyPreview(secret),
       scopes: [...settings.scopes],
       allowedOrigins: [...settings.allowedOrigins],
+      allowedIps: [...settings.allowedIps],
       createdAt: now,
       createdByKeyId: settings.createdByKeyId,
       expiresAt: settings.expiresAt,
@@ -99,10 +106,14 @@ function validatedSettings(input: NewApiKeyInput) {
     scopes: validateScopes(input.type, input.scopes),
     allowedOrigins: validateAllowedOrigins(input.type, input.environment, input.allowedOrigins),
     usageLimit: validateUsageLimit(input.usageLimit),
+    allowedIps: validateAllowedIps(input.type, input.allowedIps ?? []),
   };
 }
 
-/** Creates a key owned by the caller's member, never with more than the caller holds. */
+/**
+ * Creates a key owned by the caller's member, never with more than the caller
+ * holds, and within the organization's key policy.
+ */
 export async function createApiKey(
   db: Executor,
   actor: ApiActor,
@@ -113,6 +124,8 @@ export async function createApiKey(
   const settings = validatedSettings(input);
   assertEnvironmentReachable(principal, settings.environment);
   assertMayGrant(principal, settings.scopes);
+  assertLifetimeAllowed(principal.keyPolicy, EXPIRY_DAYS[input.expiresIn]);
+  assertMayMint(principal.keyPolicy, { ...settings, role: principal.role }, { type: 'type', environment: 'environment' });
   const expiresAt = expiryFrom(now, input.expiresIn);
   assertDoesNotOutlive(principal, expiresAt);
   return db.transaction(async (tx) => {
@@ -137,8 +150,10 @@ export async function createApiKey(
 
 /**
  * Break-glass creation for the CLI and first start: no calling key to check
- * against, but the owner must be an active member of the organization (a key
- * acts for its owner, and a deactivated member's keys are refused anyway).
+ * against, and no organization key policy (the operator stands above it; such
+ * keys show in `apiKeys(violatingPolicy: true)` when they break it), but the
+ * owner must be an active member of the organization (a key acts for its
+ * owner, and a deactivated member's keys are refused anyway).
  */
 export async function createOperatorKey(
   db: Executor,
@@ -178,10 +193,12 @@ async function assertActiveMemberOf(db: Executor, owner: { organizationId: strin
 }
 
 /**
- * Issues a new secret with the same settings and owner, and ends the old one
- * now or after a grace period so deployments can switch over. A usage limit
- * goes with it, budget and all: during the grace period both secrets spend
- * the one budget, and the new one starts with what the old one had left.
+ * Issues a new secret with the same settings and owner (the IP allowlist
+ * replaced when one is given), and ends the old one now or after a grace
+ * period so deployments can switch over. The successor is minted under the
+ * organization's key policy: its lifetime is capped to the maximum. A usage
+ * limit goes with it, budget and all: during the grace period both secrets
+ * spend the one budget, and the new one starts with what the old one had left.
  */
 export async function rollApiKey(
   db: Executor,
@@ -189,6 +206,7 @@ export async function rollApiKey(
   id: string,
   expireOldKeyInSeconds: number,
   now: Date,
+  allowedIps: readonly string[] | null = null,
 ): Promise<CreatedApiKey> {
   validGracePeriod(expireOldKeyInSeconds);
   const old = await findApiKey(db, actor.principal, id);
@@ -197,7 +215,14 @@ export async function rollApiKey(
   }
   // The new secret carries the old key's powers, so the caller must hold them.
   assertMayManage(actor.principal, old, 'roll');
-  const expiresAt = successorExpiry(old, now);
+  const { keyPolicy } = actor.principal;
+  const ips = allowedIps === null ? old.allowedIps : validateAllowedIps(old.type, allowedIps);
+  const owner = await findMember(db, old.ownerMemberId);
+  // The successor acts within its owner's role and that of whoever receives it now.
+  const role = lowerRole(owner!.role, actor.principal.role);
+  assertMayMint(keyPolicy, { type: old.type, environment: old.environment, role, allowedIps: ips }, { type: 'id', environment: 'id' });
+  const lifetimeDays = rolledLifetime(keyPolicy, old.lifetimeDays);
+  const expiresAt = successorExpiry({ lifetimeDays }, now);
   assertDoesNotOutlive(actor.principal, expiresAt);
   return db.transaction(async (tx) => {
     const created = await insertKey(
@@ -210,12 +235,13 @@ export async function rollApiKey(
         allowedOrigins: old.allowedOrigins,
         // Same budget, same count: a roll is not a way to a fresh one.
         usageLimit: usageLimitOf(old),
+        allowedIps: ips,
         organizationId: old.organizationId,
         ownerMemberId: old.ownerMemberId,
         // The member behind the rolling key now holds the secret, and answers for it.
         recipientMemberId: actor.principal.key.recipientMemberId,
         expiresAt,
-        lifetimeDays: old.lifetimeDays,
+        lifetimeDays,
         createdByKeyId: actor.principal.id,
         rolledFromKeyId: old.id,
       },
@@ -235,7 +261,11 @@ export async function rollApiKey(
     await recordKeyChange(
       tx,
       actor,
-      keyChange('api_key.rolled', old, { newKeyId: created.apiKey.id, oldKeyEndsAt: oldEnd.toISOString() }),
+      keyChange('api_key.rolled', old, {
+        newKeyId: created.apiKey.id,
+        oldKeyEndsAt: oldEnd.toISOString(),
+        ...(lifetimeDays !== old.lifetimeDays ? { lifetimeDays, reason: 'policy.maxLifetimeDays' } : {}),
+      }),
       now,
     );
     await announceKeyChange(tx, 'api_key.rolled', ended!, now, { newApiKey: apiKeyPayload(created.apiKey) });
