@@ -82,7 +82,7 @@ if (mode === 'hand') {
     organizationId: org.organization.id,
     role: 'ADMIN',
     scopes: new Set(ALL_SCOPES),
-    key: { type: 'SECRET', environment: 'TEST', ownerMemberId: org.member.id, recipientMemberId: org.member.id, allowedOrigins: [], endsAt: null },
+    key: { type: 'SECRET', environment: 'TEST', owner: { kind: 'member', memberId: org.member.id }, recipientMemberId: org.member.id, allowedOrigins: [], endsAt: null },
   };
   const limits = new RequestGuard({ ...config.limits, fieldLimits: false }, null, logger);
   // Only what the eventTypes resolvers read; the full app builds the rest.

@@ -1,6 +1,7 @@
 import type { Executor } from '../db/client.js';
 import { assertWellFormed, verifyApiKey, type VerifiedKey } from './authenticate.js';
 import type { KeyChange } from './key-changes.js';
+import type { ApiKeyPrincipal } from './principal.js';
 import { hashApiKey, parseApiKey } from './key-format.js';
 
 type Entry = { verified: VerifiedKey; cachedUntil: number };
@@ -84,12 +85,7 @@ export class KeyCache {
     this.generation++;
     this.pending.clear();
     for (const [hash, { verified }] of this.entries) {
-      const { principal } = verified;
-      const matches =
-        'keyId' in change
-          ? principal.id === change.keyId
-          : principal.key.ownerMemberId === change.memberId || principal.key.recipientMemberId === change.memberId;
-      if (matches) this.entries.delete(hash);
+      if (affects(verified.principal, change)) this.entries.delete(hash);
     }
   }
 
@@ -103,4 +99,14 @@ export class KeyCache {
   get size(): number {
     return this.entries.size;
   }
+}
+
+/** A change to the key itself, or to a member or service account behind it. */
+function affects(principal: ApiKeyPrincipal, change: KeyChange): boolean {
+  const { owner, recipientMemberId } = principal.key;
+  if ('keyId' in change) return principal.id === change.keyId;
+  if ('memberId' in change) {
+    return (owner.kind === 'member' && owner.memberId === change.memberId) || recipientMemberId === change.memberId;
+  }
+  return owner.kind === 'service-account' && owner.serviceAccountId === change.serviceAccountId;
 }

@@ -4,11 +4,12 @@ import type { Executor } from '../db/client.js';
 
 /**
  * Key changes that must reach every instance's key cache: revocation, roll,
- * scope/origin/limit updates (by key) and owner role or activity changes (by
- * member). Announced from the service layer, so changes made by the CLI in
+ * scope/origin/limit updates and transfers (by key), member role or activity
+ * changes (by member) and service-account role changes or deletion (by
+ * service account). Announced from the service layer, so changes made by the CLI in
  * another process reach running servers too.
  */
-export type KeyChange = { keyId: string } | { memberId: string };
+export type KeyChange = { keyId: string } | { memberId: string } | { serviceAccountId: string };
 
 export const KEY_CHANGES_CHANNEL = 'tessera_key_changes';
 
@@ -37,6 +38,7 @@ export function parseKeyChange(payload: string): KeyChange | null {
     const value = JSON.parse(payload) as Record<string, unknown>;
     if (typeof value.keyId === 'string') return { keyId: value.keyId };
     if (typeof value.memberId === 'string') return { memberId: value.memberId };
+    if (typeof value.serviceAccountId === 'string') return { serviceAccountId: value.serviceAccountId };
   } catch {
     // Not ours or garbled: the caller drops the whole cache instead.
   }

@@ -8,7 +8,7 @@ import { ALL_SCOPES } from '../../src/auth/access/scopes.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { findKeyById, listOrganizationKeys } from '../../src/modules/api-keys/api-keys.service.js';
 import { bootstrapOrganization } from '../../src/modules/organizations/bootstrap.js';
-import { addMember, updateMember } from '../../src/modules/organizations/organizations.service.js';
+import { addMember, updateMember } from '../../src/modules/members/members.service.js';
 import { dumpAllRows, secretFragments } from '../helpers/dump.js';
 import { describeOnTier } from '../helpers/integration.js';
 import { baseEnv, ROOT, runCli, type Finished } from '../helpers/processes.js';

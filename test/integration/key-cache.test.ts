@@ -1,6 +1,6 @@
 import { beforeAll, expect, it } from 'vitest';
 import { KEY_CHANGES_CHANNEL } from '../../src/auth/key-changes.js';
-import { updateMember } from '../../src/modules/organizations/organizations.service.js';
+import { updateMember } from '../../src/modules/members/members.service.js';
 import { eventually } from '../helpers/eventually.js';
 import type { TestOrganization } from '../helpers/harness.js';
 import { describeIntegration } from '../helpers/integration.js';

@@ -1,6 +1,6 @@
 import { beforeAll, expect, it } from 'vitest';
 import { ALL_SCOPES } from '../../src/auth/access/scopes.js';
-import { updateMember } from '../../src/modules/organizations/organizations.service.js';
+import { updateMember } from '../../src/modules/members/members.service.js';
 import { expectFieldError, expectOk, expectRequestError, viewer } from '../helpers/api-keys.js';
 import type { TestOrganization } from '../helpers/harness.js';
 import { describeIntegration } from '../helpers/integration.js';

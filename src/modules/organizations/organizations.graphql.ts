@@ -1,7 +1,6 @@
 import { builder } from '../../graphql/builder.js';
-import { authenticated, typeRequires } from '../../graphql/requirements.js';
+import { authenticated } from '../../graphql/requirements.js';
 import { findOrganization, type Organization } from './organizations.service.js';
-import { MemberRef } from './organization-refs.graphql.js';
 import { ApiKeyRef } from '../api-keys/api-keys.graphql.js';
 import { findApiKey } from '../api-keys/api-keys.service.js';
 
@@ -11,27 +10,6 @@ export const OrganizationRef = builder.objectRef<Organization>('Organization').i
     id: t.exposeID('id'),
     name: t.exposeString('name'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-  }),
-});
-
-export const MemberRoleEnum = builder.enumType('MemberRole', {
-  description: "A member's role bounds what every key they own can do.",
-  values: {
-    ADMIN: { description: 'Everything.' },
-    MEMBER: { description: 'Everything except keys:read, keys:manage, webhooks:manage and audit:read.' },
-  } as const,
-});
-
-MemberRef.implement({
-  // A person's email and role: for those who manage keys, never for a key embedded in a web page.
-  ...typeRequires(['keys:read', 'keys:manage']),
-  description: 'A person in an organization. Keys act on behalf of the member who owns them.',
-  fields: (t) => ({
-    id: t.exposeID('id'),
-    email: t.exposeString('email'),
-    name: t.exposeString('name', { nullable: true }),
-    role: t.expose('role', { type: MemberRoleEnum }),
-    active: t.exposeBoolean('active'),
   }),
 });
 
