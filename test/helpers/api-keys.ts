@@ -15,6 +15,7 @@ export type KeyInput = {
   scopes: string[];
   expiresIn?: 'DAYS_7' | 'DAYS_30' | 'DAYS_90' | 'NEVER';
   allowedOrigins?: string[];
+  ownerServiceAccountId?: string;
 };
 
 export function createKey(harness: TestHarness, callerKey: string, input: KeyInput) {
