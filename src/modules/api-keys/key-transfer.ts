@@ -20,8 +20,8 @@ import { findApiKey, keyChange, type ApiKey } from './api-keys.service.js';
  */
 export async function transferApiKey(db: Executor, actor: ApiActor, id: string, toServiceAccountId: string, now: Date): Promise<ApiKey> {
   const { principal } = actor;
-  assertMayEquipServiceAccount(principal);
   const key = await findApiKey(db, principal, id);
+  assertMayEquipServiceAccount(principal);
   const status = keyStatus(key, now);
   if (status !== 'ACTIVE') throw badUserInput('id', `the key is ${status.toLowerCase()}; only active keys can be transferred.`);
   // Moving a key hands its powers to its new owner's keepers, so the caller must hold them.

@@ -113,10 +113,11 @@ export async function updateMember(
 
 export async function updateMemberAs(db: Executor, actor: ApiActor, id: string, change: MemberChange): Promise<Member> {
   const { principal } = actor;
-  assertMayChangePeople(principal);
   if (change.role === undefined && change.active === undefined) throw badUserInput('input', 'nothing to update.');
   return updateMember(db, id, change, (current) => {
+    // Another organization's member answers NOT_FOUND whoever asks.
     if (current.organizationId !== principal.organizationId) throw notFound('member', id);
+    assertMayChangePeople(principal);
     assertMayChangeMember(principal, current, change);
   });
 }

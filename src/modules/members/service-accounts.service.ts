@@ -91,13 +91,14 @@ export function listServiceAccountPage(db: Executor, organizationId: string, pag
 /** A role change binds the account's keys from their next request on, on every instance. */
 export async function updateServiceAccountAs(db: Executor, actor: ApiActor, id: string, change: ServiceAccountChange): Promise<ServiceAccount> {
   const { principal } = actor;
-  assertMayChangePeople(principal);
   const set: Partial<ServiceAccount> = {};
   if (change.name != null) set.name = validAccountName(change.name);
   if (change.role != null) set.role = change.role;
   if (Object.keys(set).length === 0) throw badUserInput('input', 'nothing to update.');
   return db.transaction(async (tx) => {
+    // Found first: another organization's account answers NOT_FOUND whoever asks.
     const current = await findServiceAccount(tx, principal.organizationId, id);
+    assertMayChangePeople(principal);
     assertMayChangeServiceAccount(principal, current, set.role ? { role: set.role } : {});
     const [updated] = await tx.update(serviceAccounts).set(set).where(eq(serviceAccounts.id, id)).returning();
     if (set.role) await broadcastKeyChange(tx, { serviceAccountId: id });
@@ -108,9 +109,9 @@ export async function updateServiceAccountAs(db: Executor, actor: ApiActor, id: 
 /** Revokes (and audits) every key the account owns, and keeps the account on record as deleted. */
 export async function deleteServiceAccountAs(db: Executor, actor: ApiActor, id: string, now: Date): Promise<ServiceAccount> {
   const { principal } = actor;
-  assertMayChangePeople(principal);
   return db.transaction(async (tx) => {
     const current = await findServiceAccount(tx, principal.organizationId, id);
+    assertMayChangePeople(principal);
     assertMayChangeServiceAccount(principal, current, 'delete');
     const [deleted] = await tx.update(serviceAccounts).set({ deletedAt: now }).where(eq(serviceAccounts.id, id)).returning();
     await revokeServiceAccountKeys(tx, actor, id, now);
