@@ -12,7 +12,9 @@ import { createOperatorKey } from './modules/api-keys/key-issuance.js';
 import { setOperatorRateLimit } from './modules/api-keys/key-rate-limit.js';
 import { bootstrapOrganization } from './modules/organizations/bootstrap.js';
 import { listMembers, listOrganizationSummaries } from './modules/organizations/operator-listings.js';
-import { addMember, findMember, findOrganization, updateMember } from './modules/organizations/organizations.service.js';
+import { addMember, findMember, updateMember } from './modules/members/members.service.js';
+import { createServiceAccount } from './modules/members/service-accounts.service.js';
+import { findOrganization } from './modules/organizations/organizations.service.js';
 import { openRuntime } from './runtime.js';
 
 async function withDatabase<T>(work: (database: DatabaseHandle) => Promise<T>): Promise<T> {
@@ -100,15 +102,10 @@ program
       await findOrganization(database.db, options.org);
       return listMembers(database.db, options.org);
     }).catch((error: unknown) => fail(messageOf(error)));
-    const rows = members.map((member) => ({
-      id: member.id,
-      email: member.email,
-      name: member.name ?? '',
-      role: member.role,
-      active: member.active,
-      createdAt: member.createdAt.toISOString(),
-    }));
-    printRows(rows, options.json);
+    printRows(
+      members.map(({ id, email, name, role, active, createdAt }) => ({ id, email, name: name ?? '', role, active, createdAt: createdAt.toISOString() })),
+      options.json,
+    );
   });
 
 program
@@ -160,9 +157,10 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 
 program
   .command('keys:create')
-  .description("Create a key owned by a member (the secret is printed once); it never does more than the member's role allows")
+  .description("Create a key owned by a member or a service account (the secret is printed once); it never does more than its owner's role allows")
   .requiredOption('--org <id>', 'organization id')
-  .requiredOption('--member <id>', 'the owning member (mem_…), an active member of the organization')
+  .option('--member <id>', 'the owning member (mem_…), an active member of the organization')
+  .option('--service-account <id>', 'or the owning service account (sa_…); the key outlives whoever runs this')
   .requiredOption('--scopes <scopes>', 'comma-separated scopes or groups, e.g. bookings:read,availability:read')
   .option('--name <name>', 'a name to recognise the key by', 'Operator key')
   .addOption(new Option('--type <type>', 'secret or public').choices(['secret', 'public']).default('secret'))
@@ -173,7 +171,8 @@ program
   .action(
     async (options: {
       org: string;
-      member: string;
+      member?: string;
+      serviceAccount?: string;
       scopes: string;
       name: string;
       type: 'secret' | 'public';
@@ -182,11 +181,13 @@ program
       allowedOrigin: string[];
       json?: boolean;
     }) => {
+      if (Boolean(options.member) === Boolean(options.serviceAccount)) fail('give the owner: --member ID or --service-account ID');
+      const owner = options.member ? { memberId: options.member } : { serviceAccountId: options.serviceAccount! };
       const { apiKey, secret } = await withDatabase(async (database) => {
         await findOrganization(database.db, options.org);
         return createOperatorKey(
           database.db,
-          { organizationId: options.org, memberId: options.member },
+          { organizationId: options.org, ...owner },
           {
             name: options.name,
             type: options.type === 'public' ? 'PUBLIC' : 'SECRET',
@@ -203,7 +204,8 @@ program
         process.stdout.write(`${JSON.stringify({ apiKey: { id: apiKey.id, secret } })}\n`);
         return;
       }
-      console.log(`API key ${apiKey.id} for member ${apiKey.ownerMemberId}, scopes ${apiKey.scopes.join(' ')}, expires ${apiKey.expiresAt?.toISOString() ?? 'never'}.`);
+      const ownerName = apiKey.ownerMemberId ? `member ${apiKey.ownerMemberId}` : `service account ${apiKey.ownerServiceAccountId}`;
+      console.log(`API key ${apiKey.id} for ${ownerName}, scopes ${apiKey.scopes.join(' ')}, expires ${apiKey.expiresAt?.toISOString() ?? 'never'}.`);
       console.log('Store this secret now; it is not shown again:');
       console.log(`  ${secret}`);
     },
@@ -254,6 +256,22 @@ program
     }).catch((error: unknown) => fail(messageOf(error)));
     if (options.json) process.stdout.write(`${JSON.stringify({ memberId: member.id })}\n`);
     else console.log(`Member ${member.id} <${member.email}> (${member.role})`);
+  });
+
+program
+  .command('service-accounts:create')
+  .description('Create a service account: it owns keys that outlive the members who set them up (keys:create --service-account)')
+  .requiredOption('--org <id>', 'organization id')
+  .requiredOption('--name <name>', 'a name to recognise it by, e.g. "CI deploys"')
+  .requiredOption('--role <role>', 'admin or member: caps every key it owns', role)
+  .option('--json', 'print exactly one JSON object')
+  .action(async (options: { org: string; name: string; role: 'ADMIN' | 'MEMBER'; json?: boolean }) => {
+    const account = await withDatabase(async (database) => {
+      await findOrganization(database.db, options.org);
+      return createServiceAccount(database.db, options.org, { name: options.name, role: options.role }, new Date());
+    }).catch((error: unknown) => fail(messageOf(error)));
+    if (options.json) process.stdout.write(`${JSON.stringify({ serviceAccountId: account.id })}\n`);
+    else console.log(`Service account ${account.id} "${account.name}" (${account.role})`);
   });
 
 program

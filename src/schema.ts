@@ -2,6 +2,8 @@ import { specifiedDirectives, type GraphQLSchema } from 'graphql';
 import { builder } from './graphql/builder.js';
 import './graphql/root.js';
 import './modules/organizations/organizations.graphql.js';
+import './modules/members/members.graphql.js';
+import './modules/members/service-accounts.graphql.js';
 import './modules/api-keys/api-keys.graphql.js';
 import './modules/api-keys/key-rate-limit.graphql.js';
 import './modules/api-keys/key-policy.graphql.js';

@@ -85,7 +85,7 @@ if (mode === 'hand') {
     role: 'ADMIN',
     scopes: new Set(ALL_SCOPES),
     keyPolicy: NO_KEY_POLICY,
-    key: { type: 'SECRET', environment: 'TEST', ownerMemberId: org.member.id, recipientMemberId: org.member.id, allowedOrigins: [], allowedIps: null, endsAt: null },
+    key: { type: 'SECRET', environment: 'TEST', owner: { kind: 'member', memberId: org.member.id }, recipientMemberId: org.member.id, allowedOrigins: [], allowedIps: null, endsAt: null },
   };
   const limits = new RequestGuard({ ...config.limits, fieldLimits: false }, null, logger, new KeyUsageLedger(database.db));
   // Only what the eventTypes resolvers read; the full app builds the rest.

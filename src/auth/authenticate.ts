@@ -1,18 +1,18 @@
 import { eq } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Executor } from '../db/client.js';
-import { apiKeys, members, organizationKeyPolicies } from '../db/schema/index.js';
+import { apiKeys, members, organizationKeyPolicies, serviceAccounts } from '../db/schema/index.js';
 import { addressAllowlist } from '../lib/address-ranges.js';
 import { AppError, appError } from '../lib/errors.js';
 import { keyPolicyOf, NO_KEY_POLICY } from './access/key-policy.js';
-import { effectiveKeyScopes, lowerRole } from './access/scopes.js';
+import { effectiveKeyScopes, lowerRole, type MemberRole } from './access/scopes.js';
 import { hashApiKey, parseApiKey, type ApiKeyEnvironment } from './key-format.js';
-import { keyEndsAt, keyStatus, rateLimitOverrideOf, usageLimitOf, type RateLimitOverride, type UsageLimit } from './key-state.js';
+import { keyEndsAt, keyOwnerOf, keyStatus, rateLimitOverrideOf, usageLimitOf, type RateLimitOverride, type UsageLimit } from './key-state.js';
 import type { ApiKeyPrincipal } from './principal.js';
 
 const invalid = (message: string) => appError('INVALID_API_KEY', message);
 
-export type RefusalReason = 'unknown' | 'revoked' | 'expired' | 'owner-inactive' | 'recipient-inactive';
+export type RefusalReason = 'unknown' | 'revoked' | 'expired' | 'owner-inactive' | 'recipient-inactive' | 'owner-deleted';
 
 /**
  * A well-formed key refused after its lookup. The caller sees only the 401;
@@ -64,12 +64,14 @@ export async function verifyApiKey(db: Executor, presented: string, now: Date): 
     .select({
       key: apiKeys,
       owner: { role: members.role, active: members.active },
+      serviceAccount: { role: serviceAccounts.role, deletedAt: serviceAccounts.deletedAt },
       recipient: { role: recipients.role, active: recipients.active },
       policy: organizationKeyPolicies,
     })
     .from(apiKeys)
-    .innerJoin(members, eq(members.id, apiKeys.ownerMemberId))
-    .innerJoin(recipients, eq(recipients.id, apiKeys.recipientMemberId))
+    .leftJoin(members, eq(members.id, apiKeys.ownerMemberId))
+    .leftJoin(serviceAccounts, eq(serviceAccounts.id, apiKeys.ownerServiceAccountId))
+    .leftJoin(recipients, eq(recipients.id, apiKeys.recipientMemberId))
     // The organization's key policy rides along: the key rules read it from the principal, never per request.
     .leftJoin(organizationKeyPolicies, eq(organizationKeyPolicies.organizationId, apiKeys.organizationId))
     .where(eq(apiKeys.hash, hashApiKey(presented)))
@@ -81,10 +83,7 @@ export async function verifyApiKey(db: Executor, presented: string, now: Date): 
   const status = keyStatus(key, now);
   if (status === 'REVOKED') throw refuse(`This API key was revoked at ${key.revokedAt!.toISOString()}.`, 'revoked');
   if (status === 'EXPIRED') throw refuse(`This API key expired at ${key.expiresAt!.toISOString()}.`, 'expired');
-  if (!row.owner.active) throw refuse('The member who owns this API key has been deactivated.', 'owner-inactive');
-  // Whoever received this secret answers for it: their departure ends it, whoever owns the record.
-  if (!row.recipient.active) throw refuse('The member this API key was issued to has been deactivated.', 'recipient-inactive');
-  const role = lowerRole(row.owner.role, row.recipient.role);
+  const role = ownerRole(row, refuse);
 
   const principal: ApiKeyPrincipal = {
     kind: 'api-key',
@@ -96,7 +95,7 @@ export async function verifyApiKey(db: Executor, presented: string, now: Date): 
     key: {
       type: key.type,
       environment: key.environment,
-      ownerMemberId: key.ownerMemberId,
+      owner: keyOwnerOf(key),
       recipientMemberId: key.recipientMemberId,
       allowedOrigins: key.allowedOrigins,
       // Compiled once per verification, so the check on each request parses nothing.
@@ -105,4 +104,28 @@ export async function verifyApiKey(db: Executor, presented: string, now: Date): 
     },
   };
   return { principal, endsAt: principal.key.endsAt, rateLimit: rateLimitOverrideOf(key), usageLimit: usageLimitOf(key) };
+}
+
+type OwnerRow = {
+  owner: { role: MemberRole; active: boolean } | null;
+  serviceAccount: { role: MemberRole; deletedAt: Date | null } | null;
+  recipient: { role: MemberRole; active: boolean } | null;
+};
+
+/**
+ * The role that caps the key, or the refusal. A service account's key answers
+ * to the service account alone: it outlives the member who received its
+ * secret (admins find such keys with `apiKeys(revealedToInactiveMembers: true)`
+ * and roll them). A member's key answers to its owner and its recipient.
+ */
+function ownerRole(row: OwnerRow, refuse: (message: string, reason: RefusalReason) => KeyRefused): MemberRole {
+  if (row.serviceAccount) {
+    // Deleting a service account revokes its keys; this holds should one have been missed.
+    if (row.serviceAccount.deletedAt) throw refuse('The service account that owns this API key has been deleted.', 'owner-deleted');
+    return row.serviceAccount.role;
+  }
+  if (!row.owner?.active) throw refuse('The member who owns this API key has been deactivated.', 'owner-inactive');
+  // Whoever received this secret answers for it: their departure ends it, whoever owns the record.
+  if (!row.recipient?.active) throw refuse('The member this API key was issued to has been deactivated.', 'recipient-inactive');
+  return lowerRole(row.owner.role, row.recipient.role);
 }

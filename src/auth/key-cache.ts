@@ -1,15 +1,11 @@
 import type { Executor } from '../db/client.js';
 import { assertWellFormed, verifyApiKey, type VerifiedKey } from './authenticate.js';
 import type { KeyChange } from './key-changes.js';
+import type { ApiKeyPrincipal } from './principal.js';
 import { hashApiKey, parseApiKey } from './key-format.js';
 
 type Entry = { verified: VerifiedKey; cachedUntil: number };
 
-function affects(change: KeyChange, principal: VerifiedKey['principal']): boolean {
-  if ('keyId' in change) return principal.id === change.keyId;
-  if ('memberId' in change) return principal.key.ownerMemberId === change.memberId || principal.key.recipientMemberId === change.memberId;
-  return principal.organizationId === change.organizationId;
-}
 
 /**
  * Key verification without a database round trip per request. An entry lives
@@ -91,8 +87,7 @@ export class KeyCache {
     this.generation++;
     this.pending.clear();
     for (const [hash, { verified }] of this.entries) {
-      const { principal } = verified;
-      if (affects(change, principal)) this.entries.delete(hash);
+      if (affects(verified.principal, change)) this.entries.delete(hash);
     }
   }
 
@@ -106,4 +101,16 @@ export class KeyCache {
   get size(): number {
     return this.entries.size;
   }
+}
+
+/** A change to the key itself, or to a member or service account behind it. */
+function affects(principal: ApiKeyPrincipal, change: KeyChange): boolean {
+  const { owner, recipientMemberId } = principal.key;
+  if ('keyId' in change) return principal.id === change.keyId;
+  if ('memberId' in change) {
+    return (owner.kind === 'member' && owner.memberId === change.memberId) || recipientMemberId === change.memberId;
+  }
+  // The organization's key policy travels with every one of its keys.
+  if ('organizationId' in change) return principal.organizationId === change.organizationId;
+  return owner.kind === 'service-account' && owner.serviceAccountId === change.serviceAccountId;
 }

@@ -4,13 +4,14 @@ import type { Executor } from '../db/client.js';
 
 /**
  * Key changes that must reach every instance's key cache: revocation, roll,
- * scope/origin/limit updates (by key), owner role or activity changes (by
- * member) and the organization's key policy, which travels with every key
- * of the organization and may end some of them (by organization). Announced
- * from the service layer, so changes made by the CLI in another process
- * reach running servers too.
+ * scope/origin/limit updates and transfers (by key), member role or activity
+ * changes (by member), service-account role changes or deletion (by service
+ * account) and the organization's key policy, which travels with every key of
+ * the organization and may end some of them (by organization). Announced from
+ * the service layer, so changes made by the CLI in another process reach
+ * running servers too.
  */
-export type KeyChange = { keyId: string } | { memberId: string } | { organizationId: string };
+export type KeyChange = { keyId: string } | { memberId: string } | { serviceAccountId: string } | { organizationId: string };
 
 export const KEY_CHANGES_CHANNEL = 'tessera_key_changes';
 
@@ -40,6 +41,7 @@ export function parseKeyChange(payload: string): KeyChange | null {
     if (typeof value.keyId === 'string') return { keyId: value.keyId };
     if (typeof value.memberId === 'string') return { memberId: value.memberId };
     if (typeof value.organizationId === 'string') return { organizationId: value.organizationId };
+    if (typeof value.serviceAccountId === 'string') return { serviceAccountId: value.serviceAccountId };
   } catch {
     // Not ours or garbled: the caller drops the whole cache instead.
   }

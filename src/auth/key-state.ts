@@ -4,6 +4,15 @@ import type { apiKeys } from '../db/schema/index.js';
 export type ApiKeyRecord = typeof apiKeys.$inferSelect;
 export type ApiKeyStatus = 'ACTIVE' | 'EXPIRED' | 'REVOKED';
 
+/** Who a key acts for: a member of the organization or one of its service accounts. */
+export type KeyOwner = { kind: 'member'; memberId: string } | { kind: 'service-account'; serviceAccountId: string };
+
+/** The owner a stored key names (the database holds exactly one of the two). */
+export function keyOwnerOf(key: Pick<ApiKeyRecord, 'ownerMemberId' | 'ownerServiceAccountId'>): KeyOwner {
+  if (key.ownerServiceAccountId !== null) return { kind: 'service-account', serviceAccountId: key.ownerServiceAccountId };
+  return { kind: 'member', memberId: key.ownerMemberId! };
+}
+
 /** A key's own request limit, when it has one; null: its environment's default. */
 export type RateLimitOverride = { requests: number; windowSeconds: number };
 

@@ -3,6 +3,7 @@ import type { OrganizationKeyPolicy } from './access/key-policy.js';
 import type { AddressRanges } from '../lib/address-ranges.js';
 import type { Tenant } from '../db/tenant.js';
 import type { ApiKeyEnvironment, ApiKeyType } from './key-format.js';
+import type { KeyOwner } from './key-state.js';
 
 /**
  * The authenticated caller. A tagged union so that a new kind of caller (an
@@ -16,7 +17,7 @@ type CallerBase = {
   /** Stable identity of the caller within its kind: what limits, audit and read-own key off. */
   id: string;
   organizationId: string;
-  /** The role that caps this caller (its owner's, for a key). */
+  /** The role that caps this caller (for a key: its owner's, and for a member's key its recipient's too). */
   role: MemberRole;
   /** Effective scopes: granted, expanded, intersected with every ceiling that applies. */
   scopes: ReadonlySet<Scope>;
@@ -30,10 +31,15 @@ export type ApiKeyPrincipal = CallerBase & {
   key: {
     type: ApiKeyType;
     environment: ApiKeyEnvironment;
-    /** The member who owns the key record. */
-    ownerMemberId: string;
-    /** The member who received the current secret (by create or roll); bound by their role too. */
-    recipientMemberId: string;
+    /** Who the key acts for: a member, or a service account of the organization. */
+    owner: KeyOwner;
+    /**
+     * The member who received the current secret (by create or roll). A
+     * member's key is bound by their role and activity too; a service
+     * account's key is not, and outlives them. Null only for a service
+     * account's key issued at the CLI.
+     */
+    recipientMemberId: string | null;
     /** When the key stops working on its own; null: never. Nothing it mints may outlive it. */
     endsAt: Date | null;
     allowedOrigins: readonly string[];
@@ -42,7 +48,7 @@ export type ApiKeyPrincipal = CallerBase & {
   };
 };
 
-export type { Tenant };
+export type { KeyOwner, Tenant };
 
 export function tenantOf(principal: Principal): Tenant {
   switch (principal.kind) {

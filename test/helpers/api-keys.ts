@@ -17,6 +17,7 @@ export type KeyInput = {
   allowedOrigins?: string[];
   usageLimit?: { requests: number; refill?: { every: 'DAY' | 'WEEK' | 'MONTH'; amount: number } };
   allowedIps?: string[];
+  ownerServiceAccountId?: string;
 };
 
 export function createKey(harness: TestHarness, callerKey: string, input: KeyInput) {

@@ -12,7 +12,7 @@ import type { UsageLimitInput } from '../../src/auth/access/key-settings.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createOperatorKey } from '../../src/modules/api-keys/key-issuance.js';
 import { bootstrapOrganization } from '../../src/modules/organizations/bootstrap.js';
-import { addMember } from '../../src/modules/organizations/organizations.service.js';
+import { addMember } from '../../src/modules/members/members.service.js';
 import { createTestDatabase } from './test-database.js';
 
 export type GraphQLResponse<T = Record<string, any>> = {

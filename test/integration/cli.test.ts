@@ -1,47 +1,17 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
 import { API_KEY_PATTERN } from '../../src/auth/key-format.js';
-import { loadConfig } from '../../src/config/config.js';
-import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { ALL_SCOPES } from '../../src/auth/access/scopes.js';
-import { createLogger } from '../../src/lib/logger.js';
 import { findKeyById, listOrganizationKeys } from '../../src/modules/api-keys/api-keys.service.js';
 import { bootstrapOrganization } from '../../src/modules/organizations/bootstrap.js';
-import { addMember, updateMember } from '../../src/modules/organizations/organizations.service.js';
+import { addMember, updateMember } from '../../src/modules/members/members.service.js';
+import { expectOneLineError, withApp } from '../helpers/cli.js';
 import { dumpAllRows, secretFragments } from '../helpers/dump.js';
 import { describeOnTier } from '../helpers/integration.js';
-import { baseEnv, ROOT, runCli, type Finished } from '../helpers/processes.js';
+import { baseEnv, ROOT, runCli } from '../helpers/processes.js';
 import { createDatabaseUrl } from '../helpers/test-database.js';
 
 const SLOW = 180_000;
-
-/** Opens the CLI's database in this process (after the CLI exited: PGlite is single-process) and asks the API. */
-async function withApp<T>(url: string, work: (ask: (query: string, key: string) => Promise<{ status: number; body: any }>, database: DatabaseHandle) => Promise<T>) {
-  const database = await openDatabase(url);
-  const app = createApp(loadConfig({ DATABASE_URL: 'memory://' }), { database, logger: createLogger('silent') });
-  const ask = async (query: string, key: string) => {
-    const response = await app.yoga.fetch('http://tessera.test/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({ query }),
-    });
-    return { status: response.status, body: await response.json() };
-  };
-  try {
-    return await work(ask, database);
-  } finally {
-    await app.stop();
-    await database.close();
-  }
-}
-
-function expectOneLineError(result: Finished, ...mentions: string[]) {
-  expect(result.code).toBe(1);
-  const lines = result.stderr.trim().split('\n');
-  expect(lines, result.stderr).toHaveLength(1);
-  for (const mention of mentions) expect(lines[0]).toContain(mention);
-}
 
 describeOnTier('CLI', () => {
   let url: string;

@@ -1,7 +1,9 @@
 import { beforeAll, expect, it } from 'vitest';
 import { KEY_CHANGES_CHANNEL } from '../../src/auth/key-changes.js';
-import { updateMember } from '../../src/modules/organizations/organizations.service.js';
+import { updateMember } from '../../src/modules/members/members.service.js';
+import { createdKey, expectOk } from '../helpers/api-keys.js';
 import { eventually } from '../helpers/eventually.js';
+import { createdServiceAccount, deleteServiceAccount, updateServiceAccount } from '../helpers/members.js';
 import type { TestOrganization } from '../helpers/harness.js';
 import { describeIntegration } from '../helpers/integration.js';
 import { testTier } from '../helpers/test-database.js';
@@ -58,6 +60,28 @@ describeIntegration('cached key verification', { env: { KEY_CACHE_TTL_MS: '86400
     await updateMember(harness.db, key.memberId, { role: 'MEMBER' });
     expect((await harness.request(VIEWER, { key: key.secret })).body.data?.viewer.scopes).toEqual(['team:read']);
     await updateMember(harness.db, key.memberId, { active: false });
+    expect(await status(key.secret)).toBe(401);
+  });
+
+  it("binds cached service-account keys to the account's role change and deletion, also when told over LISTEN/NOTIFY", async () => {
+    const live = await harness.organization('LIVE');
+    const account = await createdServiceAccount(harness, live.adminKey, { name: 'Cached', role: 'ADMIN' });
+    const key = await createdKey(harness, live.adminKey, { scopes: ['team:read', 'keys:manage'], ownerServiceAccountId: account });
+    const scopes = async () => (await harness.request(VIEWER, { key: key.secret })).body.data?.viewer.scopes as string[];
+    expect(await scopes()).toContain('keys:manage');
+    // A lookup overlapping some earlier test's late notice is not cached: ask until it is.
+    await eventually(async () => (await scopes()) && harness.app.keyCache.cached(key.secret, harness.clock) !== undefined, 5000, 'the key being cached');
+
+    // Changed behind the app's back, then announced as another process would (before any change of
+    // ours, whose own notice coming back round over LISTEN would drop the entry too).
+    await harness.database.query(`update service_accounts set role = 'MEMBER' where id = '${account}'`);
+    expect(await scopes()).toContain('keys:manage');
+    await harness.database.query(`select pg_notify('${KEY_CHANGES_CHANNEL}', '${JSON.stringify({ serviceAccountId: account })}')`);
+    await eventually(async () => !(await scopes()).includes('keys:manage'), 5000, 'the role change reaching the cache');
+
+    expectOk(await updateServiceAccount(harness, live.adminKey, account, { role: 'ADMIN' }));
+    expect(await scopes()).toContain('keys:manage');
+    expectOk(await deleteServiceAccount(harness, live.adminKey, account));
     expect(await status(key.secret)).toBe(401);
   });
 

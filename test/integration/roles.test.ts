@@ -1,11 +1,11 @@
 import { beforeAll, expect, it } from 'vitest';
 import { ALL_SCOPES } from '../../src/auth/access/scopes.js';
-import { updateMember } from '../../src/modules/organizations/organizations.service.js';
+import { updateMember } from '../../src/modules/members/members.service.js';
 import { expectFieldError, expectOk, expectRequestError, viewer } from '../helpers/api-keys.js';
 import type { TestOrganization } from '../helpers/harness.js';
 import { describeIntegration } from '../helpers/integration.js';
 
-const WITHHELD_FROM_MEMBERS = ['audit:read', 'keys:manage', 'keys:read', 'webhooks:manage'];
+const WITHHELD_FROM_MEMBERS = ['audit:read', 'keys:manage', 'keys:read', 'members:manage', 'members:read', 'webhooks:manage'];
 
 /** A key's effective scopes are its own intersected with its owner's role, read fresh on every request. */
 describeIntegration('member roles', (harness) => {
@@ -15,7 +15,7 @@ describeIntegration('member roles', (harness) => {
     org = await harness.organization();
   });
 
-  it('gives a MEMBER-owned * key everything but keys, webhooks:manage and audit', async () => {
+  it('gives a MEMBER-owned * key everything but keys, webhooks:manage, audit and members', async () => {
     const key = await harness.makeKey({ organization: org, role: 'MEMBER', scopes: ['*'] });
     const { scopes } = expectOk(await viewer(harness, key.secret)).viewer;
     expect(scopes).toEqual(ALL_SCOPES.filter((scope) => !WITHHELD_FROM_MEMBERS.includes(scope)).sort());

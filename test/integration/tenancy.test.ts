@@ -109,7 +109,7 @@ describeIntegration('tenancy and live/test separation', (harness) => {
       key: { environment: 'LIVE' },
     } as unknown as Principal;
     await expect(findApiKey(harness.db, principalA, b.adminKeyId)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    expect((await listApiKeys(harness.db, principalA, true)).every((key) => key.organizationId === a.organizationId)).toBe(true);
+    expect((await listApiKeys(harness.db, principalA, { includeRevoked: true, revealedToInactiveMembers: false }, new Date())).every((key) => key.organizationId === a.organizationId)).toBe(true);
     expect(tenantOf(principalA)).toEqual(tenantA);
   });
 });

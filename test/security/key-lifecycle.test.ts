@@ -3,7 +3,7 @@
  * or an over-reaching key tries, and what refuses it.
  */
 import { beforeAll, expect, it } from 'vitest';
-import { updateMember } from '../../src/modules/organizations/organizations.service.js';
+import { updateMember } from '../../src/modules/members/members.service.js';
 import {
   createdKey,
   createKey,

@@ -33,9 +33,9 @@ describe('what each kind of key can reach (walk of every path)', () => {
     expect([...publicReach].filter((field) => /(ip|Ip|address|Address)$/.test(field))).toEqual([]);
   });
 
-  it('shows a public key no member, no audit record, no other key and no webhook or calendar detail', () => {
+  it('shows a public key no member or service account, no audit record, no other key and no webhook or calendar detail', () => {
     const types = new Set([...publicReach].map((field) => field.split('.')[0]));
-    for (const hidden of ['Member', 'AuditEvent', 'ApiKeyReference', 'Webhook', 'WebhookDelivery', 'CalendarConnection', 'Analytics']) {
+    for (const hidden of ['Member', 'ServiceAccount', 'AuditEvent', 'ApiKeyReference', 'Webhook', 'WebhookDelivery', 'CalendarConnection', 'Analytics']) {
       expect(types, hidden).not.toContain(hidden);
     }
     expect([...publicReach].filter((field) => field.startsWith('ApiKey.'))).not.toContain('ApiKey.createdBy');
@@ -43,7 +43,7 @@ describe('what each kind of key can reach (walk of every path)', () => {
 
   it('shows a member-role key no audit records and no people behind keys', () => {
     const memberReach = [...reach(schema, KINDS['secret, member role'])];
-    expect(memberReach.some((field) => field.startsWith('AuditEvent.') || field.startsWith('Member.'))).toBe(false);
+    expect(memberReach.some((field) => /^(AuditEvent|Member|ServiceAccount)\./.test(field))).toBe(false);
     expect(memberReach).not.toContain('ApiKey.lastUsedIp');
   });
 

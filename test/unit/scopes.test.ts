@@ -36,6 +36,8 @@ describe('scope catalogue', () => {
         'keys:read',
         'keys:manage',
         'audit:read',
+        'members:read',
+        'members:manage',
       ].sort(),
     );
   });
@@ -70,10 +72,10 @@ describe('scope catalogue', () => {
     expect([...PUBLIC_KEY_SCOPES].sort()).toEqual(['availability:read', 'bookings:create', 'bookings:read-own', 'event-types:read']);
   });
 
-  it('gives MEMBER everything but keys:read, keys:manage, webhooks:manage and audit:read, and ADMIN everything', () => {
+  it('gives MEMBER everything but keys:*, webhooks:manage, audit:read and members:*, and ADMIN everything', () => {
     expect(ROLE_SCOPES.ADMIN).toEqual(new Set(ALL_SCOPES));
     const withheld = ALL_SCOPES.filter((scope) => !ROLE_SCOPES.MEMBER.has(scope)).sort();
-    expect(withheld).toEqual(['audit:read', 'keys:manage', 'keys:read', 'webhooks:manage']);
+    expect(withheld).toEqual(['audit:read', 'keys:manage', 'keys:read', 'members:manage', 'members:read', 'webhooks:manage']);
   });
 
   it('intersects a key with its role', () => {
@@ -136,7 +138,7 @@ describe('scopes a key may be given', () => {
     expect(fieldOf(() => validateScopes('SECRET', [])).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'scopes' });
   });
 
-  it.each(['keys:read', 'keys:manage', 'webhooks:manage', 'audit:read', '*', 'bookings:write', 'bookings:read'])(
+  it.each(['keys:read', 'keys:manage', 'webhooks:manage', 'audit:read', 'members:read', 'members:manage', '*', 'bookings:write', 'bookings:read'])(
     'never lets a public key hold %s',
     (scope) => {
       const refusal = fieldOf(() => validateScopes('PUBLIC', ['event-types:read', scope]));

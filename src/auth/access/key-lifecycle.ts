@@ -1,8 +1,8 @@
 import { appError, badUserInput } from '../../lib/errors.js';
 import type { ApiKeyEnvironment } from '../key-format.js';
-import type { ApiKeyRecord, RateLimitOverride } from '../key-state.js';
+import type { ApiKeyRecord, KeyOwner, RateLimitOverride } from '../key-state.js';
 import { tenantOf, type Principal } from '../principal.js';
-import { expandScopes } from './scopes.js';
+import { effectiveKeyScopes, expandScopes, type MemberRole } from './scopes.js';
 
 /**
  * Who may create, change, roll, revoke or re-limit which key: the caller's
@@ -44,7 +44,7 @@ export function assertEnvironmentReachable(actor: Principal, environment: ApiKey
  * scopes to cover everything the target holds. A key may always revoke
  * itself (ending a leaked key must never need a wider one).
  */
-export function assertMayManage(actor: Principal, target: KeyTarget, action: 'update' | 'roll' | 'revoke' | 're-limit'): void {
+export function assertMayManage(actor: Principal, target: KeyTarget, action: 'update' | 'roll' | 'revoke' | 're-limit' | 'transfer'): void {
   if (action === 'revoke' && target.id === actor.id) return;
   assertEnvironmentReachable(actor, target.environment);
   const beyond = [...expandScopes(target.scopes)].filter((scope) => !actor.scopes.has(scope));
@@ -55,6 +55,46 @@ export function assertMayManage(actor: Principal, target: KeyTarget, action: 'up
       { deniedScopes: beyond },
     );
   }
+}
+
+/**
+ * Only an admin gives a service account a key or hands one over to it: such
+ * a key outlives the member who holds its secret, which is an admin's call.
+ */
+export function assertMayEquipServiceAccount(actor: Principal): void {
+  if (actor.role !== 'ADMIN') {
+    throw appError('FORBIDDEN', 'Only a key whose effective role is ADMIN can give a service account a key.', { reason: 'ADMIN_ROLE' });
+  }
+}
+
+/**
+ * A transfer changes the role that caps the key, not its secret, so the
+ * secret's holder must not gain by it: the key may do no more under the
+ * service account than it does now (a MEMBER's `*` key does not become an
+ * admin key by moving to an ADMIN service account; narrow its scopes first).
+ */
+export function assertTransferDoesNotWiden(
+  target: Pick<ApiKeyRecord, 'scopes' | 'type'>,
+  roleNow: MemberRole,
+  roleAfter: MemberRole,
+): void {
+  const now = effectiveKeyScopes(target.scopes, roleNow, target.type);
+  const gained = [...effectiveKeyScopes(target.scopes, roleAfter, target.type)].filter((scope) => !now.has(scope));
+  if (gained.length > 0) {
+    throw appError('FORBIDDEN', `Under this service account's role the key would gain ${gained.join(', ')}; narrow its scopes first.`, {
+      reason: 'WIDENS_KEY',
+      deniedScopes: gained,
+    });
+  }
+}
+
+/**
+ * Who answers for a secret the caller mints (by create or roll): the member
+ * behind the calling key. A service account's key issued at the CLI has none;
+ * a member's key it mints is then answered for by its owner, as at the CLI.
+ */
+export function recipientFor(actor: Principal, owner: KeyOwner): string | null {
+  return actor.key.recipientMemberId ?? (owner.kind === 'member' ? owner.memberId : null);
 }
 
 /** A key cannot mint (by create or roll) a key that outlives itself; `expiresAt` null means never. */

@@ -26,6 +26,8 @@ export const SCOPES = {
   'keys:read': 'List API keys.',
   'keys:manage': 'Create, change, roll and revoke API keys.',
   'audit:read': 'Read the audit log.',
+  'members:read': "Read the organization's members: email, name, role and whether they are active.",
+  'members:manage': 'Add members, change their role or deactivate them, and manage service accounts.',
 } as const;
 
 export type Scope = keyof typeof SCOPES;
@@ -54,7 +56,15 @@ export const PUBLIC_KEY_SCOPES: readonly Scope[] = [
 
 export type MemberRole = 'ADMIN' | 'MEMBER';
 
-const MEMBER_WITHHELD: readonly Scope[] = ['keys:read', 'keys:manage', 'webhooks:manage', 'audit:read'];
+/** What the MEMBER role never reaches, whatever a key of theirs was granted. */
+export const MEMBER_WITHHELD: readonly Scope[] = [
+  'keys:read',
+  'keys:manage',
+  'webhooks:manage',
+  'audit:read',
+  'members:read',
+  'members:manage',
+];
 
 /** A key never does more than its owner's role allows. */
 export const ROLE_SCOPES: Record<MemberRole, ReadonlySet<Scope>> = {
@@ -62,7 +72,7 @@ export const ROLE_SCOPES: Record<MemberRole, ReadonlySet<Scope>> = {
   MEMBER: new Set(ALL_SCOPES.filter((scope) => !MEMBER_WITHHELD.includes(scope))),
 };
 
-/** The narrower of two roles: a key is capped by both its owner and the member who received it. */
+/** The narrower of two roles: a member's key is capped by both its owner and the member who received it. */
 export function lowerRole(a: MemberRole, b: MemberRole): MemberRole {
   return a === 'ADMIN' ? b : a;
 }

@@ -1,5 +1,5 @@
-import { boolean, pgEnum, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import { createdAt } from './common.js';
+import { boolean, index, pgEnum, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { createdAt, timestamptz } from './common.js';
 
 export const organizations = pgTable('organizations', {
   id: text('id').primaryKey(),
@@ -24,4 +24,25 @@ export const members = pgTable(
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('members_organization_email_idx').on(t.organizationId, t.email)],
+);
+
+/**
+ * An organization-owned principal for automation (CI, an integration): keys
+ * it owns are capped by its role and outlive the members who made them.
+ * Deleting one revokes its keys and keeps the row (`deletedAt`), so old keys
+ * and audit records still say whose they were.
+ */
+export const serviceAccounts = pgTable(
+  'service_accounts',
+  {
+    id: text('id').primaryKey(),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    name: text('name').notNull(),
+    role: memberRoleEnum('role').notNull(),
+    createdAt: createdAt(),
+    deletedAt: timestamptz('deleted_at'),
+  },
+  (t) => [index('service_accounts_organization_idx').on(t.organizationId, t.createdAt)],
 );

@@ -1,13 +1,17 @@
 import { actorOf } from '../../graphql/context.js';
+import type { Executor } from '../../db/client.js';
 import { keyStatus, usageLimitOf } from '../../auth/key-state.js';
 import { builder } from '../../graphql/builder.js';
+import { deprecated } from '../../graphql/deprecation.js';
 import { requires } from '../../graphql/requirements.js';
 import { FIELD_LIMITS, rateLimited } from '../../rate-limit/field-limits.js';
-import { MemberRef } from '../organizations/organization-refs.graphql.js';
-import { findMember } from '../organizations/organizations.service.js';
+import { MemberRef, ServiceAccountRef } from '../members/member-refs.graphql.js';
+import { findMember, type Member } from '../members/members.service.js';
+import { serviceAccountById, type ServiceAccount } from '../members/service-accounts.service.js';
 import { findApiKey, listApiKeys, revokeApiKey, updateApiKey, type ApiKey } from './api-keys.service.js';
 import { createApiKey, rollApiKey, type CreatedApiKey } from './key-issuance.js';
 import { KeyUsageRef, UsageLimitInput } from './key-usage.graphql.js';
+import { transferApiKey } from './key-transfer.js';
 import { MAX_ROLL_GRACE_SECONDS } from '../../auth/access/key-lifecycle.js';
 import { EXPIRY_DAYS, MAX_ALLOWED_IPS } from '../../auth/access/key-settings.js';
 import { PUBLIC_KEY_SCOPES } from '../../auth/access/scopes.js';
@@ -50,6 +54,18 @@ const KEY_NAME = `1 to ${TEXT_LIMITS.keyName} characters after trimming; for peo
 const KEY_SCOPES = `Scopes, groups (bookings:write) or * (secret keys only); each at most ${TEXT_LIMITS.scope} characters, at least one. At most the calling key's own scopes.`;
 const KEY_ORIGINS = `Public keys only: scheme://host[:port] or https://*.example.com, each at most ${TEXT_LIMITS.url} characters. Required for pk_live_ keys.`;
 
+const KeyOwnerUnion = builder.unionType('KeyOwner', {
+  description: 'Who a key acts for: a member, or a service account of the organization.',
+  types: [MemberRef, ServiceAccountRef],
+  resolveType: (owner) => ('email' in owner ? MemberRef : ServiceAccountRef),
+});
+
+/** The key's owner row, deleted service accounts included (a revoked key still names whose it was). */
+async function ownerOf(key: ApiKey, db: Executor): Promise<Member | ServiceAccount | null> {
+  if (key.ownerServiceAccountId !== null) return (await serviceAccountById(db, key.ownerServiceAccountId)) ?? null;
+  return (await findMember(db, key.ownerMemberId!)) ?? null;
+}
+
 export const ApiKeyRef = builder.objectRef<ApiKey>('ApiKey').implement({
   description: 'An API key. The secret itself is shown once, at creation or roll, and never stored.',
   fields: (t) => ({
@@ -73,12 +89,26 @@ export const ApiKeyRef = builder.objectRef<ApiKey>('ApiKey').implement({
       resolve: (key, _args, { now }) => keyStatus(key, now()),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the key (this secret) was issued.' }),
-    createdBy: t.field({
+    owner: t.field({
+      type: KeyOwnerUnion,
+      nullable: true,
+      description: 'Who the key acts for; it never does more than their role allows.',
+      resolve: (key, _args, { db }) => ownerOf(key, db),
+    }),
+    recipient: t.field({
       type: MemberRef,
       nullable: true,
       description:
-        'The member who owns the key; the key never does more than their role allows. Null without keys:read or keys:manage (Member needs them).',
-      resolve: async (key, _args, { db }) => (await findMember(db, key.ownerMemberId))!,
+        "The member who received the current secret (by creation or roll). A member's key is bound by their role and activity too; " +
+        'null for a service account key issued by an operator at the CLI.',
+      resolve: async (key, _args, { db }) => (key.recipientMemberId === null ? null : ((await findMember(db, key.recipientMemberId)) ?? null)),
+    }),
+    createdBy: t.field({
+      type: MemberRef,
+      nullable: true,
+      description: 'The member who owns the key; null when a service account owns it.',
+      ...deprecated({ since: '2026-12-01', use: 'owner', why: 'A key is owned by a Member or a ServiceAccount.' }),
+      resolve: async (key, _args, { db }) => (key.ownerMemberId === null ? null : ((await findMember(db, key.ownerMemberId)) ?? null)),
     }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true, description: 'When the key stops working; null: never.' }),
     lastUsedAt: t.expose('lastUsedAt', {
@@ -136,6 +166,10 @@ const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
     allowedOrigins: t.stringList({ required: false, description: KEY_ORIGINS }),
     allowedIps: t.stringList({ required: false, description: ALLOWED_IPS_DESCRIPTION }),
     usageLimit: t.field({ type: UsageLimitInput, required: false, description: 'Stops the key after this many requests; absent: unlimited.' }),
+    ownerServiceAccountId: t.id({
+      required: false,
+      description: "The service account to own the key (keys whose effective role is ADMIN only); omitted: the calling key's owner.",
+    }),
   }),
 });
 
@@ -160,9 +194,24 @@ builder.queryField('apiKeys', (t) =>
         defaultValue: false,
         description: "Only keys in use that the organization's key policy would not let anyone create or roll as they are.",
       }),
+      revealedToInactiveMembers: t.arg.boolean({
+        defaultValue: false,
+        description:
+          "Only service accounts' working keys whose current secret was shown to a member who has been deactivated since: " +
+          "they outlive that member (a member's own keys do not), so roll them.",
+      }),
     },
     resolve: (_root, args, { db, principal, now }) =>
-      listApiKeys(db, principal, args.includeRevoked ?? false, args.violatingPolicy ? violatesKeyPolicy(db, principal.keyPolicy, now()) : undefined),
+      listApiKeys(
+        db,
+        principal,
+        {
+          includeRevoked: args.includeRevoked ?? false,
+          revealedToInactiveMembers: args.revealedToInactiveMembers ?? false,
+          only: args.violatingPolicy ? violatesKeyPolicy(db, principal.keyPolicy, now()) : undefined,
+        },
+        now(),
+      ),
   }),
 );
 
@@ -171,7 +220,9 @@ builder.mutationFields((t) => ({
     ...requires('keys:manage'),
     ...rateLimited(...FIELD_LIMITS.keyManagement),
     type: ApiKeyWithSecretRef,
-    description: 'Creates a key owned by the calling key\'s member, with at most the calling key\'s scopes.',
+    description:
+      "Creates a key owned by the calling key's owner (or by a service account), with at most the calling key's scopes. " +
+      'The member behind the calling key receives the secret.',
     args: { input: t.arg({ type: CreateApiKeyInput, required: true, description: 'The key to create.' }) },
     resolve: (_root, { input }, context) =>
       createApiKey(
@@ -220,5 +271,19 @@ builder.mutationFields((t) => ({
     },
     resolve: (_root, { id, expireOldKeyInSeconds, allowedIps }, context) =>
       rollApiKey(context.db, actorOf(context), id, expireOldKeyInSeconds ?? 0, context.now(), allowedIps ?? null),
+  }),
+  transferApiKey: t.field({
+    ...requires('keys:manage'),
+    ...rateLimited(...FIELD_LIMITS.keyManagement),
+    type: ApiKeyRef,
+    description:
+      'Moves a working key to a service account; its secret keeps working (keys whose effective role is ADMIN only). ' +
+      'Refused when the key would gain scopes under the service account.',
+    args: {
+      id: t.arg.id({ required: true, description: "The member's key to move." }),
+      toServiceAccountId: t.arg.id({ required: true, description: 'The service account that will own it.' }),
+    },
+    resolve: (_root, { id, toServiceAccountId }, context) =>
+      transferApiKey(context.db, actorOf(context), id, toServiceAccountId, context.now()),
   }),
 }));

@@ -1,9 +1,9 @@
-import { and, asc, eq, isNull, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, isNotNull, isNull, or, type SQL } from 'drizzle-orm';
 import { broadcastKeyChange } from '../../auth/key-changes.js';
 import type { ApiKeyRecord } from '../../auth/key-state.js';
 import { tenantOf, type Actor, type ApiActor, type Principal } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
-import { apiKeys } from '../../db/schema/index.js';
+import { apiKeys, members } from '../../db/schema/index.js';
 import { badUserInput, notFound } from '../../lib/errors.js';
 import { recordKeyChange, type KeyChangeAction } from '../audit/audit.service.js';
 import { announceKeyChange } from './key-events.js';
@@ -19,11 +19,37 @@ function reachableBy(viewer: Principal): SQL {
   return tenantOf(viewer).environment === 'TEST' ? and(inOrganization, eq(apiKeys.environment, 'TEST'))! : inOrganization;
 }
 
-/** `only` narrows the list further (the keys breaking the key policy: key-policy.service.ts). */
-export async function listApiKeys(db: Executor, viewer: Principal, includeRevoked: boolean, only?: SQL): Promise<ApiKey[]> {
+export type ApiKeyFilter = {
+  includeRevoked: boolean;
+  /**
+   * Only service accounts' working keys whose current secret was shown to a
+   * member who has since been deactivated: the keys that outlive a departure
+   * (a member's own keys end with it) and that an admin should roll.
+   */
+  revealedToInactiveMembers: boolean;
+  /** Narrows the list further (the keys breaking the key policy: key-policy.service.ts). */
+  only?: SQL;
+};
+
+export async function listApiKeys(db: Executor, viewer: Principal, filter: ApiKeyFilter, now: Date): Promise<ApiKey[]> {
   const conditions = [reachableBy(viewer)];
-  if (!includeRevoked) conditions.push(isNull(apiKeys.revokedAt));
-  if (only) conditions.push(only);
+  if (!filter.includeRevoked) conditions.push(isNull(apiKeys.revokedAt));
+  if (filter.only) conditions.push(filter.only);
+  if (filter.revealedToInactiveMembers) {
+    conditions.push(
+      isNotNull(apiKeys.ownerServiceAccountId),
+      or(isNull(apiKeys.revokedAt), gt(apiKeys.revokedAt, now))!,
+      or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, now))!,
+      eq(members.active, false),
+    );
+    return db
+      .select({ key: apiKeys })
+      .from(apiKeys)
+      .innerJoin(members, eq(members.id, apiKeys.recipientMemberId))
+      .where(and(...conditions))
+      .orderBy(asc(apiKeys.createdAt), asc(apiKeys.id))
+      .then((rows) => rows.map((row) => row.key));
+  }
   return db
     .select()
     .from(apiKeys)
@@ -92,6 +118,25 @@ export async function revokeApiKey(db: Executor, actor: Actor, key: ApiKey, now:
     await announceKeyChange(tx, 'api_key.revoked', revoked!, now);
     return revoked!;
   });
+}
+
+/**
+ * Ends every working key a service account owns, in the caller's transaction
+ * (the account is being deleted): each is revoked, recorded and announced
+ * like a revocation by hand.
+ */
+export async function revokeServiceAccountKeys(tx: Executor, actor: ApiActor, serviceAccountId: string, now: Date): Promise<ApiKey[]> {
+  const revoked = await tx
+    .update(apiKeys)
+    .set({ revokedAt: now })
+    .where(and(eq(apiKeys.ownerServiceAccountId, serviceAccountId), or(isNull(apiKeys.revokedAt), gt(apiKeys.revokedAt, now))))
+    .returning();
+  for (const key of revoked) {
+    await broadcastKeyChange(tx, { keyId: key.id });
+    await recordKeyChange(tx, actor, keyChange('api_key.revoked', key, { reason: 'service account deleted', serviceAccountId }), now);
+    await announceKeyChange(tx, 'api_key.revoked', key, now);
+  }
+  return revoked;
 }
 
 export function keyChange(action: KeyChangeAction, key: ApiKey, details: Record<string, unknown> = {}) {

@@ -1,5 +1,14 @@
 import { eq } from 'drizzle-orm';
-import { assertDoesNotOutlive, assertEnvironmentReachable, assertMayGrant, assertMayManage, successorExpiry, validGracePeriod } from '../../auth/access/key-lifecycle.js';
+import {
+  assertDoesNotOutlive,
+  assertEnvironmentReachable,
+  assertMayEquipServiceAccount,
+  assertMayGrant,
+  assertMayManage,
+  recipientFor,
+  successorExpiry,
+  validGracePeriod,
+} from '../../auth/access/key-lifecycle.js';
 import { assertLifetimeAllowed, assertMayMint, rolledLifetime } from '../../auth/access/key-policy.js';
 import {
   EXPIRY_DAYS,
@@ -16,14 +25,15 @@ import {
 import { lowerRole } from '../../auth/access/scopes.js';
 import { generateApiKey, hashApiKey, keyPreview, type ApiKeyEnvironment, type ApiKeyType } from '../../auth/key-format.js';
 import { broadcastKeyChange } from '../../auth/key-changes.js';
-import { keyStatus, usageLimitOf } from '../../auth/key-state.js';
+import { keyOwnerOf, keyStatus, usageLimitOf, type KeyOwner } from '../../auth/key-state.js';
 import type { ApiActor } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
 import { apiKeys } from '../../db/schema/index.js';
 import { appError, badUserInput } from '../../lib/errors.js';
 import { newId } from '../../lib/random.js';
 import { recordKeyChange } from '../audit/audit.service.js';
-import { findMember } from '../organizations/organizations.service.js';
+import { findMember } from '../members/members.service.js';
+import { findServiceAccount, serviceAccountById } from '../members/service-accounts.service.js';
 import { findApiKey, keyChange, type ApiKey } from './api-keys.service.js';
 import { announceKeyChange, apiKeyPayload } from './key-events.js';
 
@@ -46,16 +56,18 @@ export type NewApiKeyInput = {
   usageLimit?: UsageLimitInput | null;
   /** Secret keys only; left out or empty: usable from anywhere. */
   allowedIps?: readonly string[];
+  /** Give the key to this service account instead of the calling key's owner (admins only). */
+  ownerServiceAccountId?: string | null;
 };
 
 /** Validated settings, ready to store; shared by creation, bootstrap and roll. */
-type KeySettings = Omit<NewApiKeyInput, 'expiresIn' | 'usageLimit' | 'allowedIps'> & {
+type KeySettings = Omit<NewApiKeyInput, 'expiresIn' | 'usageLimit' | 'allowedIps' | 'ownerServiceAccountId'> & {
   /** A roll passes the budget on (its id and start), so old and new secret spend the same one. */
   usageLimit: (UsageLimitSetting & { budgetId?: string; startedAt?: Date }) | null;
   allowedIps: readonly string[];
   organizationId: string;
-  ownerMemberId: string;
-  recipientMemberId: string;
+  owner: KeyOwner;
+  recipientMemberId: string | null;
   expiresAt: Date | null;
   lifetimeDays: number | null;
   createdByKeyId: string | null;
@@ -72,7 +84,7 @@ async function insertKey(tx: Executor, settings: KeySettings, now: Date): Promis
       id,
       organizationId: settings.organizationId,
       environment: settings.environment,
-      ownerMemberId: settings.ownerMemberId,
+      ...ownerColumns(settings.owner),
       recipientMemberId: settings.recipientMemberId,
       name: settings.name,
       type: settings.type,
@@ -98,6 +110,11 @@ async function insertKey(tx: Executor, settings: KeySettings, now: Date): Promis
   return { apiKey: apiKey!, secret };
 }
 
+const ownerColumns = (owner: KeyOwner) =>
+  owner.kind === 'member'
+    ? { ownerMemberId: owner.memberId, ownerServiceAccountId: null }
+    : { ownerMemberId: null, ownerServiceAccountId: owner.serviceAccountId };
+
 function validatedSettings(input: NewApiKeyInput) {
   return {
     name: validateName(input.name),
@@ -111,8 +128,10 @@ function validatedSettings(input: NewApiKeyInput) {
 }
 
 /**
- * Creates a key owned by the caller's member, never with more than the caller
- * holds, and within the organization's key policy.
+ * Creates a key owned by the caller's owner (or, for an admin, by one of the
+ * organization's service accounts), never with more than the caller holds,
+ * and within the organization's key policy. Whoever is behind the calling key
+ * receives the secret and is its recipient.
  */
 export async function createApiKey(
   db: Executor,
@@ -128,14 +147,19 @@ export async function createApiKey(
   assertMayMint(principal.keyPolicy, { ...settings, role: principal.role }, { type: 'type', environment: 'environment' });
   const expiresAt = expiryFrom(now, input.expiresIn);
   assertDoesNotOutlive(principal, expiresAt);
+  if (input.ownerServiceAccountId != null) assertMayEquipServiceAccount(principal);
   return db.transaction(async (tx) => {
+    const owner: KeyOwner =
+      input.ownerServiceAccountId == null
+        ? principal.key.owner
+        : { kind: 'service-account', serviceAccountId: (await findServiceAccount(tx, principal.organizationId, input.ownerServiceAccountId)).id };
     const created = await insertKey(
       tx,
       {
         ...settings,
         organizationId: principal.organizationId,
-        ownerMemberId: principal.key.ownerMemberId,
-        recipientMemberId: principal.key.recipientMemberId,
+        owner,
+        recipientMemberId: recipientFor(principal, owner),
         expiresAt,
         lifetimeDays: EXPIRY_DAYS[input.expiresIn],
         createdByKeyId: principal.id,
@@ -148,30 +172,42 @@ export async function createApiKey(
   });
 }
 
+/** Who an operator gives a key to: a member or a service account of the organization. */
+export type OperatorKeyOwner = { organizationId: string } & ({ memberId: string } | { serviceAccountId: string });
+
 /**
  * Break-glass creation for the CLI and first start: no calling key to check
  * against, and no organization key policy (the operator stands above it; such
  * keys show in `apiKeys(violatingPolicy: true)` when they break it), but the
  * owner must be an active member of the organization (a key acts for its
- * owner, and a deactivated member's keys are refused anyway).
+ * owner, and a deactivated member's keys are refused anyway) or one of its
+ * service accounts. A member's key is theirs to receive; a service account's
+ * key was seen by no member, so it has no recipient.
  */
 export async function createOperatorKey(
   db: Executor,
-  owner: { organizationId: string; memberId: string },
+  owner: OperatorKeyOwner,
   input: NewApiKeyInput,
   now: Date,
   via: string,
 ): Promise<CreatedApiKey> {
   const settings = validatedSettings(input);
   return db.transaction(async (tx) => {
-    await assertActiveMemberOf(tx, owner);
+    let keyOwner: KeyOwner;
+    if ('memberId' in owner) {
+      await assertActiveMemberOf(tx, owner);
+      keyOwner = { kind: 'member', memberId: owner.memberId };
+    } else {
+      await findServiceAccount(tx, owner.organizationId, owner.serviceAccountId);
+      keyOwner = { kind: 'service-account', serviceAccountId: owner.serviceAccountId };
+    }
     const created = await insertKey(
       tx,
       {
         ...settings,
         organizationId: owner.organizationId,
-        ownerMemberId: owner.memberId,
-        recipientMemberId: owner.memberId,
+        owner: keyOwner,
+        recipientMemberId: keyOwner.kind === 'member' ? keyOwner.memberId : null,
         expiresAt: expiryFrom(now, input.expiresIn),
         lifetimeDays: EXPIRY_DAYS[input.expiresIn],
         createdByKeyId: null,
@@ -217,9 +253,12 @@ export async function rollApiKey(
   assertMayManage(actor.principal, old, 'roll');
   const { keyPolicy } = actor.principal;
   const ips = allowedIps === null ? old.allowedIps : validateAllowedIps(old.type, allowedIps);
-  const owner = await findMember(db, old.ownerMemberId);
-  // The successor acts within its owner's role and that of whoever receives it now.
-  const role = lowerRole(owner!.role, actor.principal.role);
+  const owner = keyOwnerOf(old);
+  // The successor acts within its owner's role and, for a member's key, that of whoever receives it now.
+  const role =
+    owner.kind === 'service-account'
+      ? (await serviceAccountById(db, owner.serviceAccountId))!.role
+      : lowerRole((await findMember(db, owner.memberId))!.role, actor.principal.role);
   assertMayMint(keyPolicy, { type: old.type, environment: old.environment, role, allowedIps: ips }, { type: 'id', environment: 'id' });
   const lifetimeDays = rolledLifetime(keyPolicy, old.lifetimeDays);
   const expiresAt = successorExpiry({ lifetimeDays }, now);
@@ -237,9 +276,9 @@ export async function rollApiKey(
         usageLimit: usageLimitOf(old),
         allowedIps: ips,
         organizationId: old.organizationId,
-        ownerMemberId: old.ownerMemberId,
+        owner: keyOwnerOf(old),
         // The member behind the rolling key now holds the secret, and answers for it.
-        recipientMemberId: actor.principal.key.recipientMemberId,
+        recipientMemberId: recipientFor(actor.principal, keyOwnerOf(old)),
         expiresAt,
         lifetimeDays,
         createdByKeyId: actor.principal.id,

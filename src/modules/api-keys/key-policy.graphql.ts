@@ -3,7 +3,7 @@ import { builder } from '../../graphql/builder.js';
 import { actorOf } from '../../graphql/context.js';
 import { requires } from '../../graphql/requirements.js';
 import { FIELD_LIMITS, rateLimited } from '../../rate-limit/field-limits.js';
-import { MemberRoleEnum } from '../organizations/organizations.graphql.js';
+import { MemberRoleEnum } from '../members/member-refs.graphql.js';
 import { updateKeyPolicy } from './key-policy.service.js';
 
 const OrganizationKeyPolicyRef = builder.objectRef<OrganizationKeyPolicy>('OrganizationKeyPolicy').implement({

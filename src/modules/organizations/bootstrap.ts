@@ -3,7 +3,8 @@ import type { Executor } from '../../db/client.js';
 import { WILDCARD } from '../../auth/access/scopes.js';
 import type { ApiKey } from '../api-keys/api-keys.service.js';
 import { createOperatorKey } from '../api-keys/key-issuance.js';
-import { addMember, createOrganization, type Member, type Organization } from './organizations.service.js';
+import { addMember, type Member } from '../members/members.service.js';
+import { createOrganization, type Organization } from './organizations.service.js';
 
 export type Bootstrapped = { organization: Organization; member: Member; apiKey: ApiKey; secret: string };
 

@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, isNull, or } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { apiKeys, members, organizations } from '../../db/schema/index.js';
-import type { Member } from './organizations.service.js';
+import type { Member } from '../members/members.service.js';
 
 /**
  * What an operator sees from the CLI, across every tenant: which organizations

@@ -1,7 +1,6 @@
 import { builder } from '../../graphql/builder.js';
-import { authenticated, typeRequires } from '../../graphql/requirements.js';
+import { authenticated } from '../../graphql/requirements.js';
 import { findOrganization, type Organization } from './organizations.service.js';
-import { MemberRef } from './organization-refs.graphql.js';
 import { ApiKeyRef } from '../api-keys/api-keys.graphql.js';
 import { findApiKey } from '../api-keys/api-keys.service.js';
 
@@ -11,27 +10,6 @@ export const OrganizationRef = builder.objectRef<Organization>('Organization').i
     id: t.exposeID('id', { description: 'The organization; an X-Organization-Id request header, when sent, must name it.' }),
     name: t.exposeString('name', { description: 'Its display name.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),
-  }),
-});
-
-export const MemberRoleEnum = builder.enumType('MemberRole', {
-  description: "A member's role bounds what every key they own can do.",
-  values: {
-    ADMIN: { description: 'Everything.' },
-    MEMBER: { description: 'Everything except keys:read, keys:manage, webhooks:manage and audit:read.' },
-  } as const,
-});
-
-MemberRef.implement({
-  // A person's email and role: for those who manage keys, never for a key embedded in a web page.
-  ...typeRequires(['keys:read', 'keys:manage']),
-  description: 'A person in an organization. Keys act on behalf of the member who owns them.',
-  fields: (t) => ({
-    id: t.exposeID('id', { description: 'The member.' }),
-    email: t.exposeString('email', { description: 'Unique within the organization.' }),
-    name: t.exposeString('name', { nullable: true, description: 'Display name; null when none was given.' }),
-    role: t.expose('role', { type: MemberRoleEnum, description: 'Bounds what every key they own can do.' }),
-    active: t.exposeBoolean('active', { description: 'False: every key they own or were issued is refused.' }),
   }),
 });
 
