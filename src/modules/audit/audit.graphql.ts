@@ -30,6 +30,10 @@ const AuditEventRef = builder.objectRef<AuditEvent>('AuditEvent').implement({
     environment: t.exposeString('environment'),
     ip: t.exposeString('ip', { nullable: true }),
     userAgent: t.exposeString('userAgent', { nullable: true }),
+    requestId: t.exposeString('requestId', {
+      nullable: true,
+      description: 'The X-Request-Id of the request that made this record (also in its errors\' extensions.requestId); null for changes made at the CLI.',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });
