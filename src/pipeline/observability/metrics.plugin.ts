@@ -56,7 +56,7 @@ export function usePrometheusMetrics(metrics: ServiceMetrics): Plugin {
           help: 'Errors in GraphQL results, by phase and extensions.code',
           labelNames: ['operationName', 'operationType', 'phase', 'code'] as const,
         },
-        fillLabelsFn: (params) => ({ ...operation(params), phase: params.errorPhase ?? 'unknown', code: codeOf(params.error) }),
+        fillLabelsFn: (params) => ({ ...operation(params), phase: params.errorPhase ?? 'unknown', code: codeOf(params.error, params.errorPhase) }),
         phases: ['parse', 'validate', 'execute', 'subscribe'],
       }),
       graphql_envelop_deprecated_field: createCounter({
@@ -96,13 +96,16 @@ export function usePrometheusMetrics(metrics: ServiceMetrics): Plugin {
 }
 
 /**
- * The code an error reports. The plugin sees execution errors before Yoga
- * masks them, so a domain error still wrapped in graphql-js's error is read
- * from its cause; graphql-js's own (syntax, validation) answer BAD_REQUEST.
+ * The code the response will give an error. The plugin sees errors before
+ * Yoga codes and masks them: graphql-js's syntax and validation errors get
+ * Yoga's standard codes, and a domain error still wrapped by graphql-js is
+ * read from its cause; any other cause is what the mask hides.
  */
-function codeOf(error: GraphQLError | undefined): string {
+function codeOf(error: GraphQLError | undefined, phase: string | undefined): string {
   const code = error?.extensions?.code;
   if (typeof code === 'string') return code;
+  if (phase === 'parse') return 'GRAPHQL_PARSE_FAILED';
+  if (phase === 'validate') return 'GRAPHQL_VALIDATION_FAILED';
   const cause = error?.originalError;
   if (isAppError(cause)) return cause.code;
   return cause && !(cause instanceof GraphQLError) ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
