@@ -111,5 +111,4 @@ describe('OTLP export (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
     const body = sent.map((request) => request.body).join('');
     for (const text of ['query.Exported', 'graphql.parse', requestId!, 'tessera']) expect(body).toContain(text);
   });
-
 });
