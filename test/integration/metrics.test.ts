@@ -102,6 +102,16 @@ describeIntegration('Prometheus metrics at /metrics', { env: { RATE_LIMIT_TEST_P
     expect(sample(text, 'tessera_webhook_delivery_lag_seconds')).toBe(30);
   });
 
+  it('counts every use of a deprecated field, though each document is examined for them only once', async () => {
+    const deprecated = 'query OldClient { webhook(id: "wh_none") { deliveries(first: 1) { nodes { responseStatus } } } }';
+    const key = await harness.makeKey({ organization: org, scopes: ['webhooks:read'] });
+    for (let i = 0; i < 3; i++) expect((await harness.request(deprecated, { key: key.secret })).status).toBe(200);
+    const { text } = await scrape(harness);
+    expect(
+      sample(text, 'graphql_envelop_deprecated_field{operationName="OldClient",operationType="query",fieldName="responseStatus",typeName="WebhookDelivery"}'),
+    ).toBe(3);
+  });
+
   it('names no organization and no key in any series', async () => {
     const { text } = await scrape(harness);
     expect(text).not.toContain(org.organizationId);
