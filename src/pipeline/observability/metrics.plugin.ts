@@ -141,7 +141,8 @@ function codeOf(error: GraphQLError | undefined, phase: string | undefined): str
 export function useMetricsRoute(metrics: ServiceMetrics, token: string | null): Plugin {
   const expected = token === null ? null : digest(token);
   return {
-    async onRequest({ request, url, serverContext, endResponse }) {
+    // Not async: every other request passes through here, and should not pay for a promise.
+    onRequest({ request, url, serverContext, endResponse }) {
       if (url.pathname !== METRICS_PATH) return;
       const context = serverContext as PipelineContext;
       const refused = refuseMethod(request.method, READ_METHODS, context);
@@ -151,7 +152,7 @@ export function useMetricsRoute(metrics: ServiceMetrics, token: string | null): 
         response.headers.set('WWW-Authenticate', 'Bearer realm="metrics"');
         return endResponse(response);
       }
-      endResponse(new Response(await metrics.exposition(), { headers: { 'content-type': metrics.contentType } }));
+      return metrics.exposition().then((text) => endResponse(new Response(text, { headers: { 'content-type': metrics.contentType } })));
     },
   };
 }
