@@ -26,7 +26,7 @@ export const OBSERVABILITY_SETTINGS = {
     accepts: '`http://…` or `https://…`',
     shownDefault: null,
     description:
-      'Turns OpenTelemetry tracing on: spans for each request, its parse, validation and execution are sent over OTLP/HTTP to `<endpoint>/v1/traces`. The other standard `OTEL_*` variables (service name, headers) apply too. Unset: no tracing, no cost.',
+      'Turns OpenTelemetry tracing on: spans for each request, its parse, validation and execution are sent over OTLP/HTTP to `<endpoint>/v1/traces`. The other standard `OTEL_*` variables (service name, headers) apply too. Unset: no spans are made.',
     parse(url, refuse) {
       if (!/^https?:\/\/[^/]/.test(url) || !URL.canParse(url)) refuse('expected an http:// or https:// URL, such as http://localhost:4318');
       return url.replace(/\/+$/, '');
