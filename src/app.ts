@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TracerProvider } from '@opentelemetry/api';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { KeyCache } from './auth/key-cache.js';
 import { createKeyVerification } from './auth/key-verification.js';
@@ -22,10 +23,13 @@ import { RequestAuditLog } from './modules/audit/request-audit-log.js';
 import { BookingExpiry } from './modules/bookings/booking-expiry.js';
 import { CalendarSync } from './modules/calendars/calendar-sync.js';
 import { RetentionJob } from './modules/retention/retention.js';
+import { deliveryBacklog } from './modules/webhooks/delivery-backlog.js';
 import { WebhookWorker } from './modules/webhooks/webhook-worker.js';
 import { renderLocalGraphiQL } from './pipeline/graphiql-assets.js';
 import { GRAPHIQL_DEFAULT_DOCUMENT } from './pipeline/graphiql.js';
 import { guardHttp } from './pipeline/http-guard.js';
+import { ServiceMetrics } from './pipeline/observability/metrics.js';
+import { otlpTracerProvider } from './pipeline/observability/tracer-provider.js';
 import { OperationAudit } from './pipeline/operation-audit.js';
 import { requestPipeline } from './pipeline/request-pipeline.js';
 import { RequestGuard } from './rate-limit/request-limits.js';
@@ -38,6 +42,8 @@ export type AppDependencies = {
   now?: () => Date;
   /** DNS for the outbound URL guard (webhooks, calendar feeds); tests stage answers. */
   resolveHost?: HostResolver;
+  /** Traces to this provider instead of OTEL_EXPORTER_OTLP_ENDPOINT's; tests pass an in-memory exporter's. */
+  tracerProvider?: TracerProvider;
 };
 
 export type App = {
@@ -100,9 +106,20 @@ export function createApp(config: Config, deps: AppDependencies): App {
   const availability = new DatabaseAvailability(database.probe, logger);
   const bookingExpiry = new BookingExpiry(database.db, { intervalMs: config.bookingExpiryIntervalMs }, { now, logger });
   const retention = new RetentionJob(database, config.retention, { now, logger });
+  const metrics = new ServiceMetrics({
+    auditLog,
+    keyCache: keys.cache,
+    databaseDown: () => availability.isDown,
+    webhookBacklog: () => deliveryBacklog(database.db, now()),
+    now,
+  });
+  const { otlpEndpoint, metricsToken, traceResolvers } = config.observability;
+  // Ours to shut down (and flush) on stop only when made here.
+  const ownTracer = !deps.tracerProvider && otlpEndpoint ? otlpTracerProvider(otlpEndpoint) : null;
+  const tracerProvider = deps.tracerProvider ?? ownTracer;
 
-  // The caller (principal, tenant, client) and its signal and budget are already on the context: the pipeline put them there.
-  const services: Omit<RequestContext, 'principal' | 'tenant' | 'client' | 'signal' | 'hostDays'> = {
+  // The caller (principal, tenant, client), the request's id, signal and budget are already on the context: the pipeline put them there.
+  const services: Omit<RequestContext, 'principal' | 'tenant' | 'client' | 'requestId' | 'signal' | 'hostDays'> = {
     db: database.db,
     logger,
     now,
@@ -136,12 +153,19 @@ export function createApp(config: Config, deps: AppDependencies): App {
         execution: { timeoutMs: config.limits.requestTimeoutMs, hostDays: config.limits.availabilityHostDays },
         audit: new OperationAudit(auditLog, new RefusalLog(database.db, logger, now), now),
         lastUsed,
+        onAuthFailure: (reason) => metrics.authFailures.labels(reason).inc(),
       },
       origins,
       maxBodyBytes: config.limits.maxBodyBytes,
       queryLimits: config.limits.query,
       availability,
       health: { probe: database.probe, readiness, sharedStore: () => redis?.status() ?? { redis: 'not configured' } },
+      observability: {
+        logger,
+        metrics,
+        metricsToken,
+        tracing: tracerProvider ? { provider: tracerProvider, resolvers: traceResolvers } : null,
+      },
     }),
   });
 
@@ -154,7 +178,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
   };
   return {
     yoga,
-    listener: guardHttp(yoga, logger),
+    listener: guardHttp(yoga, logger, { trustProxy: config.trustProxy, trustedProxies: config.trustedProxies }),
     auditLog,
     lastUsed,
     origins,
@@ -170,6 +194,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
     stop: async () => {
       await Promise.all([...background.map((task) => task.stop()), keys.stop(), availability.stop()]);
       await redis?.close();
+      await ownTracer?.shutdown();
     },
   };
 }

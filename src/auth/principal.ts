@@ -62,7 +62,7 @@ export type Client = { ip: string | null; userAgent: string | null };
 
 /** Who made a change: a caller over the API (and from where), or an operator at the CLI. */
 export type Actor = ApiActor | { cli: string };
-export type ApiActor = { principal: Principal; ip?: string | null; userAgent?: string | null };
+export type ApiActor = { principal: Principal; ip?: string | null; userAgent?: string | null; requestId?: string | null };
 
 /** The id of the key that acted, for records that name one (audit, createdBy). */
 export const actingKeyId = (principal: Principal): string | null => (principal.kind === 'api-key' ? principal.id : null);

@@ -9,6 +9,7 @@ import { parseDatabaseUrl } from '../db/client.js';
 import { addressRanges, PRIVATE_RANGES } from '../lib/address-ranges.js';
 import { BACKGROUND_SETTINGS } from './background-settings.js';
 import { LIMIT_SETTINGS } from './limit-settings.js';
+import { OBSERVABILITY_SETTINGS } from './observability-settings.js';
 import { custom, flag, integer, oneOf, text } from './setting.js';
 
 export const DEFAULT_DATABASE_URL = 'file://.data/pglite';
@@ -169,5 +170,6 @@ export const SETTINGS = {
   ...BACKGROUND_SETTINGS,
   encryptionKey,
   redisUrl,
+  observability: OBSERVABILITY_SETTINGS,
   limits: LIMIT_SETTINGS,
 } as const;

@@ -20,6 +20,8 @@ export type RequestContext = {
   /** The slice of data this caller lives in; every query filters by it. */
   tenant: Tenant;
   client: Client;
+  /** The request's id (X-Request-Id): its errors, its audit records and its log lines carry it. */
+  requestId: string;
   /**
    * Aborts when the request's deadline passes (REQUEST_TIMEOUT_MS) or its client
    * goes away; long work passes it down and stops (src/lib/pace.ts).
@@ -39,8 +41,9 @@ export type RequestContext = {
 };
 
 /** The caller as the actor of a change: who (the principal) and from where (the client), as the audit record names them. */
-export const actorOf = (context: Pick<RequestContext, 'principal' | 'client'>): ApiActor => ({
+export const actorOf = (context: Pick<RequestContext, 'principal' | 'client' | 'requestId'>): ApiActor => ({
   principal: context.principal,
   ip: context.client.ip,
   userAgent: context.client.userAgent,
+  requestId: context.requestId,
 });

@@ -49,21 +49,22 @@ export type Refusal = { status: number; headers: Record<string, string>; body: s
 /**
  * A request-level error answered before GraphQL runs (the HTTP guard, the
  * health routes, the body limit): the status, headers and JSON body Yoga
- * would have sent for the same error, so every refusal reads alike.
+ * would have sent for the same error, so every refusal reads alike, with the
+ * request's id to quote.
  */
-export function toRefusal(error: AppError): Refusal {
+export function toRefusal(error: AppError, requestId?: string): Refusal {
   const { message, extensions } = toGraphQLError(error);
   const { http, ...rest } = extensions as { http: { status: number; headers?: Record<string, string> } };
   return {
     status: http.status,
     headers: { 'content-type': 'application/json; charset=utf-8', ...http.headers },
-    body: JSON.stringify({ errors: [{ message, extensions: rest }] }),
+    body: JSON.stringify({ errors: [{ message, extensions: requestId ? { ...rest, requestId } : rest }] }),
   };
 }
 
 /** The same refusal as a fetch Response, for Yoga plugins that end the request. */
-export function refusalResponse(error: AppError): Response {
-  const { status, headers, body } = toRefusal(error);
+export function refusalResponse(error: AppError, requestId?: string): Response {
+  const { status, headers, body } = toRefusal(error, requestId);
   return new Response(body, { status, headers });
 }
 
@@ -81,8 +82,9 @@ export function withMessage(error: GraphQLError, message: string): GraphQLError 
 
 /**
  * Yoga's error mask: domain errors are mapped as above; errors graphql-js or
- * Yoga raised themselves pass through; anything else is logged in full and
- * answered with a generic message, so no internals (or secrets) leak.
+ * Yoga raised themselves pass through; anything else is answered with a
+ * generic message, so no internals (or secrets) leak. The cause stays on the
+ * error (never serialized) for useErrorTypes to log with the request's id.
  */
 export function maskError(logger: Logger, onDatabaseUnavailable: (error: unknown) => void = () => {}) {
   return (error: unknown): Error => {
@@ -104,13 +106,13 @@ export function maskError(logger: Logger, onDatabaseUnavailable: (error: unknown
       logger.warn({ err: original }, 'database unavailable');
       return toGraphQLError(databaseUnavailable(), located);
     }
-    logger.error({ err: original }, 'unexpected error');
     // A failing field keeps the other fields' data (HTTP 200); a failure with no
     // field to blame (e.g. while building the request context) fails the request.
     const requestLevel = !located?.path;
-    return new GraphQLError('Something went wrong on our side. It has been logged.', {
+    return new GraphQLError(UNEXPECTED_MESSAGE, {
       nodes: located?.nodes,
       path: located?.path,
+      originalError: original instanceof Error ? original : new Error(String(original)),
       extensions: {
         code: 'INTERNAL_SERVER_ERROR',
         type: 'api_error',
@@ -120,27 +122,29 @@ export function maskError(logger: Logger, onDatabaseUnavailable: (error: unknown
   };
 }
 
-/** Gives errors from Yoga and graphql-js the same `code` and `type` ours carry. */
-export function useErrorTypes(): Plugin {
+const UNEXPECTED_MESSAGE = 'Something went wrong on our side. It has been logged under extensions.requestId: quote it when you report this.';
+
+/** What the request pipeline keeps on Yoga's server context that error shaping reads. */
+type RequestIdentity = { requestId?: string };
+
+/**
+ * Gives errors from Yoga and graphql-js the same `code` and `type` ours carry,
+ * and every error the request's id (`extensions.requestId`), in plain
+ * results and in each result of a stream. An unexpected error is logged here,
+ * with that id, once the response is about to say "It has been logged".
+ */
+export function useErrorTypes(logger?: Logger): Plugin {
   return {
-    onResultProcess({ result }) {
-      for (const single of Array.isArray(result) ? result : [result]) {
-        if (!single || Symbol.asyncIterator in single) continue;
-        const errors = single.errors ?? [];
-        // graphql-js stops coercing variables after 50 errors and adds one more, with no
-        // location, to say so: it belongs with the variable errors it ends.
-        const variableErrors = errors.some((error) => !error.path && error.extensions.code === 'BAD_USER_INPUT');
-        for (const error of errors) {
-          const extensions = error.extensions as Record<string, unknown>;
-          if (typeof extensions.code !== 'string') {
-            extensions.code = variableErrors && !error.path && !error.nodes ? 'BAD_USER_INPUT' : 'BAD_REQUEST';
-          }
-          if (isMutationOverGet(extensions)) Object.assign(extensions, { code: 'METHOD_NOT_ALLOWED', allowed: ['POST'] });
-          if (typeof extensions.type !== 'string') extensions.type = errorTypeFor(extensions.code as string);
-        }
-        answerUnavailableWithoutData(single);
-        if (single.data != null) withoutStatus(errors);
+    onResultProcess({ result, setResult, serverContext }) {
+      const requestId = (serverContext as RequestIdentity | undefined)?.requestId;
+      if (isStream(result)) {
+        setResult(mapStream(result, (item) => shapeResult(item, requestId, logger)) as typeof result);
+        return;
       }
+      const shaped = Array.isArray(result)
+        ? result.map((single) => shapeResult(single, requestId, logger))
+        : shapeResult(result as ExecutionResult, requestId, logger);
+      if (requestId) setResult(shaped as typeof result);
     },
   };
 }
@@ -159,6 +163,47 @@ function withoutStatus(errors: readonly GraphQLError[]): void {
     const http = error.extensions.http as { status?: number } | undefined;
     if (http?.status !== undefined) delete http.status;
   }
+}
+
+function shapeResult(result: ExecutionResult, requestId: string | undefined, logger: Logger | undefined): ExecutionResult {
+  const errors = result.errors ?? [];
+  // graphql-js stops coercing variables after 50 errors and adds one more, with no
+  // location, to say so: it belongs with the variable errors it ends.
+  const variableErrors = errors.some((error) => !error.path && error.extensions.code === 'BAD_USER_INPUT');
+  for (const error of errors) {
+    const extensions = error.extensions as Record<string, unknown>;
+    if (typeof extensions.code !== 'string') {
+      extensions.code = variableErrors && !error.path && !error.nodes ? 'BAD_USER_INPUT' : 'BAD_REQUEST';
+    }
+    if (isMutationOverGet(extensions)) Object.assign(extensions, { code: 'METHOD_NOT_ALLOWED', allowed: ['POST'] });
+    if (typeof extensions.type !== 'string') extensions.type = errorTypeFor(extensions.code as string);
+    if (extensions.code === 'INTERNAL_SERVER_ERROR' && error.originalError) {
+      logger?.error({ err: error.originalError, requestId, path: error.path?.join('.') }, 'unexpected error');
+    }
+  }
+  answerUnavailableWithoutData(result);
+  if (result.data != null) withoutStatus(errors);
+  if (!requestId || errors.length === 0) return result;
+  // Copies, not the errors themselves: Yoga caches validation errors per document and shares them between requests.
+  return { ...result, errors: errors.map((error) => withExtensions(error, { requestId })) };
+}
+
+function withExtensions(error: GraphQLError, extra: Record<string, unknown>): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: { ...error.extensions, ...extra },
+  });
+}
+
+const isStream = (value: unknown): value is AsyncIterable<ExecutionResult> =>
+  typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+
+async function* mapStream(stream: AsyncIterable<ExecutionResult>, map: (item: ExecutionResult) => ExecutionResult) {
+  for await (const item of stream) yield map(item);
 }
 
 /**

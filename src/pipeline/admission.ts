@@ -1,6 +1,7 @@
 import { KeyRefused } from '../auth/authenticate.js';
 import type { KeyCache } from '../auth/key-cache.js';
 import type { RateLimitOverride, UsageLimit } from '../auth/key-state.js';
+import { parseApiKey } from '../auth/key-format.js';
 import { presentedApiKey } from '../auth/headers.js';
 import { assertAddressPermitted } from '../auth/address-policy.js';
 import { assertOriginPermitted } from '../auth/origin-policy.js';
@@ -12,6 +13,7 @@ import type { Slot } from '../rate-limit/concurrency.js';
 import type { RequestGuard } from '../rate-limit/request-limits.js';
 import { clientAddress, type ProxyTrust } from './client-address.js';
 import { startDeadline } from './deadline.js';
+import type { AuthFailureReason } from './observability/metrics.js';
 import type { PipelineContext } from './pipeline-context.js';
 
 export type AdmissionDeps = {
@@ -22,9 +24,11 @@ export type AdmissionDeps = {
   /** Each admitted request's deadline (REQUEST_TIMEOUT_MS) and host-day budget (AVAILABILITY_MAX_HOST_DAYS). */
   execution: { timeoutMs: number; hostDays: number };
   /** A key refused on lookup (unknown, revoked, expired, owner gone): recorded before the 401 leaves. */
-  onKeyRefused(refusal: KeyRefused, client: Client): Promise<void>;
+  onKeyRefused(refusal: KeyRefused, client: Client, requestId: string | null): Promise<void>;
+  /** Any failed authentication, by why it failed (metrics). */
+  onAuthFailure?(reason: AuthFailureReason): void;
   /** A refusal after the caller was identified (origin, address, organization, limits): still the tenant's activity. */
-  onRefused(principal: Principal, client: Client, operationName: string | null, refusal: AppError): void;
+  onRefused(principal: Principal, client: Client, operationName: string | null, refusal: AppError, requestId: string | null): void;
   /** The caller passed every check (last-used tracking). */
   onAdmitted(principal: Principal, client: Client, at: Date): void;
 };
@@ -44,23 +48,28 @@ export async function admit(
   deps: AdmissionDeps,
 ): Promise<void> {
   const client: Client = {
-    ip: clientAddress(request, context.req?.socket?.remoteAddress ?? null, deps.proxies),
+    // Worked out when the request arrived (request-identity.plugin.ts), unless admission runs on its own.
+    ip: context.clientIp !== undefined ? context.clientIp : clientAddress(request, context.req?.socket?.remoteAddress ?? null, deps.proxies),
     userAgent: request.headers.get('user-agent'),
   };
   context.client = client;
+  const requestId = context.requestId ?? null;
   const { principal, rateLimit, usageLimit } = await deps.guard
     .authenticate(client.ip, {
       cached: () => cachedKey(deps.keys, request, deps.now()),
       verify: () =>
         deps.keys.verify(presentedApiKey(request.headers), deps.now()).catch(async (error: unknown) => {
-          if (error instanceof KeyRefused) await deps.onKeyRefused(error, client);
+          if (error instanceof KeyRefused) await deps.onKeyRefused(error, client, requestId);
           throw error;
         }),
     })
     .catch((error: unknown) => {
       if (isDatabaseUnavailable(error)) throw databaseUnavailable();
+      const reason = authFailureReason(error, request);
+      if (reason) deps.onAuthFailure?.(reason);
       throw error;
     });
+  context.identified = principal;
   try {
     assertOriginPermitted(principal, request, deps.proxies.trustProxy);
     assertAddressPermitted(principal, client.ip);
@@ -75,7 +84,7 @@ export async function admit(
     context.signal = deadline.signal;
     context.hostDays = new HostDayBudget(deps.execution.hostDays);
   } catch (error) {
-    if (isAppError(error)) deps.onRefused(principal, client, operationName, error);
+    if (isAppError(error)) deps.onRefused(principal, client, operationName, error, requestId);
     throw error;
   }
   context.principal = principal;
@@ -118,6 +127,21 @@ async function spendUsage(deps: AdmissionDeps, usageLimit: UsageLimit, principal
   if (exhausted) {
     slot.release();
     throw exhausted;
+  }
+}
+
+/** Why an authentication failed; null when the error is not a failed authentication (a throttle, an outage). */
+function authFailureReason(error: unknown, request: Request): AuthFailureReason | null {
+  if (error instanceof KeyRefused) return error.reason;
+  if (!isAppError(error)) return null;
+  if (error.code === 'UNAUTHORIZED') return 'no_key';
+  if (error.code !== 'INVALID_API_KEY') return null;
+  // Parsed again only on failure, so the hot path pays nothing for telling these two apart.
+  try {
+    const parsed = parseApiKey(presentedApiKey(request.headers));
+    return !parsed.ok && parsed.reason === 'checksum' ? 'checksum' : 'malformed';
+  } catch {
+    return 'malformed';
   }
 }
 

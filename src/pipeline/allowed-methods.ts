@@ -1,6 +1,8 @@
 import type { Plugin } from 'graphql-yoga';
-import { refusalResponse, toGraphQLError } from '../graphql/error-mapping.js';
+import { toGraphQLError } from '../graphql/error-mapping.js';
 import { appError, type AppError } from '../lib/errors.js';
+import type { PipelineContext } from './pipeline-context.js';
+import { refusalFor } from './refusal.js';
 
 // OPTIONS is answered on every path, by the CORS stage (preflights end there).
 /** The GraphQL endpoint: queries over GET, everything over POST. */
@@ -16,8 +18,8 @@ export function methodNotAllowed(method: string, allowed: readonly string[]): Ap
 }
 
 /** For a route that ends the request itself: its 405, or null when it answers the method. */
-export function refuseMethod(method: string, allowed: readonly string[]): Response | null {
-  return allowed.includes(method) ? null : refusalResponse(methodNotAllowed(method, allowed));
+export function refuseMethod(method: string, allowed: readonly string[], context: PipelineContext): Response | null {
+  return allowed.includes(method) ? null : refusalFor(context, methodNotAllowed(method, allowed));
 }
 
 /**

@@ -1,11 +1,12 @@
 import type { Plugin } from 'graphql-yoga';
-import { refusalResponse } from '../graphql/error-mapping.js';
 import { appError } from '../lib/errors.js';
+import type { PipelineContext } from './pipeline-context.js';
+import { refusalFor } from './refusal.js';
 
 const WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 
-const tooLarge = (maxBytes: number) =>
-  refusalResponse(appError('PAYLOAD_TOO_LARGE', `The request body is larger than ${maxBytes} bytes.`, { maxBytes }));
+const tooLarge = (maxBytes: number, context: PipelineContext) =>
+  refusalFor(context, appError('PAYLOAD_TOO_LARGE', `The request body is larger than ${maxBytes} bytes.`, { maxBytes }));
 
 /**
  * Refuses request bodies over `maxBytes` with a 413 before anything parses
@@ -14,11 +15,12 @@ const tooLarge = (maxBytes: number) =>
  */
 export function useBodyLimit(maxBytes: number): Plugin {
   return {
-    async onRequest({ request, endResponse }) {
+    async onRequest({ request, serverContext, endResponse }) {
+      const context = serverContext as PipelineContext;
       if (!WITH_BODY.has(request.method)) return;
       const declared = request.headers.get('content-length');
       if (declared !== null) {
-        if (Number(declared) > maxBytes) endResponse(tooLarge(maxBytes));
+        if (Number(declared) > maxBytes) endResponse(tooLarge(maxBytes, context));
         return;
       }
       const reader = request.clone().body?.getReader();
@@ -30,7 +32,7 @@ export function useBodyLimit(maxBytes: number): Plugin {
         total += value.byteLength;
         if (total > maxBytes) {
           await reader.cancel();
-          endResponse(tooLarge(maxBytes));
+          endResponse(tooLarge(maxBytes, context));
           return;
         }
       }

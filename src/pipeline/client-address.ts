@@ -11,8 +11,7 @@ export type ProxyTrust = { trustProxy: boolean; trustedProxies: AddressRanges };
  * itself, whatever it claims. In-process calls (no socket) count as trusted.
  */
 export function clientAddress(request: Request, peer: string | null, trust: ProxyTrust): string | null {
-  if (!trust.trustProxy) return peer;
-  if (peer !== null && !trust.trustedProxies.contains(peer)) return peer;
+  if (!fromTrustedProxy(peer, trust)) return peer;
   const hops = (request.headers.get('x-forwarded-for') ?? '')
     .split(',')
     .map((hop) => hop.trim())
@@ -24,4 +23,9 @@ export function clientAddress(request: Request, peer: string | null, trust: Prox
     return parseAddress(hop) ? hop : (hops[index + 1] ?? peer);
   }
   return hops[0] ?? peer;
+}
+
+/** Whether what the peer says about the request (forwarded headers) may be believed. */
+export function fromTrustedProxy(peer: string | null, trust: ProxyTrust): boolean {
+  return trust.trustProxy && (peer === null || trust.trustedProxies.contains(peer));
 }

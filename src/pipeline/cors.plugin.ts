@@ -21,8 +21,9 @@ export const CORS_ALLOWED_HEADERS = [
   'sentry-trace',
 ];
 
-/** What browser scripts may read: the rate-limit budget and when to retry. */
+/** What browser scripts may read: the request's id (to quote), the rate-limit budget and when to retry. */
 export const CORS_EXPOSED_HEADERS = [
+  'X-Request-Id',
   'X-RateLimit-Limit',
   'X-RateLimit-Remaining',
   'X-RateLimit-Reset',

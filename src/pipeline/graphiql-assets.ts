@@ -5,6 +5,7 @@ import type { Plugin } from 'graphql-yoga';
 import { API_KEY_PATTERN } from '../auth/key-format.js';
 import { READ_METHODS, refuseMethod } from './allowed-methods.js';
 import { graphiqlFetcherScript } from './graphiql.js';
+import type { PipelineContext } from './pipeline-context.js';
 
 /**
  * GraphiQL served from our own origin. Yoga's default page loads its script,
@@ -84,7 +85,7 @@ ${graphiqlFetcherScript(API_KEY_PATTERN)}prepareWorkers().finally(() => {
 export function useGraphiQLAssets(): Plugin {
   const cache = new Map<string, Promise<Buffer>>();
   return {
-    async onRequest({ request, url, endResponse }) {
+    async onRequest({ request, url, serverContext, endResponse }) {
       if (!url.pathname.startsWith(GRAPHIQL_ASSETS_PATH)) return;
       const name = url.pathname.slice(GRAPHIQL_ASSETS_PATH.length);
       const contentType = ASSETS[name];
@@ -92,7 +93,7 @@ export function useGraphiQLAssets(): Plugin {
         endResponse(new Response('Not found', { status: 404 }));
         return;
       }
-      const refused = refuseMethod(request.method, READ_METHODS);
+      const refused = refuseMethod(request.method, READ_METHODS, serverContext as PipelineContext);
       if (refused) {
         endResponse(refused);
         return;

@@ -1,6 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
 import type { Readiness } from '../lib/readiness.js';
 import { READ_METHODS, refuseMethod } from './allowed-methods.js';
+import type { PipelineContext } from './pipeline-context.js';
 
 const json = (body: unknown, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
@@ -24,10 +25,10 @@ export type HealthOptions = {
  */
 export function useHealthRoutes({ probe, readiness, timeoutMs = 2000, sharedStore = () => ({ redis: 'not configured' }) }: HealthOptions): Plugin {
   return {
-    async onRequest({ request, endResponse }) {
-      const { pathname } = new URL(request.url);
+    async onRequest({ request, url, serverContext, endResponse }) {
+      const { pathname } = url;
       if (pathname !== '/health' && pathname !== '/ready') return;
-      const refused = refuseMethod(request.method, READ_METHODS);
+      const refused = refuseMethod(request.method, READ_METHODS, serverContext as PipelineContext);
       if (refused) return endResponse(refused);
       if (pathname === '/health') return endResponse(json({ status: 'ok' }));
       const withdrawn = readiness?.withdrawnBecause;

@@ -3,6 +3,8 @@ import { isIPv6 } from 'node:net';
 import { toRefusal } from '../graphql/error-mapping.js';
 import { appError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import type { ProxyTrust } from './client-address.js';
+import { REQUEST_ID_HEADER, requestIdFor } from './observability/request-id.js';
 
 type Listener = (request: IncomingMessage, response: ServerResponse) => unknown;
 
@@ -48,19 +50,24 @@ const clip = (text: string | undefined) => text?.slice(0, LOGGED_CHARACTERS);
  * Stands in front of Yoga's node adapter, which builds the request's URL from
  * the Host header and the request target and answers 500 with a stack trace
  * when that fails. A request whose Host or target cannot name a resource here
- * gets 400 BAD_REQUEST in our error shape instead, one warn line, and its
- * connection closed (its framing is not to be trusted with another request).
+ * gets 400 BAD_REQUEST in our error shape instead (with its request id, as
+ * every answer has), one warn line (its access log line), and its connection
+ * closed (its framing is not to be trusted with another request).
  * Node's own parser has already answered what is not HTTP at all (a missing
  * Host on HTTP/1.1, a method it does not know, a request head over its limit).
  */
-export function guardHttp(next: Listener, logger: Logger): Listener {
+export function guardHttp(next: Listener, logger: Logger, proxies: ProxyTrust): Listener {
   return (request, response) => {
     const problem = requestProblem(request);
     if (problem === null) return next(request, response);
     const { method, url, socket } = request;
+    const given = request.headers['x-request-id'];
+    const requestId = requestIdFor(typeof given === 'string' ? given : null, socket.remoteAddress ?? null, proxies);
     const host = clip(request.headers.host);
-    logger.warn({ problem, method, host, target: clip(url), remoteAddress: socket.remoteAddress }, 'refused a malformed request');
-    const { status, headers, body } = toRefusal(appError('BAD_REQUEST', problem));
-    response.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
+    logger.warn({ problem, requestId, status: 400, method, host, target: clip(url), remoteAddress: socket.remoteAddress }, 'refused a malformed request');
+    const { status, headers, body } = toRefusal(appError('BAD_REQUEST', problem), requestId);
+    response
+      .writeHead(status, { ...headers, [REQUEST_ID_HEADER]: requestId, 'content-length': Buffer.byteLength(body), connection: 'close' })
+      .end(body);
   };
 }

@@ -6,7 +6,7 @@ import type { NewAuditEvent } from '../modules/audit/audit.service.js';
 import type { RefusalLog } from '../modules/audit/refusal-log.js';
 import type { Outcome } from './operation.js';
 
-type Entry = Pick<NewAuditEvent, 'action' | 'operationName' | 'rootFields' | 'details'> & { outcome: Outcome };
+type Entry = Pick<NewAuditEvent, 'action' | 'operationName' | 'rootFields' | 'details' | 'requestId'> & { outcome: Outcome };
 
 const LIMIT_CODES = new Set(['RATE_LIMITED', 'CONCURRENCY_LIMITED']);
 
@@ -41,7 +41,7 @@ export class OperationAudit {
     });
   }
 
-  refused(principal: Principal, client: Client, operationName: string | null, refusal: AppError): void {
+  refused(principal: Principal, client: Client, operationName: string | null, refusal: AppError, requestId: string | null = null): void {
     const limited = LIMIT_CODES.has(refusal.code);
     if (limited && !this.firstThisSecond(`${principal.id}|${refusal.code}`)) return;
     const reason = typeof refusal.details.reason === 'string' ? refusal.details.reason : null;
@@ -54,11 +54,12 @@ export class OperationAudit {
       outcome: limited ? 'limited' : 'denied',
       // The rule that refused (IP_NOT_ALLOWED, ORIGIN_NOT_ALLOWED, …) is what the key's owner needs to see.
       details: reason ? { code: refusal.code, reason } : { code: refusal.code },
+      requestId,
     });
   }
 
-  async keyRefused(refusal: KeyRefused, client: Client): Promise<void> {
-    if (refusal.key) await this.refusals.keyRefused(refusal.key, refusal.reason, client);
+  async keyRefused(refusal: KeyRefused, client: Client, requestId: string | null = null): Promise<void> {
+    if (refusal.key) await this.refusals.keyRefused(refusal.key, refusal.reason, client, requestId);
     else this.refusals.unknownKey(client);
   }
 

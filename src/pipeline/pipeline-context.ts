@@ -11,6 +11,14 @@ import type { OperationSummary } from './operation.js';
  * under `operation`: nothing is looked up by Request elsewhere.
  */
 export type PipelineContext = {
+  /** The request's id (request-identity.plugin.ts): response header, errors, audit record, access log, trace. */
+  requestId?: string;
+  /** The caller's address, worked out once when the request arrives (client-address.ts). */
+  clientIp?: string | null;
+  /** What the access log and metrics learn as the request goes (access-log.plugin.ts). */
+  observation?: RequestObservation;
+  /** The caller its key identified, before the checks that may still refuse it (the access log names it). */
+  identified?: Principal;
   /** Yoga assigns these two once admission has passed (from parsing on). */
   request?: Request;
   /** Node's request, when served by node:http (the socket gives the peer address). */
@@ -38,4 +46,16 @@ export type OperationInFlight = {
   afterResult: Array<() => Promise<void>>;
   /** Its slot was given back and its audit record written: once, whichever hook saw its end first. */
   finished?: boolean;
+};
+
+/** One request as the access log sees it, from arrival to its last byte (the end of a stream). */
+export type RequestObservation = {
+  /** performance.now() on arrival. */
+  startedAt: number;
+  /** The error codes of the answer, in order (a few at most); none: ok. */
+  codes: string[];
+  /** A streamed result is over when its stream is, not when the response starts. */
+  stream?: 'open' | 'closed';
+  status?: number;
+  logged?: boolean;
 };

@@ -4,6 +4,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { LimitsConfig } from '../config/config.js';
 import { toGraphQLError, useErrorTypes } from '../graphql/error-mapping.js';
 import { isAppError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
 import { admit, type AdmissionDeps } from './admission.js';
 import { useGraphQLMethods } from './allowed-methods.js';
 import { useBodyLimit } from './body-limit.plugin.js';
@@ -12,12 +13,18 @@ import { useCsrfPrevention } from './csrf.plugin.js';
 import { useGraphiQLAssets } from './graphiql-assets.js';
 import { useDatabaseGate } from './database-gate.plugin.js';
 import { useHealthRoutes, type HealthOptions } from './health.plugin.js';
+import { useAccessLog } from './observability/access-log.plugin.js';
+import type { ServiceMetrics } from './observability/metrics.js';
+import { useMetricsRoute, usePrometheusMetrics } from './observability/metrics.plugin.js';
+import { useRequestIdentity } from './observability/request-identity.plugin.js';
+import { useTracing, type TracingOptions } from './observability/tracing.plugin.js';
 import { useOriginRefreshOnKeyChange } from './origin-refresh.plugin.js';
 import { usePersistedQueriesNotSupported } from './persisted-queries.plugin.js';
 import { useQueryLimits } from './query-limits.plugin.js';
 import { outcomeOf, summarizeOperation } from './operation.js';
 import type { OperationAudit } from './operation-audit.js';
 import type { PipelineContext } from './pipeline-context.js';
+import { isAsyncIterable, untilDone } from './streams.js';
 
 export type OperationPipelineDeps = Omit<AdmissionDeps, 'onRefused' | 'onAdmitted' | 'onKeyRefused'> & {
   audit: OperationAudit;
@@ -37,8 +44,8 @@ export function useOperationPipeline(deps: OperationPipelineDeps): Plugin {
   const admission: AdmissionDeps = {
     ...deps,
     onAdmitted: (principal, client, at) => deps.lastUsed.touch(principal.id, client.ip, at),
-    onRefused: (principal, client, operationName, refusal) => deps.audit.refused(principal, client, operationName, refusal),
-    onKeyRefused: (refusal, client) => deps.audit.keyRefused(refusal, client),
+    onRefused: (principal, client, operationName, refusal, requestId) => deps.audit.refused(principal, client, operationName, refusal, requestId),
+    onKeyRefused: (refusal, client, requestId) => deps.audit.keyRefused(refusal, client, requestId),
   };
 
   const finish = async (context: PipelineContext, result: ExecutionResult) => {
@@ -56,6 +63,7 @@ export function useOperationPipeline(deps: OperationPipelineDeps): Plugin {
         operationName: summary?.name ?? null,
         rootFields: summary?.rootFields ?? [],
         outcome: outcomeOf(result.errors),
+        requestId: context.requestId ?? null,
       });
     }
   };
@@ -116,22 +124,6 @@ function stoppedBy(signal: AbortSignal, execute: ExecuteFn): ExecuteFn {
   };
 }
 
-const isAsyncIterable = (value: unknown): value is AsyncIterable<ExecutionResult> =>
-  typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
-
-/** Passes a stream through and calls `done` once when it ends, however it ends. */
-async function* untilDone(stream: AsyncIterable<ExecutionResult>, done: (last: ExecutionResult) => Promise<void>) {
-  let last: ExecutionResult = {};
-  try {
-    for await (const item of stream) {
-      last = item;
-      yield item;
-    }
-  } finally {
-    await done(last);
-  }
-}
-
 export type RequestPipelineParts = {
   operations: OperationPipelineDeps;
   origins: OriginGate & { refresh(): Promise<void> };
@@ -140,24 +132,38 @@ export type RequestPipelineParts = {
   health: HealthOptions;
   /** Known-down database: valid operations are answered 503 before they run. */
   availability: DatabaseAvailability;
+  observability: {
+    logger: Logger;
+    metrics: ServiceMetrics;
+    /** METRICS_TOKEN; null: /metrics is open. */
+    metricsToken: string | null;
+    /** Null: no tracing (OTEL_EXPORTER_OTLP_ENDPOINT unset), and nothing of it runs. */
+    tracing: TracingOptions | null;
+  };
 };
 
 /**
  * The whole request path, in its one order. (Before Yoga, the HTTP guard in
- * http-guard.ts refuses an unusable Host or request target.) HTTP first,
- * before anything reads a key or the body: CORS (preflights end here), health,
- * GraphiQL's files, the body limit, the methods /graphql answers, CSRF. Then
- * per operation: admission (client address → failed-auth throttle → key
- * verification → origin policy → organization header → key limit and
- * organization slot, the deadline starts), parse/validate with the query
- * limits, a database known to be down answers 503 here, execute (a query
- * stops at the deadline), and at its end the audit record, slot release and
- * the rate-limit headers; errors get their code and type last.
+ * http-guard.ts refuses an unusable Host or request target.) First the
+ * request's id, client address and start (and its trace span, when tracing);
+ * then HTTP, before anything reads a key or the body: CORS (preflights end
+ * here), health, metrics, GraphiQL's files, the body limit, the methods
+ * /graphql answers, CSRF. Then per operation: admission (client address →
+ * failed-auth throttle → key verification → origin policy → organization
+ * header → key limit and organization slot, the deadline starts),
+ * parse/validate with the query limits, a database known to be down answers
+ * 503 here, execute (a query stops at the deadline), and at its end the audit
+ * record, slot release and the rate-limit headers; errors get their code,
+ * type and request id; last, the X-Request-Id header and the access log line.
  */
 export function requestPipeline(parts: RequestPipelineParts): Plugin[] {
+  const { logger, metrics, metricsToken, tracing } = parts.observability;
   return [
+    useRequestIdentity(parts.operations.proxies),
+    ...(tracing ? [useTracing(tracing)] : []),
     useBrowserCors(parts.origins),
     useHealthRoutes(parts.health),
+    useMetricsRoute(metrics, metricsToken),
     useGraphiQLAssets(),
     useBodyLimit(parts.maxBodyBytes),
     useGraphQLMethods(),
@@ -168,6 +174,8 @@ export function requestPipeline(parts: RequestPipelineParts): Plugin[] {
     useQueryLimits(parts.queryLimits),
     useDatabaseGate(parts.availability),
     useOriginRefreshOnKeyChange(parts.origins),
-    useErrorTypes(),
+    usePrometheusMetrics(metrics),
+    useErrorTypes(logger),
+    useAccessLog({ logger, metrics }),
   ];
 }

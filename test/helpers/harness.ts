@@ -66,8 +66,8 @@ const QUIET_BACKGROUND: Record<string, string> = {
 export type HarnessOptions = {
   /** Configuration on top of the relaxed limits, as environment variables. */
   env?: Record<string, string>;
-  /** Replaces app dependencies for one suite, e.g. a capturing logger or staged DNS answers. */
-  deps?: Partial<Pick<AppDependencies, 'logger' | 'resolveHost'>>;
+  /** Replaces app dependencies for one suite, e.g. a capturing logger, staged DNS answers or an in-memory span exporter's provider. */
+  deps?: Partial<Pick<AppDependencies, 'logger' | 'resolveHost' | 'tracerProvider'>>;
 };
 
 export class TestHarness {

@@ -108,7 +108,10 @@ describeOnTier('bad HTTP gets a 4xx, never a 500', () => {
       await eventually(() => warnings().length > before, 2000, 'the warn line');
       const added = warnings().slice(before);
       expect(added).toHaveLength(1);
-      expect(JSON.parse(added[0]!)).toMatchObject({ msg: 'refused a malformed request', problem: error.message });
+      // The warn line is the request's access log line: it names the id the answer carries.
+      const requestId = response.headers['x-request-id'];
+      expect(error.extensions.requestId).toBe(requestId);
+      expect(JSON.parse(added[0]!)).toMatchObject({ msg: 'refused a malformed request', problem: error.message, requestId, status: 400 });
       await expectStillServing();
     });
   });
@@ -131,6 +134,7 @@ describeOnTier('bad HTTP gets a 4xx, never a 500', () => {
       const error = expectRefusal(response, 405, 'METHOD_NOT_ALLOWED');
       expect(response.headers.allow).toBe(allow);
       expect(error.extensions.allowed).toEqual(allow.split(', '));
+      expect(error.extensions.requestId).toBe(response.headers['x-request-id']);
       await expectStillServing();
     });
 

@@ -70,11 +70,12 @@ describeIntegration('CORS while only pk_live_ keys exist', (harness) => {
     }
   });
 
-  it('lets browser scripts read the rate-limit headers of an actual response', async () => {
+  it('lets browser scripts read the request id and the rate-limit headers of an actual response', async () => {
     const response = await harness.request('{ viewer { scopes } }', { key: live, headers: { origin: SHOP } });
     expect(response.headers.get('access-control-allow-origin')).toBe(SHOP);
+    expect(response.headers.get('x-request-id')).toBeTruthy();
     const exposed = response.headers.get('access-control-expose-headers')!;
-    for (const header of ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'RateLimit', 'RateLimit-Policy', 'Retry-After']) {
+    for (const header of ['X-Request-Id', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'RateLimit', 'RateLimit-Policy', 'Retry-After']) {
       expect(exposed).toContain(header);
     }
   });

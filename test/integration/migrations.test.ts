@@ -9,6 +9,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import { afterAll, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
+import { maintainAuditPartitions } from '../../src/modules/audit/audit-partitions.js';
 import { describeOnTier } from '../helpers/integration.js';
 import { createDatabaseUrl, testTier } from '../helpers/test-database.js';
 
@@ -96,6 +97,41 @@ describeOnTier('migrations', () => {
     const [table] = await handle.query<{ kind: string }>(`select relkind as kind from pg_class where relname = 'audit_events'`);
     expect(table!.kind).toBe('p');
     expect(await handle.query(`select 1 from pg_class where relname = 'audit_events_unpartitioned'`)).toEqual([]);
+  });
+
+  it('adds request_id to the partitioned audit_events, its partitions and the months made after it (0004)', async () => {
+    const { url, drop } = await createDatabaseUrl();
+    cleanup.push(drop);
+    const handle = await openDatabase(url);
+    cleanup.push(() => handle.close());
+    await migrateUpTo(handle, '0003_bounded_growth');
+    // A record of a month that has no partition yet waits in the default partition.
+    const later = new Date(Date.UTC(new Date().getUTCFullYear() + 5, 0, 15));
+    await handle.query(
+      `insert into audit_events (id, organization_id, environment, action, outcome, created_at) values ('before', 'org_x', 'TEST', 'graphql.query', 'ok', '${later.toISOString()}')`,
+    );
+
+    await migrateDatabase(handle);
+
+    const withoutColumn = await handle.query<{ name: string }>(
+      `select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
+        where i.inhparent = 'audit_events'::regclass
+          and not exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'request_id' and not a.attisdropped)`,
+    );
+    expect(withoutColumn).toEqual([]);
+    await handle.query(
+      `insert into audit_events (id, organization_id, environment, action, outcome, request_id, created_at) values ('after', 'org_x', 'TEST', 'graphql.query', 'ok', 'req-1', '${later.toISOString()}')`,
+    );
+    // The retention job makes that month (LIKE the parent) and moves both records into it.
+    await maintainAuditPartitions(handle, later, 100_000, 1000);
+    const rows = await handle.query<{ id: string; request_id: string | null; partition: string }>(
+      `select id, request_id, tableoid::regclass::text as partition from audit_events where organization_id = 'org_x' order by id`,
+    );
+    const month = `audit_events_${later.getUTCFullYear()}_01`;
+    expect(rows).toEqual([
+      { id: 'after', request_id: 'req-1', partition: month },
+      { id: 'before', request_id: null, partition: month },
+    ]);
   });
 });
 

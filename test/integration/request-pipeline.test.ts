@@ -6,9 +6,11 @@ import { addressRanges } from '../../src/lib/address-ranges.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { RefusalLog } from '../../src/modules/audit/refusal-log.js';
 import { DatabaseAvailability } from '../../src/db/availability.js';
+import { ServiceMetrics } from '../../src/pipeline/observability/metrics.js';
 import { OperationAudit } from '../../src/pipeline/operation-audit.js';
 import { requestPipeline } from '../../src/pipeline/request-pipeline.js';
 import type { TestOrganization } from '../helpers/harness.js';
+import { accessLines, captureLogs } from '../helpers/captured-logs.js';
 import { describeIntegration } from '../helpers/integration.js';
 
 /** Server-sent events as Yoga writes them: `event: next` + `data: {...}` blocks, then `event: complete`. */
@@ -61,7 +63,15 @@ describeIntegration(`the request pipeline, whatever carries the operation`, { en
     expect(text).not.toContain('"viewer"');
   });
 
-  it('holds the slot for as long as a subscription streams, then releases it and writes one audit record', async () => {
+  it('holds the slot for as long as a subscription streams, then releases it and writes one audit record and one access log line', async () => {
+    const logs = captureLogs('info');
+    const metrics = new ServiceMetrics({
+      auditLog: harness.app.auditLog,
+      keyCache: harness.app.keyCache,
+      databaseDown: () => false,
+      webhookBacklog: async () => ({ pending: 0, oldestDueAt: null }),
+      now: () => harness.clock,
+    });
     // A schema with a subscription, served through the app's own pipeline stages.
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -95,6 +105,7 @@ describeIntegration(`the request pipeline, whatever carries the operation`, { en
         queryLimits: { maxDepth: 10, maxAliases: 10, maxTokens: 1000, maxDirectives: 10, maxCost: 1000 },
         health: { probe: async () => {} },
         availability: new DatabaseAvailability(async () => {}, createLogger('silent')),
+        observability: { logger: logs.logger, metrics, metricsToken: null, tracing: null },
       }),
     });
     const response = await yoga.fetch('http://tessera.test/graphql', {
@@ -108,11 +119,19 @@ describeIntegration(`the request pipeline, whatever carries the operation`, { en
     while (!text.includes('"ticks":1')) text += decoder.decode((await reader.read()).value);
     expect(held()).toBe(1);
     expect(await auditOf('Ticks')).toEqual([]);
+    // Still streaming: the request is not over, so it has no line yet.
+    expect(accessLines(logs.lines)).toEqual([]);
 
     release();
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += decoder.decode(chunk.value);
     expect(sseEvents(text).map((event) => event.event)).toEqual(['next', 'next', 'complete']);
     expect(held()).toBe(0);
-    expect(await auditOf('Ticks')).toEqual([expect.objectContaining({ action: 'graphql.subscription', outcome: 'ok', apiKeyId: org.adminKeyId })]);
+    const requestId = response.headers.get('x-request-id');
+    expect(await auditOf('Ticks')).toEqual([
+      expect.objectContaining({ action: 'graphql.subscription', outcome: 'ok', apiKeyId: org.adminKeyId, requestId }),
+    ]);
+    expect(accessLines(logs.lines)).toEqual([
+      expect.objectContaining({ requestId, status: 200, outcome: 'ok', operationType: 'subscription', operationName: 'Ticks', keyId: org.adminKeyId }),
+    ]);
   });
 });

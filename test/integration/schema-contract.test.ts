@@ -136,7 +136,12 @@ describeIntegration('the directive is what is enforced', (harness) => {
       const errors = response.body.errors ?? [];
       expect(errors, JSON.stringify(errors)).toHaveLength(1);
       expect(errors[0]!.path).toEqual([root.field.name]);
-      expect(errors[0]!.extensions).toEqual({ code: 'FORBIDDEN', type: 'permission_error', requiredScopes: requirement });
+      expect(errors[0]!.extensions).toEqual({
+        code: 'FORBIDDEN',
+        type: 'permission_error',
+        requiredScopes: requirement,
+        requestId: response.headers.get('x-request-id'),
+      });
       expect(response.body.data).toEqual({ [root.field.name]: null });
     },
   );
@@ -171,6 +176,11 @@ describeIntegration('the directive is what is enforced', (harness) => {
     const response = await harness.request('{ viewer { organization { id } } apiKeys { id } }', { key: await keyWith(['event-types:read']) });
     expect(response.status).toBe(200);
     expect(response.body.data).toEqual({ viewer: { organization: { id: org.organizationId } }, apiKeys: null });
-    expect(response.body.errors?.[0]?.extensions).toEqual({ code: 'FORBIDDEN', type: 'permission_error', requiredScopes: [['keys:read']] });
+    expect(response.body.errors?.[0]?.extensions).toEqual({
+      code: 'FORBIDDEN',
+      type: 'permission_error',
+      requiredScopes: [['keys:read']],
+      requestId: response.headers.get('x-request-id'),
+    });
   });
 });

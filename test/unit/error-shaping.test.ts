@@ -4,6 +4,7 @@ import { isDatabaseUnavailable } from '../../src/db/unavailable.js';
 import { maskError, toGraphQLError, useErrorTypes } from '../../src/graphql/error-mapping.js';
 import { appError, ERROR_CODES, errorTypeFor, type ErrorCodeEntry } from '../../src/lib/errors.js';
 import { createLogger } from '../../src/lib/logger.js';
+import { captureLogs } from '../helpers/captured-logs.js';
 
 const mask = maskError(createLogger('silent'));
 
@@ -82,6 +83,39 @@ describe('error shaping', () => {
   it('adds Retry-After to a request-level refusal that says when to retry', () => {
     const limited = toGraphQLError(appError('RATE_LIMITED', 'x', { retryAfter: 7 }));
     expect(limited.extensions).toMatchObject({ retryAfter: 7, http: { status: 429, headers: { 'Retry-After': '7' } } });
+  });
+
+  it('logs an unexpected error once, with the request id the response shows, and never its message in the response', () => {
+    const logs = captureLogs('info');
+    const masked = maskError(logs.logger)(new GraphQLError('x', { originalError: new Error('relation "secret_table" does not exist'), path: ['eventTypes'] }));
+    expect(logs.lines).toEqual([]);
+    let shaped: { errors: GraphQLError[] } | undefined;
+    const processResult = useErrorTypes(logs.logger).onResultProcess as (payload: unknown) => void;
+    processResult({
+      result: { data: { eventTypes: null }, errors: [masked] },
+      setResult: (result: { errors: GraphQLError[] }) => (shaped = result),
+      serverContext: { requestId: 'req-42' },
+    });
+    const [error] = shaped!.errors;
+    expect(JSON.parse(JSON.stringify(error))).toEqual({
+      message: expect.stringContaining('It has been logged under extensions.requestId'),
+      path: ['eventTypes'],
+      extensions: { code: 'INTERNAL_SERVER_ERROR', type: 'api_error', requestId: 'req-42' },
+    });
+    expect(logs.lines).toEqual([
+      expect.objectContaining({ level: 50, msg: 'unexpected error', requestId: 'req-42', path: 'eventTypes', err: expect.objectContaining({ message: 'relation "secret_table" does not exist' }) }),
+    ]);
+  });
+
+  it('stamps a copy of a shared error, not the error Yoga caches for the next request', () => {
+    const cached = new GraphQLError('Cannot query field "x" on type "Query".', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    const processResult = useErrorTypes().onResultProcess as (payload: unknown) => void;
+    const ids: unknown[] = [];
+    for (const requestId of ['first', 'second']) {
+      processResult({ result: { errors: [cached] }, setResult: (result: { errors: GraphQLError[] }) => ids.push(result.errors[0]!.extensions.requestId), serverContext: { requestId } });
+    }
+    expect(ids).toEqual(['first', 'second']);
+    expect(cached.extensions.requestId).toBeUndefined();
   });
 
   it('holds the error table of the contract', () => {

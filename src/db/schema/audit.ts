@@ -23,6 +23,8 @@ export const auditEvents = pgTable(
     details: jsonb('details').$type<Record<string, unknown>>(),
     ip: text('ip'),
     userAgent: text('user_agent'),
+    /** The request's X-Request-Id, to find the record a caller quotes from an error; null for CLI changes and older records. */
+    requestId: text('request_id'),
     createdAt: createdAt(),
   },
   (t) => [

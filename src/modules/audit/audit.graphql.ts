@@ -37,6 +37,10 @@ const AuditEventRef = builder.objectRef<AuditEvent>('AuditEvent').implement({
     environment: t.exposeString('environment', { description: 'LIVE or TEST: the data the key works on.' }),
     ip: t.exposeString('ip', { nullable: true, description: 'The client address; null when unknown and for changes made at the CLI.' }),
     userAgent: t.exposeString('userAgent', { nullable: true, description: 'The User-Agent header; null when absent and for changes made at the CLI.' }),
+    requestId: t.exposeString('requestId', {
+      nullable: true,
+      description: 'The X-Request-Id of the request that made this record (also in its errors\' extensions.requestId); null for changes made at the CLI.',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it happened.' }),
   }),
 });

@@ -40,6 +40,7 @@ export async function recordKeyChange(
     details: { ...change.details, ...(byKey ? {} : { via: actor.cli }) },
     ip: byKey ? (actor.ip ?? null) : null,
     userAgent: byKey ? (actor.userAgent ?? null) : null,
+    requestId: byKey ? (actor.requestId ?? null) : null,
     createdAt: now,
   });
 }

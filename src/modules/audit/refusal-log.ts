@@ -29,7 +29,7 @@ export class RefusalLog {
     private readonly now: () => Date,
   ) {}
 
-  async keyRefused(key: RefusedKey, reason: string, client: Client): Promise<void> {
+  async keyRefused(key: RefusedKey, reason: string, client: Client, requestId: string | null = null): Promise<void> {
     const at = this.now();
     const seen = `${key.id}|${client.ip ?? ''}`;
     const last = this.recorded.get(seen);
@@ -46,6 +46,7 @@ export class RefusalLog {
         details: { reason },
         ip: client.ip,
         userAgent: client.userAgent,
+        requestId,
         createdAt: at,
       });
     } catch (error) {

@@ -1,0 +1,31 @@
+import { and, count, eq, lte, min, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { webhookDeliveries } from '../../db/schema/index.js';
+
+/** Past this many pending deliveries the count stops: the figure is an alarm, not an inventory. */
+export const BACKLOG_COUNT_CAP = 100_000;
+
+/** How far behind delivery is: what waits, and since when the oldest due one has. */
+export type DeliveryBacklog = { pending: number; oldestDueAt: Date | null };
+
+/**
+ * The webhook queue as the metrics endpoint reports it, on every scrape. Both
+ * reads stay on the partial index of pending deliveries (the worker's own),
+ * and the count is capped, so a scrape costs the same whatever the backlog.
+ */
+export async function deliveryBacklog(db: Executor, now: Date): Promise<DeliveryBacklog> {
+  const pendingRows = db
+    .select({ one: sql`1` })
+    .from(webhookDeliveries)
+    .where(eq(webhookDeliveries.status, 'PENDING'))
+    .limit(BACKLOG_COUNT_CAP)
+    .as('pending_rows');
+  const [[pending], [due]] = await Promise.all([
+    db.select({ count: count() }).from(pendingRows),
+    db
+      .select({ oldest: min(webhookDeliveries.nextAttemptAt) })
+      .from(webhookDeliveries)
+      .where(and(eq(webhookDeliveries.status, 'PENDING'), lte(webhookDeliveries.nextAttemptAt, now))),
+  ]);
+  return { pending: pending?.count ?? 0, oldestDueAt: due?.oldest ?? null };
+}
