@@ -15,6 +15,7 @@ const SUSPICIOUS = ['url', 'uri', 'href', 'link', 'feed', 'secret', 'token', 'pa
 /** Fields that match on purpose, and why each is fine. */
 const ALLOWED: Record<string, string> = {
   'ApiKeyWithSecret.secret': 'a new API key, shown once to the key that created it',
+  'OrganizationKeyPolicy.requireAllowedIpsForLiveSecretKeys': 'a boolean rule about secret (sk_) keys, not a secret',
   'WebhookWithSecret.secret': 'a new webhook signing secret, shown once to its creator',
   'Webhook.url': "the customer's own endpoint, which they must be able to review (webhooks:read)",
   'Mutation.rotateWebhookSecret': 'answers with WebhookWithSecret, below',

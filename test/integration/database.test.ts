@@ -13,6 +13,9 @@ const NOT_TENANT_OWNED: Record<string, string> = {
 /** Tenant-owned tables outside the live/test split. */
 const WITHOUT_ENVIRONMENT: Record<string, string> = {
   members: 'people of the organization, whose keys may be live or test',
+  service_accounts: 'principals of the organization, like members: their keys may be live or test',
+  organization_key_policies: "the organization's one policy, for its live and test keys alike",
+  api_key_usage: "a usage-limited key's budget, shared by its rolled successors, all in the key's own world",
 };
 
 describeOnTier('database', () => {
