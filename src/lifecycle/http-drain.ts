@@ -3,6 +3,9 @@ import { Server as NetServer } from 'node:net';
 
 type Listener = (request: IncomingMessage, response: ServerResponse) => unknown;
 
+/** How long without a new request before idle connections are closed during a drain. */
+const QUIET_MS = 500;
+
 export type DrainOutcome = {
   /** Requests that were in flight when draining began. */
   inFlightAtStart: number;
@@ -15,15 +18,16 @@ export type DrainOutcome = {
  * Lets an HTTP server stop without dropping anyone. `listener()` wraps the
  * request handler to count requests in flight; `drain()` then stops
  * accepting connections and waits until every request already received is
- * answered and every connection has closed by itself: a kept-alive connection
- * gets `Connection: close` on its next response, and an idle one is left to
- * Node's keep-alive timeout, which clients know from the `Keep-Alive`
- * header, so none is cut while a request is on its way. At the deadline
+ * answered and every connection has closed: a kept-alive connection gets
+ * `Connection: close` on its next response; idle ones are closed once no
+ * request has arrived for half a second (not at once: a client may be
+ * sending on one). At the deadline
  * whatever is left (a client stalled mid-headers or mid-body, a request past
  * it) is closed.
  */
 export class HttpDrain {
   private readonly inFlight = new Set<ServerResponse>();
+  private lastRequestAt = 0;
   private draining = false;
   private startedAt = 0;
   private inFlightAtStart = 0;
@@ -34,6 +38,7 @@ export class HttpDrain {
   listener(next: Listener): Listener {
     return (request, response) => {
       this.inFlight.add(response);
+      this.lastRequestAt = Date.now();
       response.once('close', () => this.inFlight.delete(response));
       if (this.draining) response.setHeader('connection', 'close');
       return next(request, response);
@@ -60,6 +65,11 @@ export class HttpDrain {
     const deadline = new Promise<'deadline'>((resolve) => {
       timer = setTimeout(() => resolve('deadline'), deadlineMs);
     });
+    // Idle kept-alive connections (and clients that never finished their headers): closed once no
+    // request has come for a moment (a client still sending on one would have sent by then).
+    const quiet = setInterval(() => {
+      if (Date.now() - this.lastRequestAt >= QUIET_MS) this.server.closeIdleConnections();
+    }, QUIET_MS / 5);
     let cutAtDeadline = 0;
     if ((await Promise.race([this.closed, deadline])) === 'deadline') {
       cutAtDeadline = await this.openConnections();
@@ -67,6 +77,7 @@ export class HttpDrain {
       await this.closed;
     }
     clearTimeout(timer);
+    clearInterval(quiet);
     return { inFlightAtStart: this.inFlightAtStart, cutAtDeadline, elapsedMs: Date.now() - this.startedAt };
   }
 

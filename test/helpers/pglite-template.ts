@@ -8,16 +8,20 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { PGlite } from '@electric-sql/pglite';
+import { PGlite as PGliteClass, type PGlite } from '@electric-sql/pglite';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../../src/db/client.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
 import { acquireShared } from './shared-setup.js';
 
+const FOLDER = 'migrated-folder';
+
 declare module 'vitest' {
   export interface ProvidedContext {
     /** A migrated PGlite data directory (tar); where a project provides none, each file migrates its own. */
     pgliteTemplate: string | null;
+    /** The same, unpacked as an embedded database folder: copied for processes (server, CLI) that need a migrated one. */
+    pgliteFolderTemplate: string | null;
   }
 }
 
@@ -26,6 +30,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     rmSync(dirname(path), { recursive: true, force: true }),
   );
   project.provide('pgliteTemplate', template.value);
+  project.provide('pgliteFolderTemplate', join(dirname(template.value), FOLDER));
   return () => template.release();
 }
 
@@ -40,6 +45,10 @@ async function makeTemplate(): Promise<string> {
       // Uncompressed: loading skips a gunzip per file, and the file stays in the page cache.
       const dump = await client.dumpDataDir('none');
       writeFileSync(path, new Uint8Array(await dump.arrayBuffer()));
+      // A folder a spawned server or CLI can open as its embedded database, with nothing left to migrate.
+      const folder = new PGliteClass({ dataDir: join(dir, FOLDER), loadDataDir: dump });
+      await folder.waitReady;
+      await folder.close();
     } finally {
       await handle.close();
     }

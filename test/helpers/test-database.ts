@@ -14,7 +14,7 @@
  * Most suites want a whole app instead: describeIntegration (integration.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,13 +97,17 @@ async function newPostgresDatabase(template?: string): Promise<{ url: string; dr
 }
 
 /**
- * A DATABASE_URL for a separate process (server, CLI) in this tier: an empty
- * PGlite folder (file://) or an empty PostgreSQL database. Not migrated: the
- * process does that itself. `drop()` deletes it.
+ * A DATABASE_URL for a separate process (server, CLI) in this tier: a PGlite
+ * folder (file://) or a PostgreSQL database, already migrated (a copy of the
+ * run's template: the process finds nothing to do), or empty with
+ * `{ migrated: false }`. `drop()` deletes it.
  */
-export async function createDatabaseUrl(): Promise<{ url: string; drop(): Promise<void> }> {
-  if (testTier() === 'postgres') return newPostgresDatabase();
+export async function createDatabaseUrl({ migrated = true }: { migrated?: boolean } = {}): Promise<{ url: string; drop(): Promise<void> }> {
+  if (testTier() === 'postgres') return newPostgresDatabase(migrated ? (inject('postgresTemplateDatabase') ?? undefined) : undefined);
   const dir = mkdtempSync(join(tmpdir(), 'tessera-pglite-'));
+  // Migrated already (the run's template, copied): a process opening it skips initdb and the migrations.
+  const folderTemplate = migrated ? inject('pgliteFolderTemplate') : null;
+  if (folderTemplate) cpSync(folderTemplate, dir, { recursive: true });
   return { url: `file://${dir}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
 }
 

@@ -5,10 +5,10 @@
  * and a lost key is replaced the way the README says: stop the server,
  * orgs:list, members:list, keys:create, start again.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
 import { EmbeddedDatabaseInUse, LOCK_FILE } from '../../src/db/embedded-folder.js';
 import { describeOnTier } from '../helpers/integration.js';
@@ -42,6 +42,12 @@ async function stop(server: RunningServer, signal: NodeJS.Signals = 'SIGTERM') {
   return server.exited;
 }
 
+/** A migrated folder (the run's template): what these tests are about is the lock, not creating a database. */
+function migratedFolderAt(folder: string): void {
+  const template = inject('pgliteFolderTemplate');
+  if (template) cpSync(template, folder, { recursive: true });
+}
+
 describeOnTier('the embedded database has one owner', () => {
   let root: string;
   const servers: RunningServer[] = [];
@@ -64,6 +70,7 @@ describeOnTier('the embedded database has one owner', () => {
   it.skipIf(embeddedOnly)('turns the CLI and a second server away while a server holds the folder; nothing is written; SIGTERM releases it', async () => {
     const folder = folderNamed('served');
     const url = `file://${folder}`;
+    migratedFolderAt(folder);
     const server = await serve({ DATABASE_URL: url, BOOTSTRAP_DEMO: 'true' });
     const lock = join(folder, LOCK_FILE);
     expect(readFileSync(lock, 'utf8').trim()).toBe(String(server.child.pid));
@@ -105,6 +112,7 @@ describeOnTier('the embedded database has one owner', () => {
   it.skipIf(embeddedOnly)("takes over a killed server's lock on the next start, saying so, with the data intact", async () => {
     const folder = folderNamed('killed');
     const url = `file://${folder}`;
+    migratedFolderAt(folder);
     const first = await serve({ DATABASE_URL: url, BOOTSTRAP_DEMO: 'true' });
     const { key } = demoKeyOf(first);
     expect((await stop(first, 'SIGKILL')).signal).toBe('SIGKILL');

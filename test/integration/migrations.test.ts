@@ -20,7 +20,7 @@ describeOnTier('migrations', () => {
   });
 
   it('run again on an already migrated database without changing anything', async () => {
-    const { url, drop } = await createDatabaseUrl();
+    const { url, drop } = await createDatabaseUrl({ migrated: false });
     cleanup.push(drop);
     const handle = await openDatabase(url);
     cleanup.push(() => handle.close());
@@ -31,7 +31,7 @@ describeOnTier('migrations', () => {
   });
 
   it.skipIf(testTier() !== 'postgres')('run without the statement timeout the traffic has (a migration may copy a large table)', async () => {
-    const { url, drop } = await createDatabaseUrl();
+    const { url, drop } = await createDatabaseUrl({ migrated: false });
     cleanup.push(drop);
     // 1 ms: the traffic's bound would cancel the first statement. (Nothing else may use this handle's pool.)
     const bounded = await openDatabase(url, { timeouts: { connectTimeoutMs: 3000, statementTimeoutMs: 1 } });
@@ -44,7 +44,7 @@ describeOnTier('migrations', () => {
   });
 
   it.skipIf(testTier() !== 'postgres')('let several instances start at once against one PostgreSQL', async () => {
-    const { url, drop } = await createDatabaseUrl();
+    const { url, drop } = await createDatabaseUrl({ migrated: false });
     cleanup.push(drop);
     const handles: DatabaseHandle[] = await Promise.all([1, 2, 3].map(() => openDatabase(url)));
     cleanup.push(async () => {
@@ -59,7 +59,7 @@ describeOnTier('migrations', () => {
   });
 
   it('keeps every audit record when audit_events becomes partitioned by month (0003)', async () => {
-    const { url, drop } = await createDatabaseUrl();
+    const { url, drop } = await createDatabaseUrl({ migrated: false });
     cleanup.push(drop);
     const handle = await openDatabase(url);
     cleanup.push(() => handle.close());
@@ -100,7 +100,7 @@ describeOnTier('migrations', () => {
   });
 
   it('adds request_id to the partitioned audit_events, its partitions and the months made after it (0004)', async () => {
-    const { url, drop } = await createDatabaseUrl();
+    const { url, drop } = await createDatabaseUrl({ migrated: false });
     cleanup.push(drop);
     const handle = await openDatabase(url);
     cleanup.push(() => handle.close());
