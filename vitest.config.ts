@@ -28,8 +28,10 @@ export default defineConfig({
   },
   test: {
     pool: 'forks',
-    // vitest's default leaves a core idle: on two cores, one file at a time.
-    maxWorkers: availableParallelism(),
+    // vitest's default leaves a core idle: on two cores, one file at a time. One more than the cores:
+    // the chaos, process and browser files spend much of their time waiting (on child processes,
+    // on a stopped PostgreSQL, on timers), and an idle worker is a wasted core.
+    maxWorkers: availableParallelism() + 1,
     // Explicit because test/helpers/integration.ts relies on it: a suite's harness starts before the suite's
     // own beforeAll hooks and stops after its afterAll hooks.
     sequence: { hooks: 'stack' },

@@ -35,13 +35,13 @@ describe.skipIf(!binDir)('PostgreSQL stopped for 8 s under load', () => {
       }
     })();
 
-    await sleep(3000);
+    await sleep(2000);
     const stoppedAt = Date.now();
     world.cluster.halt('fast');
     await sleep(8000);
     world.cluster.resume();
     const backAt = Date.now();
-    await sleep(5000);
+    await sleep(3500);
     const answers = await load.stop();
     watching = false;
     await watchReady;

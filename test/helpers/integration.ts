@@ -16,6 +16,7 @@
  */
 import { afterAll, beforeAll, describe } from 'vitest';
 import { TestHarness, type HarnessOptions } from './harness.js';
+import { findServerBinDir } from './postgres-cluster.js';
 import { postgresTierSkipped, testTier } from './test-database.js';
 
 export type { HarnessOptions } from './harness.js';
@@ -33,6 +34,18 @@ export function describeIntegration(title: string, optionsOrBody: HarnessOptions
     afterAll(() => harness.stop());
     suite(harness);
   });
+}
+
+/**
+ * A suite of CLI runs (separate processes), on one tier only: PostgreSQL where
+ * its server binaries are (a process connects in milliseconds; opening an
+ * embedded PGlite costs each run about a second of CPU), else PGlite. What is
+ * particular to the embedded database (its lock, its creation) has suites of
+ * its own on the PGlite tier.
+ */
+export function describeCliOnOneTier(title: string, body: () => void): void {
+  const onTier = testTier() === (findServerBinDir() ? 'postgres' : 'pglite');
+  describe.skipIf(postgresTierSkipped || !onTier)(`${title} (${testTier()})`, body);
 }
 
 /** A suite on this project's database tier, titled with it; skipped where the tier has no server. */

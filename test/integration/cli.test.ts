@@ -7,13 +7,13 @@ import { bootstrapOrganization } from '../../src/modules/organizations/bootstrap
 import { addMember, updateMember } from '../../src/modules/members/members.service.js';
 import { expectOneLineError, withApp } from '../helpers/cli.js';
 import { dumpAllRows, secretFragments } from '../helpers/dump.js';
-import { describeOnTier } from '../helpers/integration.js';
+import { describeCliOnOneTier } from '../helpers/integration.js';
 import { baseEnv, ROOT, runCli } from '../helpers/processes.js';
 import { createDatabaseUrl } from '../helpers/test-database.js';
 
 const SLOW = 180_000;
 
-describeOnTier('CLI', () => {
+describeCliOnOneTier('CLI', () => {
   let url: string;
   let drop: () => Promise<void>;
   let bootstrapped: { organizationId: string; memberId: string; apiKey: { id: string; secret: string } };
