@@ -45,6 +45,8 @@ export type ApiKeyPrincipal = CallerBase & {
     allowedOrigins: readonly string[];
     /** Where requests with the key may come from (secret keys); null: anywhere. */
     allowedIps: AddressRanges | null;
+    /** The key spends a usage budget: it may not mint or roll other keys, which would not spend it. */
+    usageLimited?: boolean;
   };
 };
 

@@ -21,6 +21,19 @@ const DAY_MS = 86_400_000;
 /** The facts about a target key the rules read. */
 export type KeyTarget = Pick<ApiKeyRecord, 'id' | 'scopes' | 'environment'>;
 
+/**
+ * A usage-limited key spends a budget; a key it created, or the new secret of
+ * another key it rolled, would not. So it creates none and rolls only itself.
+ */
+export function assertWithinBudget(actor: Principal, action: 'create' | 'roll', targetId?: string): void {
+  if (!actor.key.usageLimited || (action === 'roll' && targetId === actor.id)) return;
+  const message =
+    action === 'create'
+      ? 'A usage-limited key cannot create keys: they would not spend its budget.'
+      : 'A usage-limited key can roll only itself: the new secret of another key would not spend its budget.';
+  throw appError('FORBIDDEN', message, { reason: 'USAGE_LIMITED_KEY' });
+}
+
 /** A caller may only hand out (by create) what it holds itself. */
 export function assertMayGrant(actor: Principal, scopes: readonly string[]): void {
   const beyond = [...expandScopes(scopes)].filter((scope) => !actor.scopes.has(scope));

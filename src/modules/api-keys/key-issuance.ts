@@ -5,6 +5,7 @@ import {
   assertMayEquipServiceAccount,
   assertMayGrant,
   assertMayManage,
+  assertWithinBudget,
   recipientFor,
   successorExpiry,
   validGracePeriod,
@@ -142,6 +143,7 @@ export async function createApiKey(
   const { principal } = actor;
   const settings = validatedSettings(input);
   assertEnvironmentReachable(principal, settings.environment);
+  assertWithinBudget(principal, 'create');
   assertMayGrant(principal, settings.scopes);
   assertLifetimeAllowed(principal.keyPolicy, EXPIRY_DAYS[input.expiresIn]);
   assertMayMint(principal.keyPolicy, { ...settings, role: principal.role }, { type: 'type', environment: 'environment' });
@@ -251,6 +253,7 @@ export async function rollApiKey(
   }
   // The new secret carries the old key's powers, so the caller must hold them.
   assertMayManage(actor.principal, old, 'roll');
+  assertWithinBudget(actor.principal, 'roll', old.id);
   const { keyPolicy } = actor.principal;
   const ips = allowedIps === null ? old.allowedIps : validateAllowedIps(old.type, allowedIps);
   const owner = keyOwnerOf(old);
