@@ -118,6 +118,8 @@ describeOnTier('first start', () => {
     const log = () => (existsSync(join(cwd, 'stdout.log')) ? readFileSync(join(cwd, 'stdout.log'), 'utf8') : '');
     try {
       await eventually(() => log().includes('Tessera listening'), 120_000, 'the server listening');
+      // The terminal (a pseudo-terminal, relayed by script) may trail the log file on a busy machine.
+      await eventually(() => (terminal.match(KEY_PATTERN) ?? []).length > 0 && terminal.includes('"Authorization"'), 30_000, 'the key on the terminal');
       const keys = [...new Set(terminal.match(KEY_PATTERN) ?? [])];
       expect(keys, terminal).toHaveLength(1);
       expect(terminal).toContain(`{ "Authorization": "Bearer ${keys[0]}" }`);

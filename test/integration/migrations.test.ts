@@ -99,7 +99,7 @@ describeOnTier('migrations', () => {
     expect(await handle.query(`select 1 from pg_class where relname = 'audit_events_unpartitioned'`)).toEqual([]);
   });
 
-  it('adds request_id to the partitioned audit_events, its partitions and the months made after it (0004)', async () => {
+  it('adds request_id to the partitioned audit_events, its partitions and the months made after it (0007)', async () => {
     const { url, drop } = await createDatabaseUrl({ migrated: false });
     cleanup.push(drop);
     const handle = await openDatabase(url);
