@@ -89,7 +89,8 @@ try {
   await admin`create database bench_keys`;
   await admin.end();
   const url = `postgres://postgres@127.0.0.1:${cluster.port}/bench_keys`;
-  const database = await openDatabase(url);
+  // No statement timeout: filling a million rows takes longer than a request's statement may.
+  const database = await openDatabase(url, { timeouts: { connectTimeoutMs: 3000, statementTimeoutMs: 0 } });
   await migrateDatabase(database);
   const org = await bootstrapOrganization(database.db, { organizationName: 'Keys', adminEmail: 'keys@example.com', environment: 'TEST' }, new Date(), 'bench');
   const rows = [];
