@@ -1,3 +1,4 @@
+import { appError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { PeriodicTask, type BackgroundTask } from '../lib/periodic-task.js';
 import type { RedisConnection } from '../lib/redis.js';
@@ -133,8 +134,11 @@ export class UsageCounters implements BackgroundTask {
       const reply = await client.tesseraSpendUsage(redisKey(name), period.limit, COUNTER_TTL_MS, seed, this.floors.get(name) ?? 0);
       return reply === NO_COUNTER ? NO_COUNTER : (reply as [number, number]);
     } catch {
-      // Refused while disconnected, or timed out: Redis is away.
-      return null;
+      // Refused because the connection is down: Redis is away, and the ledger counts instead.
+      if (!this.redis.ready) return null;
+      // Connected but too slow to answer: the script may have run. Counting in the ledger as well would
+      // give the budget two counters; the request is refused as retryable instead.
+      throw appError('SERVICE_UNAVAILABLE', "The usage counter did not answer in time; retry shortly.", { retryAfter: 1 });
     }
   }
 
