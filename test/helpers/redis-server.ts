@@ -10,10 +10,9 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { connect } from 'node:net';
 import { delimiter, join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { findFreePort } from './free-port.js';
+import { findFreePort, waitForPort } from './free-port.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -81,25 +80,3 @@ export async function startRedisServer(binary: string, port?: number): Promise<R
     },
   };
 }
-
-async function waitForPort(port: number, timeoutMs: number, gaveUp: () => boolean): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (gaveUp()) throw new Error('the process exited');
-    if (await canConnect(port)) return;
-    if (Date.now() > deadline) throw new Error(`nothing listening after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
