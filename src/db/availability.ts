@@ -1,5 +1,5 @@
 import type { Logger } from '../lib/logger.js';
-import { isDatabaseUnavailable } from './unavailable.js';
+import { unavailableReason } from './unavailable.js';
 
 /**
  * Whether the database is known to be away. The first query that fails with
@@ -26,9 +26,11 @@ export class DatabaseAvailability {
 
   /** Called with any error a database call failed with; only "unavailable" ones count. */
   report(error: unknown): void {
-    if (this.downSince !== null || this.stopped || !isDatabaseUnavailable(error)) return;
+    if (this.downSince !== null || this.stopped) return;
+    const reason = unavailableReason(error);
+    if (reason === null) return;
     this.downSince = Date.now();
-    this.logger.warn({ reason: (error as { code?: string }).code }, 'database unavailable: answering 503 until it is back');
+    this.logger.warn({ reason }, 'database unavailable: answering 503 until it is back');
     this.probing = this.probeUntilBack();
   }
 

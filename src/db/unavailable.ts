@@ -5,13 +5,19 @@
  * statement cancelled by `statement_timeout`, and a closed PGlite — also when
  * wrapped (Drizzle reports them as the `cause` of a DrizzleQueryError).
  */
-export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+export function isDatabaseUnavailable(error: unknown): boolean {
+  return unavailableReason(error) !== null;
+}
+
+/** The code (or PGlite's message) that makes the error an "unavailable" one, for logs; null when it is not one. */
+export function unavailableReason(error: unknown, depth = 0): string | null {
   const code = (error as { code?: unknown })?.code;
   const message = (error as { message?: unknown })?.message;
   const cause = (error as { cause?: unknown })?.cause;
-  if (cause !== undefined && depth < 5 && isDatabaseUnavailable(cause, depth + 1)) return true;
-  if (typeof code === 'string' && (DRIVER_CODES.has(code) || isUnavailableSqlState(code, message))) return true;
-  return typeof message === 'string' && /PGlite is closed/i.test(message);
+  const causeReason = cause !== undefined && depth < 5 ? unavailableReason(cause, depth + 1) : null;
+  if (causeReason !== null) return causeReason;
+  if (typeof code === 'string' && (DRIVER_CODES.has(code) || isUnavailableSqlState(code, message))) return code;
+  return typeof message === 'string' && /PGlite is closed/i.test(message) ? 'PGlite is closed' : null;
 }
 
 const DRIVER_CODES = new Set([

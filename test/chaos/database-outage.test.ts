@@ -52,9 +52,17 @@ describe.skipIf(!binDir)('PostgreSQL stopped for 8 s under load', () => {
     const slowest = Math.max(...answers.map((a) => a.ms));
     const firstReady = readiness.find((r) => r.at >= backAt && r.status === 200);
     const flaps = firstReady ? readiness.filter((r) => r.at > firstReady.at && r.status !== 200).length : -1;
+    // When the server marked the database down and up (relative to the stop), to tell a real outage from a false alarm.
+    const transitions = server.output.stdout
+      .split('\n')
+      .filter((line) => /"msg":"database (unavailable: answering 503|reachable again)/.test(line))
+      .map((line) => {
+        const entry = JSON.parse(line) as { time: number; msg: string; reason?: string };
+        return `${entry.msg.startsWith('database unavailable') ? `down (${entry.reason})` : 'up'} at +${entry.time - stoppedAt} ms`;
+      });
     console.log(
       `[chaos] outage: ${answers.length} requests, during the outage ${JSON.stringify(tally(during))}; overall ${JSON.stringify(tally(answers))}; ` +
-        `slowest answer ${slowest} ms; first success ${recoveryMs} ms after PostgreSQL was back; /ready 200 again after ${firstReady ? firstReady.at - backAt : 'never'} ms, ${flaps} flaps after`,
+        `slowest answer ${slowest} ms; first success ${recoveryMs} ms after PostgreSQL was back; /ready 200 again after ${firstReady ? firstReady.at - backAt : 'never'} ms, ${flaps} flaps after; the server marked it ${transitions.join(', ')}`,
     );
 
     expect(server.child.exitCode).toBeNull();

@@ -6,7 +6,11 @@
  * dereferences its null socket from a setImmediate, outside any promise
  * (porsager/postgres #1154, #1208). And once the pool reconnects that
  * connection, the rest of the transaction's callback runs on the new session,
- * outside any transaction (porsager/postgres #1186, #1215).
+ * outside any transaction (porsager/postgres #1186, #1215). And the first
+ * query on a reconnected connection failed with the error the killed backend
+ * sent last ("terminating connection due to administrator command", or "the
+ * database system is shutting down" from an attempt made during a restart),
+ * which marked a recovered database down again (#1142, #1223).
  */
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,6 +76,26 @@ describe.skipIf(testTier() !== 'postgres' || postgresTierSkipped)('postgres.js w
       await settle(100);
       expect(uncaught).toEqual([]);
       expect(await admin`select count(*)::int as n from marks`).toEqual([{ n: 0 }]);
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+  });
+
+  it("answers the first query on a reconnected connection itself, not with the killed backend's last error", async () => {
+    const sql = postgres(database.url, { max: 1, onnotice: () => {} });
+    try {
+      const [{ pid }] = await sql<[{ pid: number }]>`select pg_backend_pid() as pid`;
+      const killed = sql`select pg_sleep(5)`.then(
+        () => 'finished',
+        (error: { code?: string }) => error.code,
+      );
+      await settle(100);
+      await admin`select pg_terminate_backend(${pid})`;
+      expect(await killed).toMatch(/^(57P01|CONNECTION_CLOSED)$/);
+      // The same connection, reconnected: twice, since the stale state answered the first one.
+      expect(await sql`select 1 as one`).toEqual([{ one: 1 }]);
+      expect(await sql`select 2 as two`).toEqual([{ two: 2 }]);
+      expect(uncaught).toEqual([]);
     } finally {
       await sql.end({ timeout: 1 });
     }

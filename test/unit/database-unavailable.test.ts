@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
 import { migrateWhenReachable } from '../../src/db/reachable.js';
-import { isDatabaseUnavailable } from '../../src/db/unavailable.js';
+import { isDatabaseUnavailable, unavailableReason } from '../../src/db/unavailable.js';
 
 const pgError = (code: string, message = 'x') => Object.assign(new Error(message), { code });
 
@@ -20,6 +20,8 @@ describe('isDatabaseUnavailable', () => {
     expect(isDatabaseUnavailable(pgError(code, message))).toBe(true);
     // Drizzle wraps driver errors: the cause decides.
     expect(isDatabaseUnavailable(Object.assign(new Error('Failed query'), { cause: pgError(code, message) }))).toBe(true);
+    // …and names the reason for the log line that marks the database down.
+    expect(unavailableReason(Object.assign(new Error('Failed query'), { cause: pgError(code, message) }))).toBe(code);
   });
 
   it.each([
@@ -29,6 +31,7 @@ describe('isDatabaseUnavailable', () => {
     ['28P01', 'password authentication failed'],
   ])('does not count %s (%s)', (code, message) => {
     expect(isDatabaseUnavailable(pgError(code, message))).toBe(false);
+    expect(unavailableReason(pgError(code, message))).toBeNull();
   });
 });
 
