@@ -28,7 +28,9 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const WARMUP = 3;
 
 type Mode = 'hand' | 'bare' | 'memory' | 'redis';
-type Stats = { queries: number; authPathQueries: number; keyLookups: number; lastUsedWrites: number; auditRecords: number };
+// cpuMicros: the target process's CPU time (user + system), so CPU per request, which a busy
+// neighbour disturbs far less than requests per second.
+type Stats = { queries: number; authPathQueries: number; cpuMicros: number; keyLookups: number; lastUsedWrites: number; auditRecords: number };
 type Row = { mode: Mode; rps: number; p50: number; p99: number; p50single: number; failed: number; requests: number; stats: Stats };
 
 const LABEL: Record<Mode, string> = {
@@ -40,7 +42,8 @@ const LABEL: Record<Mode, string> = {
 
 async function startTarget(mode: Mode, adminUrl: string | undefined, redisUrl?: string): Promise<{ child: ChildProcess; port: number; key: string }> {
   const child = fork(fileURLToPath(new URL('./target.ts', import.meta.url)), [], {
-    execArgv: ['--import', 'tsx'],
+    // BENCH_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, to profile the targets.
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
     env: { ...process.env, BENCH_MODE: mode, ...(adminUrl ? { BENCH_ADMIN_URL: adminUrl } : {}), ...(redisUrl ? { REDIS_URL: redisUrl } : {}) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -114,7 +117,8 @@ async function measure(adminUrl: string | undefined): Promise<Row[]> {
     for (const target of targets) single.set(target.mode, (await load(target, SINGLE_DURATION, 1)).latency.average);
     return targets.map((target) => summarize(target.mode, rounds.get(target.mode)!, single.get(target.mode)!));
   } finally {
-    for (const target of targets) target.child.kill('SIGKILL');
+    // SIGINT: a target exits normally, so a profiler (BENCH_NODE_ARGS) writes its file.
+    await Promise.all(targets.map((target) => (target.child.kill('SIGINT'), once(target.child, 'exit'))));
     await redis?.stop();
   }
 }
@@ -125,6 +129,7 @@ function report(database: string, rows: Row[]): void {
   const bare = byMode.get('bare')!;
   const perRequest = (row: Row, count: number) => count / Math.max(row.requests, 1);
   const full = (row: Row) => row.mode === 'memory' || row.mode === 'redis';
+  const cpuPerRequest = (row: Row) => perRequest(row, row.stats.cpuMicros);
   console.log(`\n${database}: ${QUERY}  ·  ${CONNECTIONS} connections  ·  median of ${ROUNDS} alternating ${DURATION} s rounds after ${WARMUP} s warm-up; mean latency at 1 connection over ${SINGLE_DURATION} s (autocannon's percentiles are whole milliseconds)\n`);
   console.table(
     rows.map((row) => ({
@@ -135,6 +140,8 @@ function report(database: string, rows: Row[]): void {
       'mean ms, 1 conn': row.p50single.toFixed(2),
       'vs (h)': (row.rps / hand.rps).toFixed(2),
       'vs (a)': (row.rps / bare.rps).toFixed(2),
+      'CPU µs/req': Math.round(cpuPerRequest(row)),
+      'CPU vs (h)': (cpuPerRequest(hand) / cpuPerRequest(row)).toFixed(2),
       failed: row.failed,
       'DB statements/req': perRequest(row, row.stats.queries).toFixed(3),
       'auth-path statements/req': full(row) ? perRequest(row, row.stats.authPathQueries).toFixed(4) : '-',
@@ -148,6 +155,9 @@ function report(database: string, rows: Row[]): void {
     `${database}: (b)/(h) = ${ratio(memory, hand)} (target ≥ 0.80) · (c)/(h) = ${ratio(redis, hand)} (target ≥ 0.75) · (b)/(a) = ${ratio(memory, bare)} (target ≥ 0.95) · ` +
       `latency at 1 connection (b)/(h) = ${memory ? (memory.p50single / Math.max(hand.p50single, 0.001)).toFixed(2) : 'n/a'} (target ≤ 1.5)`,
   );
+  // What a saturated core would give, from CPU per request: the same ratios, less at the mercy of the neighbours.
+  const cpuRatio = (a: Row | undefined, b: Row) => (a ? (cpuPerRequest(b) / cpuPerRequest(a)).toFixed(2) : 'n/a');
+  console.log(`${database}, by CPU per request: (b)/(h) = ${cpuRatio(memory, hand)} · (c)/(h) = ${cpuRatio(redis, hand)} · (b)/(a) = ${cpuRatio(memory, bare)}`);
 }
 
 const SINGLE_DURATION = Math.max(2, Math.round(DURATION / 2));

@@ -11,8 +11,15 @@
  * sent last ("terminating connection due to administrator command", or "the
  * database system is shutting down" from an attempt made during a restart),
  * which marked a recovered database down again (#1142, #1223).
+ *
+ * Also here, as it is about how we drive postgres.js: Drizzle's queries run
+ * as named prepared statements (one round trip, not two) unless
+ * DATABASE_PREPARED_STATEMENTS=false says the pooler cannot keep them.
  */
+import { sql as raw } from 'drizzle-orm';
 import postgres from 'postgres';
+import { openDatabase } from '../../src/db/client.js';
+import { organizations } from '../../src/db/schema/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabaseUrl, postgresTierSkipped, testTier } from '../helpers/test-database.js';
 
@@ -98,6 +105,26 @@ describe.skipIf(testTier() !== 'postgres' || postgresTierSkipped)('postgres.js w
       expect(uncaught).toEqual([]);
     } finally {
       await sql.end({ timeout: 1 });
+    }
+  });
+
+  it.each([
+    [true, 'named and kept per connection'],
+    [false, 'unnamed, when turned off'],
+  ])('runs Drizzle statements prepared: %s (%s)', async (preparedStatements) => {
+    const handle = await openDatabase(database.url, { preparedStatements });
+    try {
+      // One transaction: one connection, whose prepared statements PostgreSQL lists.
+      const kept = await handle.db.transaction(async (tx) => {
+        await tx.select().from(organizations).limit(1);
+        await tx.select().from(organizations).limit(1);
+        return tx.execute<{ statement: string }>(raw`select statement from pg_prepared_statements`);
+      });
+      const statements = [...kept].map((row) => row.statement);
+      if (preparedStatements) expect(statements.filter((text) => text.includes('from "organizations"'))).toHaveLength(1);
+      else expect(statements).toEqual([]);
+    } finally {
+      await handle.close();
     }
   });
 });
