@@ -18,6 +18,7 @@ import { SecretBox } from './lib/secret-box.js';
 import { LastUsedTracker } from './modules/api-keys/last-used.js';
 import { BrowserOriginRegistry } from './modules/api-keys/origin-registry.js';
 import { KeyUsageLedger } from './modules/api-keys/usage-ledger.js';
+import { OverprivilegedKeyReview } from './modules/api-keys/overprivileged-keys.js';
 import { RefusalLog } from './modules/audit/refusal-log.js';
 import { RequestAuditLog } from './modules/audit/request-audit-log.js';
 import { BookingExpiry } from './modules/bookings/booking-expiry.js';
@@ -68,6 +69,8 @@ export type App = {
   bookingExpiry: BookingExpiry;
   /** Keeps stored data bounded (audit partitions, old webhook rows, idempotency keys, booking history); tests call `runOnce()` directly. */
   retention: RetentionJob;
+  /** Reports keys using under half their scopes (api_key.overprivileged); tests call `runOnce()` directly. */
+  keyScopeReview: OverprivilegedKeyReview;
   /** Whether this instance wants traffic; shutdown withdraws it first, so `/ready` turns 503. */
   readiness: Readiness;
   /** Writes buffered audit records, last-used times and usage counts; the database stays open. */
@@ -106,6 +109,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
   const availability = new DatabaseAvailability(database.probe, logger);
   const bookingExpiry = new BookingExpiry(database.db, { intervalMs: config.bookingExpiryIntervalMs }, { now, logger });
   const retention = new RetentionJob(database, config.retention, { now, logger });
+  const keyScopeReview = new OverprivilegedKeyReview(database.db, { intervalMs: config.keyScopeReviewIntervalMs }, { now, logger });
   const metrics = new ServiceMetrics({
     auditLog,
     keyCache: keys.cache,
@@ -126,6 +130,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
     outbound: { secrets, resolver, calendarSync: calendars },
     webhooks: { maxEndpoints: config.webhookMaxEndpoints },
     limits: guard,
+    auditRetentionDays: config.retention.auditDays,
   };
 
   const yoga = createYoga<Record<string, unknown>, RequestContext>({
@@ -170,7 +175,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
   });
 
   // Everything that works on a timer: started here, stopped (each awaiting its run in flight) on stop().
-  const background: BackgroundTask[] = [auditLog, lastUsed, guard.usage, origins, webhooks, calendars, bookingExpiry, retention];
+  const background: BackgroundTask[] = [auditLog, lastUsed, guard.usage, origins, webhooks, calendars, bookingExpiry, retention, keyScopeReview];
   for (const task of background) task.start();
 
   const flush = async () => {
@@ -189,6 +194,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
     calendars,
     bookingExpiry,
     retention,
+    keyScopeReview,
     readiness,
     flush,
     stop: async () => {

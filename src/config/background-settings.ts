@@ -57,6 +57,14 @@ export const BACKGROUND_SETTINGS = {
     description:
       'How often PENDING bookings whose hold (`pendingHoldMinutes`) has lapsed are marked EXPIRED, with their `booking.expired` webhook event; `0` turns the sweep off (a lapsed hold frees its slot either way).',
   }),
+  keyScopeReviewIntervalMs: integer({
+    variable: 'KEY_SCOPE_REVIEW_INTERVAL_MS',
+    default: 3_600_000,
+    min: 0,
+    max: 86_400_000,
+    description:
+      "How often keys are looked at for the `api_key.overprivileged` webhook event (also once at start), in organizations whose key policy turns `reportOverprivilegedKeys` on; each key is reviewed at most once a week, by one instance. `0` turns it off.",
+  }),
   calendarFetchTimeoutMs: integer({
     variable: 'CALENDAR_FETCH_TIMEOUT_MS',
     default: 10_000,

@@ -6,6 +6,7 @@ import InputBoundsPlugin from './input-bounds.plugin.js';
 import type { RequestContext } from './context.js';
 import { appError } from '../lib/errors.js';
 import { isSatisfied, type ScopeRequirement } from '../auth/access/scopes.js';
+import { noteMet } from './met-requirements.js';
 
 /** The single builder. It defines no types: the modules do. */
 export const builder = new SchemaBuilder<{
@@ -33,7 +34,12 @@ export const builder = new SchemaBuilder<{
     // A subscription's fields are checked when it starts, not only per event it sends.
     authorizeOnSubscribe: true,
     authScopes: (context) => ({
-      scopes: (requirement) => isSatisfied(requirement, context.principal.scopes),
+      // The one place every requirement is checked: what passes is noted for the audit record (scopeUsage reads it back).
+      scopes: (requirement) => {
+        const satisfied = isSatisfied(requirement, context.principal.scopes);
+        if (satisfied) noteMet(context, requirement);
+        return satisfied;
+      },
       authenticated: true,
     }),
     unauthorizedError: (_parent, _context, info, result) =>

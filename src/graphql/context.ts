@@ -38,6 +38,8 @@ export type RequestContext = {
   webhooks: { maxEndpoints: number };
   /** Per-field limits and the key limit defaults (src/rate-limit). */
   limits: RequestLimits;
+  /** AUDIT_RETENTION_DAYS: records are kept at least this long, so a look back over the audit log (scopeUsage) goes no further. */
+  auditRetentionDays: number;
 };
 
 /** The caller as the actor of a change: who (the principal) and from where (the client), as the audit record names them. */

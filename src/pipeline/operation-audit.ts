@@ -6,7 +6,7 @@ import type { NewAuditEvent } from '../modules/audit/audit.service.js';
 import type { RefusalLog } from '../modules/audit/refusal-log.js';
 import type { Outcome } from './operation.js';
 
-type Entry = Pick<NewAuditEvent, 'action' | 'operationName' | 'rootFields' | 'details' | 'requestId'> & { outcome: Outcome };
+type Entry = Pick<NewAuditEvent, 'action' | 'operationName' | 'rootFields' | 'details' | 'requestId' | 'scopeRequirements'> & { outcome: Outcome };
 
 const LIMIT_CODES = new Set(['RATE_LIMITED', 'CONCURRENCY_LIMITED']);
 
@@ -51,6 +51,7 @@ export class OperationAudit {
       action: 'graphql.refused',
       operationName,
       rootFields: [],
+      scopeRequirements: [],
       outcome: limited ? 'limited' : 'denied',
       // The rule that refused (IP_NOT_ALLOWED, ORIGIN_NOT_ALLOWED, …) is what the key's owner needs to see.
       details: reason ? { code: refusal.code, reason } : { code: refusal.code },

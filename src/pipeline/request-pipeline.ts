@@ -3,6 +3,7 @@ import type { DatabaseAvailability } from '../db/availability.js';
 import type { Plugin } from 'graphql-yoga';
 import type { LimitsConfig } from '../config/config.js';
 import { toGraphQLError, useErrorTypes } from '../graphql/error-mapping.js';
+import { metRequirementsOf } from '../graphql/met-requirements.js';
 import { isAppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { admit, type AdmissionDeps } from './admission.js';
@@ -62,6 +63,7 @@ export function useOperationPipeline(deps: OperationPipelineDeps): Plugin {
         action: summary ? `graphql.${summary.type}` : 'graphql.invalid',
         operationName: summary?.name ?? null,
         rootFields: summary?.rootFields ?? [],
+        scopeRequirements: metRequirementsOf(context, principal.scopes),
         outcome: outcomeOf(result.errors),
         requestId: context.requestId ?? null,
       });

@@ -60,6 +60,7 @@ const RELAXED_LIMITS: Record<string, string> = {
  */
 const QUIET_BACKGROUND: Record<string, string> = {
   RETENTION_INTERVAL_MS: '0',
+  KEY_SCOPE_REVIEW_INTERVAL_MS: '0',
 };
 
 /** How a suite's harness differs from the default one. */

@@ -8,6 +8,7 @@ import { createTestDatabase } from '../helpers/test-database.js';
 const NOT_TENANT_OWNED: Record<string, string> = {
   organizations: 'the tenants themselves',
   api_key_expiry_notices: 'bookkeeping of the expiry notifier, one row per key, never read through the API',
+  api_key_scope_reviews: 'bookkeeping of the weekly overprivileged-key review, one row per key, never read through the API',
 };
 
 /** Tenant-owned tables outside the live/test split. */

@@ -44,6 +44,16 @@ export function assertMayGrant(actor: Principal, scopes: readonly string[]): voi
   }
 }
 
+/**
+ * A change of scopes that takes powers away and adds none (what the key's
+ * `scopeUsage.suggestedScopes` always is). Narrowing a key is never refused
+ * by a rule about what keys should look like: it only makes it safer.
+ */
+export function narrowsScopes(before: readonly string[], after: readonly string[]): boolean {
+  const held = expandScopes(before);
+  return [...expandScopes(after)].every((scope) => held.has(scope));
+}
+
 /** Test keys live in the test world: they create and manage test keys only. */
 export function assertEnvironmentReachable(actor: Principal, environment: ApiKeyEnvironment): void {
   if (tenantOf(actor).environment === 'TEST' && environment === 'LIVE') {

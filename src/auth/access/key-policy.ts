@@ -18,6 +18,8 @@ export type OrganizationKeyPolicy = {
   publicKeysAllowed: boolean;
   /** The lowest role whose keys may be live; null: any role. */
   liveKeysAllowedForRole: MemberRole | null;
+  /** Report, weekly, keys that use under half their scopes (`api_key.overprivileged`); a notice, not a rule. */
+  reportOverprivilegedKeys: boolean;
   updatedAt: Date | null;
 };
 
@@ -27,6 +29,7 @@ export const NO_KEY_POLICY: OrganizationKeyPolicy = Object.freeze({
   requireAllowedIpsForLiveSecretKeys: false,
   publicKeysAllowed: true,
   liveKeysAllowedForRole: null,
+  reportOverprivilegedKeys: false,
   updatedAt: null,
 });
 
@@ -38,6 +41,7 @@ export function keyPolicyOf(row: OrganizationKeyPolicy): OrganizationKeyPolicy {
     requireAllowedIpsForLiveSecretKeys: row.requireAllowedIpsForLiveSecretKeys,
     publicKeysAllowed: row.publicKeysAllowed,
     liveKeysAllowedForRole: row.liveKeysAllowedForRole,
+    reportOverprivilegedKeys: row.reportOverprivilegedKeys,
     updatedAt: row.updatedAt,
   };
 }
@@ -136,9 +140,10 @@ export type KeyPolicyChange = {
   requireAllowedIpsForLiveSecretKeys?: boolean | null;
   publicKeysAllowed?: boolean | null;
   liveKeysAllowedForRole?: MemberRole | null;
+  reportOverprivilegedKeys?: boolean | null;
 };
 
-const SWITCHES = ['enforceOnExisting', 'requireAllowedIpsForLiveSecretKeys', 'publicKeysAllowed'] as const;
+const SWITCHES = ['enforceOnExisting', 'requireAllowedIpsForLiveSecretKeys', 'publicKeysAllowed', 'reportOverprivilegedKeys'] as const;
 
 /** The policy after a change, refused when a value is out of bounds. */
 export function changedKeyPolicy(current: OrganizationKeyPolicy, change: KeyPolicyChange, now: Date): OrganizationKeyPolicy {

@@ -25,6 +25,12 @@ export const auditEvents = pgTable(
     userAgent: text('user_agent'),
     /** The request's X-Request-Id, to find the record a caller quotes from an error; null for CLI changes and older records. */
     requestId: text('request_id'),
+    /**
+     * The scope requirements a request met, one per guarded field or type it resolved, distinct,
+     * each reduced to the alternatives the key satisfied and written `a+b|c` (src/auth/access/scope-usage.ts);
+     * empty when it resolved nothing guarded; null for key changes and older records.
+     */
+    scopeRequirements: text('scope_requirements').array(),
     createdAt: createdAt(),
   },
   (t) => [

@@ -21,6 +21,8 @@ export const organizationKeyPolicies = pgTable(
     publicKeysAllowed: boolean('public_keys_allowed').notNull().default(true),
     /** The lowest role whose keys may be live; null: any role. */
     liveKeysAllowedForRole: memberRoleEnum('live_keys_allowed_for_role'),
+    /** Keys older than 30 days that used under half their scopes are reported weekly (`api_key.overprivileged`). */
+    reportOverprivilegedKeys: boolean('report_overprivileged_keys').notNull().default(false),
     updatedAt: timestamptz('updated_at').notNull(),
     updatedByKeyId: text('updated_by_key_id'),
   },

@@ -17,6 +17,7 @@ import { EXPIRY_DAYS, MAX_ALLOWED_IPS } from '../../auth/access/key-settings.js'
 import { PUBLIC_KEY_SCOPES } from '../../auth/access/scopes.js';
 import { TEXT_LIMITS } from '../../lib/input-limits.js';
 import { violatesKeyPolicy } from './key-policy.service.js';
+import { DEFAULT_USAGE_DAYS, validUsageDays } from './scope-usage.service.js';
 
 const ApiKeyTypeEnum = builder.enumType('ApiKeyType', {
   description: 'Where a key may be used, which bounds the scopes it may hold.',
@@ -173,11 +174,25 @@ const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
   }),
 });
 
+const SuggestedScopesInput = builder.inputType('SuggestedScopesInput', {
+  description: "Narrows a key to its own scopeUsage(days).suggestedScopes: what it exercised, nothing more.",
+  fields: (t) => ({
+    days: t.int({ defaultValue: DEFAULT_USAGE_DAYS, description: 'The window the suggestion covers, from 1 day to AUDIT_RETENTION_DAYS.' }),
+  }),
+});
+
 const UpdateApiKeyInput = builder.inputType('UpdateApiKeyInput', {
   description: 'Only the fields given change; at least one is needed.',
   fields: (t) => ({
     name: t.string({ required: false, description: KEY_NAME }),
     scopes: t.stringList({ required: false, description: `Replaces the scopes. ${KEY_SCOPES}` }),
+    applySuggestedScopes: t.field({
+      type: SuggestedScopesInput,
+      required: false,
+      description:
+        'Instead of scopes: replaces them with the smallest grant that covers what the key did in the window (ApiKey.scopeUsage). ' +
+        'Only ever narrows, and is never refused for narrowing: to no scopes at all if the key did nothing guarded.',
+    }),
     allowedOrigins: t.stringList({ required: false, description: `Replaces the origins. ${KEY_ORIGINS}` }),
     allowedIps: t.stringList({ required: false, description: `${ALLOWED_IPS_DESCRIPTION} [] removes the allowlist.` }),
   }),
@@ -237,12 +252,17 @@ builder.mutationFields((t) => ({
     ...rateLimited(...FIELD_LIMITS.keyManagement),
     type: ApiKeyRef,
     description:
-      "Renames a key or replaces its scopes or origins. The calling key needs every scope the target holds, and grants at most its own.",
+      "Renames a key or replaces its scopes or origins. The calling key needs every scope the target holds, and grants at most its own. " +
+      'Narrowing the scopes alone is never refused by the key policy.',
     args: {
       id: t.arg.id({ required: true, description: 'The key to change.' }),
       input: t.arg({ type: UpdateApiKeyInput, required: true, description: 'What changes.' }),
     },
-    resolve: (_root, { id, input }, context) => updateApiKey(context.db, actorOf(context), id, input, context.now()),
+    resolve: (_root, { id, input }, context) => {
+      const suggestion = input.applySuggestedScopes;
+      const days = suggestion && validUsageDays(suggestion.days ?? DEFAULT_USAGE_DAYS, context.auditRetentionDays, 'applySuggestedScopes.days');
+      return updateApiKey(context.db, actorOf(context), id, { ...input, applySuggestedScopes: days ? { days } : null }, context.now());
+    },
   }),
   revokeApiKey: t.field({
     ...requires('keys:manage'),

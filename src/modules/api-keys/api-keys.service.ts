@@ -7,9 +7,10 @@ import { apiKeys, members } from '../../db/schema/index.js';
 import { badUserInput, notFound } from '../../lib/errors.js';
 import { recordKeyChange, type KeyChangeAction } from '../audit/audit.service.js';
 import { announceKeyChange } from './key-events.js';
-import { assertMayGrant, assertMayManage } from '../../auth/access/key-lifecycle.js';
+import { assertMayGrant, assertMayManage, narrowsScopes } from '../../auth/access/key-lifecycle.js';
 import { assertAllowedIpsWhereRequired } from '../../auth/access/key-policy.js';
 import { validateAllowedIps, validateAllowedOrigins, validateName, validateScopes } from '../../auth/access/key-settings.js';
+import { keyScopeUsage } from './scope-usage.service.js';
 
 export type ApiKey = ApiKeyRecord;
 
@@ -73,6 +74,8 @@ export type ApiKeyUpdate = {
   scopes?: readonly string[] | null;
   allowedOrigins?: readonly string[] | null;
   allowedIps?: readonly string[] | null;
+  /** Replaces the scopes with the key's own `scopeUsage(days).suggestedScopes` (days validated by the caller). */
+  applySuggestedScopes?: { days: number } | null;
 };
 
 export async function updateApiKey(
@@ -88,23 +91,39 @@ export async function updateApiKey(
   assertMayManage(principal, current, 'update');
   const changes: Partial<ApiKey> = {};
   if (update.name != null) changes.name = validateName(update.name);
-  if (update.scopes != null) {
-    changes.scopes = validateScopes(current.type, update.scopes);
-    assertMayGrant(principal, changes.scopes);
-  }
+  const scopes = await changedScopes(db, principal, current, update, now);
+  if (scopes) changes.scopes = scopes;
   if (update.allowedOrigins != null) {
     changes.allowedOrigins = validateAllowedOrigins(current.type, current.environment, update.allowedOrigins);
   }
   if (update.allowedIps != null) changes.allowedIps = validateAllowedIps(current.type, update.allowedIps);
   if (Object.keys(changes).length === 0) throw badUserInput('input', 'nothing to update.');
   // Judged on the key as it would be after the update: a live secret key without an allowlist gains one, or is not changed.
-  assertAllowedIpsWhereRequired(principal.keyPolicy, { ...current, allowedIps: changes.allowedIps ?? current.allowedIps });
+  // Only narrowing its scopes leaves it no worse, and is never refused for it.
+  const onlyNarrows = Object.keys(changes).length === 1 && changes.scopes !== undefined && narrowsScopes(current.scopes, changes.scopes);
+  if (!onlyNarrows) assertAllowedIpsWhereRequired(principal.keyPolicy, { ...current, allowedIps: changes.allowedIps ?? current.allowedIps });
+  const applied = update.applySuggestedScopes ? { suggestionDays: update.applySuggestedScopes.days } : {};
   return db.transaction(async (tx) => {
     const [updated] = await tx.update(apiKeys).set(changes).where(eq(apiKeys.id, current.id)).returning();
     await broadcastKeyChange(tx, { keyId: current.id });
-    await recordKeyChange(tx, actor, keyChange('api_key.updated', updated!, { changed: Object.keys(changes) }), now);
+    await recordKeyChange(tx, actor, keyChange('api_key.updated', updated!, { changed: Object.keys(changes), ...applied }), now);
     return updated!;
   });
+}
+
+/** The scopes an update gives the key: as asked (at most the caller's own), or its suggestion; undefined: unchanged. */
+async function changedScopes(db: Executor, caller: Principal, current: ApiKey, update: ApiKeyUpdate, now: Date): Promise<string[] | undefined> {
+  if (update.scopes != null && update.applySuggestedScopes != null) {
+    throw badUserInput('applySuggestedScopes', 'give scopes or applySuggestedScopes, not both.');
+  }
+  if (update.applySuggestedScopes != null) {
+    // Within what the key holds by construction, so it only narrows; empty when the key did nothing guarded.
+    return (await keyScopeUsage(db, current, update.applySuggestedScopes.days, now)).suggestedScopes;
+  }
+  if (update.scopes == null) return undefined;
+  const scopes = validateScopes(current.type, update.scopes);
+  assertMayGrant(caller, scopes);
+  return scopes;
 }
 
 /** Takes effect on the very next request, on every instance: cached verifications are dropped. */

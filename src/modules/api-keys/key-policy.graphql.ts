@@ -26,6 +26,10 @@ const OrganizationKeyPolicyRef = builder.objectRef<OrganizationKeyPolicy>('Organ
       description: 'The lowest role whose keys may be live (ADMIN: only admins\'). Null: any role.',
       resolve: (policy) => policy.liveKeysAllowedForRole,
     }),
+    reportOverprivilegedKeys: t.exposeBoolean('reportOverprivilegedKeys', {
+      description:
+        'Weekly, the api_key.overprivileged webhook event for each key older than 30 days that exercised under half of its scopes in the last 30 days (ApiKey.scopeUsage). A notice, never a refusal.',
+    }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', nullable: true, description: 'Null: never set.' }),
   }),
 });
@@ -44,6 +48,10 @@ const UpdateOrganizationKeyPolicyInput = builder.inputType('UpdateOrganizationKe
     requireAllowedIpsForLiveSecretKeys: t.boolean({ required: false, description: 'Live secret keys must carry an IP allowlist (allowedIps).' }),
     publicKeysAllowed: t.boolean({ required: false, description: 'False: no public (pk_) key may be created or rolled.' }),
     liveKeysAllowedForRole: t.field({ type: MemberRoleEnum, required: false, description: 'Null: any role.' }),
+    reportOverprivilegedKeys: t.boolean({
+      required: false,
+      description: 'True: report under-used keys weekly with the api_key.overprivileged webhook event (off by default).',
+    }),
   }),
 });
 

@@ -26,6 +26,10 @@ export const WEBHOOK_EVENTS = {
   'api_key.revoked': { when: 'An API key was revoked.', requires: KEY_DATA },
   'api_key.rolled': { when: 'An API key was rolled; carries the old key and its successor.', requires: KEY_DATA },
   'api_key.expiring': { when: 'An API key expires within 7 days (once per key).', requires: KEY_DATA },
+  'api_key.overprivileged': {
+    when: 'A key older than 30 days exercised under half of its scopes in the last 30 days (weekly per key, when the key policy turns reportOverprivilegedKeys on); carries the scopes it exercised and the suggested grant.',
+    requires: KEY_DATA,
+  },
 } satisfies Record<string, { when: string; requires: ScopeRequirement }>;
 
 export type WebhookEventType = keyof typeof WEBHOOK_EVENTS;
