@@ -118,9 +118,9 @@ describe.skipIf(testTier() !== 'postgres' || postgresTierSkipped)('postgres.js w
       const kept = await handle.db.transaction(async (tx) => {
         await tx.select().from(organizations).limit(1);
         await tx.select().from(organizations).limit(1);
-        return tx.execute<{ statement: string }>(raw`select statement from pg_prepared_statements`);
+        return (await tx.execute(raw`select statement from pg_prepared_statements`)) as unknown as Array<{ statement: string }>;
       });
-      const statements = [...kept].map((row) => row.statement);
+      const statements = kept.map((row) => row.statement);
       if (preparedStatements) expect(statements.filter((text) => text.includes('from "organizations"'))).toHaveLength(1);
       else expect(statements).toEqual([]);
     } finally {
