@@ -26,6 +26,10 @@ export const WEBHOOK_EVENTS = {
   'api_key.revoked': { when: 'An API key was revoked.', requires: KEY_DATA },
   'api_key.rolled': { when: 'An API key was rolled; carries the old key and its successor.', requires: KEY_DATA },
   'api_key.expiring': { when: 'An API key expires within 7 days (once per key).', requires: KEY_DATA },
+  'api_key.leaked': {
+    when: 'A secret scanner (GitHub) found an API key in public; carries where, and whether it was revoked (live secret keys) or only flagged (once per key).',
+    requires: KEY_DATA,
+  },
 } satisfies Record<string, { when: string; requires: ScopeRequirement }>;
 
 export type WebhookEventType = keyof typeof WEBHOOK_EVENTS;
