@@ -10,7 +10,8 @@ import type { PipelineContext } from './pipeline-context.js';
 import { refusalFor } from './refusal.js';
 
 export const SECRET_SCANNING_PATH = '/secret-scanning';
-const METHODS: readonly string[] = ['POST'];
+// OPTIONS is answered on every path, by the CORS stage.
+const METHODS: readonly string[] = ['POST', 'OPTIONS'];
 const KEY_ID_HEADER = 'github-public-key-identifier';
 const SIGNATURE_HEADER = 'github-public-key-signature';
 
@@ -27,8 +28,8 @@ const unsigned = (why: string) => appError('UNAUTHORIZED', `Secret-scanning aler
  * `POST /secret-scanning`: GitHub's secret-scanning partner alerts. Installed
  * only with SECRET_SCANNING_PUBLIC_KEYS set (otherwise the path is 404), after
  * the body limit. The signature is checked over the exact body bytes before
- * anything reads them, so an unsigned request learns nothing and costs no
- * database work; only then is the body parsed and each token answered.
+ * anything parses them, so an unsigned request learns nothing and costs no
+ * database work; only then is the body read as an alert and each token answered.
  */
 export function useSecretScanningRoute(endpoint: SecretScanningEndpoint): Plugin {
   const { logger } = endpoint;
@@ -44,7 +45,7 @@ export function useSecretScanningRoute(endpoint: SecretScanningEndpoint): Plugin
       }
       const identifier = request.headers.get(KEY_ID_HEADER);
       const signature = request.headers.get(SIGNATURE_HEADER);
-      if (!identifier || !signature) return refuse(unsigned('the Github-Public-Key-Identifier and Github-Public-Key-Signature headers are missing'));
+      if (!identifier || !signature) return refuse(unsigned('both the Github-Public-Key-Identifier and Github-Public-Key-Signature headers are needed'));
       const body = new Uint8Array(await request.arrayBuffer());
       const check = checkGitHubSignature(await endpoint.publicKeys.current(), identifier, signature, body);
       if (check !== 'valid') {

@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { onLocalKeyChange, type KeyChange } from '../../src/auth/key-changes.js';
 import { generateApiKey } from '../../src/auth/key-format.js';
@@ -97,8 +97,8 @@ describeOnTier('GitHub secret-scanning alerts', () => {
   const testKey = () => harness.makeKey({ organization: org, scopes: ['keys:read'], environment: 'TEST' });
   const keyAsAdminSees = async (id: string, environment: 'LIVE' | 'TEST' = 'LIVE') => {
     const { apiKeys } = expectOk(await harness.request(KEYS, { key: environment === 'LIVE' ? org.adminKey : testAdmin }));
-    const { id: _id, ...seen } = apiKeys.find((key: { id: string }) => key.id === id);
-    return seen;
+    const { status, revokedAt, leakedAt, leakSource } = apiKeys.find((key: { id: string }) => key.id === id);
+    return { status, revokedAt, leakedAt, leakSource };
   };
 
   beforeAll(async () => {
@@ -283,7 +283,7 @@ describeOnTier('GitHub secret-scanning alerts', () => {
     const key = await liveKey();
     const body = JSON.stringify([{ token: key.secret, type: TYPE, url: FOUND_AT }]);
     expect(await refusal(await post(body), 401, 'UNAUTHORIZED')).toMatch(/Github-Public-Key-Identifier and Github-Public-Key-Signature/);
-    expect(await refusal(await post(body, { 'Github-Public-Key-Identifier': github.id }), 401, 'UNAUTHORIZED')).toMatch(/headers are missing/);
+    expect(await refusal(await post(body, { 'Github-Public-Key-Identifier': github.id }), 401, 'UNAUTHORIZED')).toMatch(/headers are needed/);
     expect(await refusal(await post(body, signedHeaders(body, stranger, github.id)), 401, 'UNAUTHORIZED')).toMatch(/does not verify/);
     expect(await refusal(await post(body, signedHeaders(body, stranger)), 401, 'UNAUTHORIZED')).toMatch(/key identifier is not among/);
     expect(await refusal(await post(body.replace(FOUND_AT, 'https://x.test'), signedHeaders(body)), 401, 'UNAUTHORIZED')).toMatch(/does not verify/);
@@ -298,7 +298,7 @@ describeOnTier('GitHub secret-scanning alerts', () => {
   it('answers POST with JSON only, and a 4xx for anything else, never a 500', async () => {
     const get = await post('', {}, 'GET');
     expect(await refusal(get, 405, 'METHOD_NOT_ALLOWED')).toMatch(/answers POST/);
-    expect(get.headers.get('allow')).toBe('POST');
+    expect(get.headers.get('allow')).toBe('POST, OPTIONS');
 
     const form = 'token=sk_live_x';
     expect(await refusal(await post(form, { ...signedHeaders(form), 'content-type': 'application/x-www-form-urlencoded' }), 400, 'BAD_REQUEST')).toMatch(/JSON/);
