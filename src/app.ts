@@ -14,6 +14,7 @@ import type { BackgroundTask } from './lib/periodic-task.js';
 import { systemResolver, type HostResolver } from './lib/outbound-url.js';
 import { Readiness } from './lib/readiness.js';
 import { RedisConnection } from './lib/redis.js';
+import { GitHubPublicKeyFile } from './lib/github-public-keys.js';
 import { SecretBox } from './lib/secret-box.js';
 import { LastUsedTracker } from './modules/api-keys/last-used.js';
 import { BrowserOriginRegistry } from './modules/api-keys/origin-registry.js';
@@ -24,6 +25,7 @@ import { RequestAuditLog } from './modules/audit/request-audit-log.js';
 import { BookingExpiry } from './modules/bookings/booking-expiry.js';
 import { CalendarSync } from './modules/calendars/calendar-sync.js';
 import { RetentionJob } from './modules/retention/retention.js';
+import { answerLeakAlert } from './modules/secret-scanning/secret-scanning.service.js';
 import { deliveryBacklog } from './modules/webhooks/delivery-backlog.js';
 import { WebhookWorker } from './modules/webhooks/webhook-worker.js';
 import { renderLocalGraphiQL } from './pipeline/graphiql-assets.js';
@@ -165,6 +167,13 @@ export function createApp(config: Config, deps: AppDependencies): App {
       queryLimits: config.limits.query,
       availability,
       health: { probe: database.probe, readiness, sharedStore: () => redis?.status() ?? { redis: 'not configured' } },
+      secretScanning: config.secretScanning.publicKeysFile
+        ? {
+            publicKeys: GitHubPublicKeyFile.open(config.secretScanning.publicKeysFile, logger),
+            answer: (alerts) => answerLeakAlert(database.db, alerts, config.secretScanning.action, now()),
+            logger,
+          }
+        : null,
       observability: {
         logger,
         metrics,

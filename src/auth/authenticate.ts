@@ -81,7 +81,7 @@ export async function verifyApiKey(db: Executor, presented: string, now: Date): 
   const refuse = (message: string, reason: RefusalReason) =>
     new KeyRefused(message, reason, { id: key.id, organizationId: key.organizationId, environment: key.environment });
   const status = keyStatus(key, now);
-  if (status === 'REVOKED') throw refuse(`This API key was revoked at ${key.revokedAt!.toISOString()}.`, 'revoked');
+  if (status === 'REVOKED') throw refuse(revokedMessage(key), 'revoked');
   if (status === 'EXPIRED') throw refuse(`This API key expired at ${key.expiresAt!.toISOString()}.`, 'expired');
   const role = ownerRole(row, refuse);
 
@@ -105,6 +105,16 @@ export async function verifyApiKey(db: Executor, presented: string, now: Date): 
     },
   };
   return { principal, endsAt: principal.key.endsAt, rateLimit: rateLimitOverrideOf(key), usageLimit: usageLimitOf(key) };
+}
+
+/**
+ * A key a secret scanner found says so, so whoever still uses it knows to
+ * replace it everywhere; where it was found is for its owner (ApiKey.leakSource), not
+ * for whoever presents it.
+ */
+function revokedMessage(key: { revokedAt: Date | null; leakedAt: Date | null }): string {
+  if (key.leakedAt) return 'This API key was revoked after it was found in public (a leaked secret); ask its owner for a new key.';
+  return `This API key was revoked at ${key.revokedAt!.toISOString()}.`;
 }
 
 type OwnerRow = {

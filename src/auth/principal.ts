@@ -62,8 +62,12 @@ export function tenantOf(principal: Principal): Tenant {
 /** Where a request came from: the trusted client address (computed once) and its user agent. */
 export type Client = { ip: string | null; userAgent: string | null };
 
-/** Who made a change: a caller over the API (and from where), or an operator at the CLI. */
-export type Actor = ApiActor | { cli: string };
+/**
+ * Who made a change: a caller over the API (and from where), an operator at
+ * the CLI, or an outside party the service acted on the word of (a secret
+ * scanner's signed alert about a leaked key).
+ */
+export type Actor = ApiActor | { cli: string } | { reporter: string };
 export type ApiActor = { principal: Principal; ip?: string | null; userAgent?: string | null; requestId?: string | null };
 
 /** The id of the key that acted, for records that name one (audit, createdBy). */

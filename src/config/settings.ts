@@ -10,6 +10,7 @@ import { addressRanges, PRIVATE_RANGES } from '../lib/address-ranges.js';
 import { BACKGROUND_SETTINGS } from './background-settings.js';
 import { LIMIT_SETTINGS } from './limit-settings.js';
 import { OBSERVABILITY_SETTINGS } from './observability-settings.js';
+import { SECRET_SCANNING_SETTINGS } from './secret-scanning-settings.js';
 import { custom, flag, integer, oneOf, text } from './setting.js';
 
 export const DEFAULT_DATABASE_URL = 'file://.data/pglite';
@@ -171,5 +172,6 @@ export const SETTINGS = {
   encryptionKey,
   redisUrl,
   observability: OBSERVABILITY_SETTINGS,
+  secretScanning: SECRET_SCANNING_SETTINGS,
   limits: LIMIT_SETTINGS,
 } as const;

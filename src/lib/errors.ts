@@ -30,7 +30,11 @@ export type ErrorCodeEntry = {
 };
 
 export const ERROR_CODES = {
-  UNAUTHORIZED: { status: 401, type: 'authentication_error', when: 'no key, or no `Bearer` prefix' },
+  UNAUTHORIZED: {
+    status: 401,
+    type: 'authentication_error',
+    when: 'no key, or no `Bearer` prefix; at `/secret-scanning`, an alert without a valid GitHub signature',
+  },
   INVALID_API_KEY: {
     status: 401,
     type: 'authentication_error',
@@ -68,7 +72,7 @@ export const ERROR_CODES = {
   METHOD_NOT_ALLOWED: {
     status: 405,
     type: 'invalid_request_error',
-    when: 'a method the path does not answer (`/graphql`: GET, POST, and mutations POST only; `/health`, `/ready`, GraphiQL files: GET, HEAD; OPTIONS everywhere); the Allow header and `extensions.allowed` list them',
+    when: 'a method the path does not answer (`/graphql`: GET, POST, and mutations POST only; `/health`, `/ready`, GraphiQL files: GET, HEAD; `/secret-scanning`: POST; OPTIONS everywhere); the Allow header and `extensions.allowed` list them',
   },
   QUERY_TOO_COMPLEX: {
     status: 400,

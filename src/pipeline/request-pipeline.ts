@@ -21,6 +21,7 @@ import { useRequestIdentity } from './observability/request-identity.plugin.js';
 import { useTracing, type TracingOptions } from './observability/tracing.plugin.js';
 import { useOriginRefreshOnKeyChange } from './origin-refresh.plugin.js';
 import { usePersistedQueriesNotSupported } from './persisted-queries.plugin.js';
+import { useSecretScanningRoute, type SecretScanningEndpoint } from './secret-scanning.plugin.js';
 import { useQueryLimits } from './query-limits.plugin.js';
 import { outcomeOf, summarizeOperation } from './operation.js';
 import type { OperationAudit } from './operation-audit.js';
@@ -132,6 +133,8 @@ export type RequestPipelineParts = {
   maxBodyBytes: number;
   queryLimits: LimitsConfig['query'];
   health: HealthOptions;
+  /** `POST /secret-scanning`, with SECRET_SCANNING_PUBLIC_KEYS set; null: the path is 404. */
+  secretScanning?: SecretScanningEndpoint | null;
   /** Known-down database: valid operations are answered 503 before they run. */
   availability: DatabaseAvailability;
   observability: {
@@ -149,8 +152,9 @@ export type RequestPipelineParts = {
  * http-guard.ts refuses an unusable Host or request target.) First the
  * request's id, client address and start (and its trace span, when tracing);
  * then HTTP, before anything reads a key or the body: CORS (preflights end
- * here), health, metrics, GraphiQL's files, the body limit, the methods
- * /graphql answers, CSRF. Then per operation: admission (client address →
+ * here), health, metrics, GraphiQL's files, the body limit, GitHub's
+ * secret-scanning alerts (when on), the methods /graphql answers, CSRF.
+ * Then per operation: admission (client address →
  * failed-auth throttle → key verification → origin policy → organization
  * header → key limit and organization slot, the deadline starts),
  * parse/validate with the query limits, a database known to be down answers
@@ -168,6 +172,7 @@ export function requestPipeline(parts: RequestPipelineParts): Plugin[] {
     useMetricsRoute(metrics, metricsToken),
     useGraphiQLAssets(),
     useBodyLimit(parts.maxBodyBytes),
+    ...(parts.secretScanning ? [useSecretScanningRoute(parts.secretScanning)] : []),
     useGraphQLMethods(),
     // What a cross-site form could send must carry a header it cannot: the key itself (GET) or a CSRF header.
     useCsrfPrevention(),

@@ -154,6 +154,8 @@ describeOnTier('bad HTTP gets a 4xx, never a 500', () => {
 
     it('a path nobody serves stays 404 whatever the method', async () => {
       expect((await send(server.port, ['PUT /nowhere HTTP/1.1', 'Host: localhost', 'Content-Length: 0'])).status).toBe(404);
+      // GitHub's secret-scanning alerts are served only with SECRET_SCANNING_PUBLIC_KEYS set.
+      expect((await send(server.port, ['POST /secret-scanning HTTP/1.1', 'Host: localhost', 'Content-Length: 0'])).status).toBe(404);
     });
   });
 

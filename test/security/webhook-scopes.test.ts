@@ -23,6 +23,7 @@ const REQUIRED_TO_READ: Record<string, string> = {
   'api_key.revoked': 'keys:read',
   'api_key.rolled': 'keys:read',
   'api_key.expiring': 'keys:read',
+  'api_key.leaked': 'keys:read',
 };
 
 const CREATE = `mutation ($input: CreateWebhookInput!) {

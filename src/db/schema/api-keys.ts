@@ -44,6 +44,13 @@ export const apiKeys = pgTable(
     /** The lifetime chosen at creation, kept by every roll; null: never expires. */
     lifetimeDays: integer('lifetime_days'),
     revokedAt: timestamptz('revoked_at'),
+    /**
+     * When a secret scanner (GitHub) reported the key found in public, and the
+     * URL it was found at. Set once: a later report of the same key changes
+     * nothing (it is a replay or a known leak).
+     */
+    leakedAt: timestamptz('leaked_at'),
+    leakSource: text('leak_source'),
     rolledFromKeyId: text('rolled_from_key_id'),
     lastUsedAt: timestamptz('last_used_at'),
     lastUsedIp: text('last_used_ip'),

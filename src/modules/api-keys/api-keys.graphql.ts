@@ -124,6 +124,18 @@ export const ApiKeyRef = builder.objectRef<ApiKey>('ApiKey').implement({
       description: 'The client address of the request that last set lastUsedAt; null: never used.',
     }),
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true, description: 'When the key was revoked; null: not revoked.' }),
+    leakedAt: t.expose('leakedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description:
+        'When a secret scanner (GitHub) reported finding the secret in public; null: never reported. A live secret key is revoked at that moment (unless the server only flags leaks); test and public keys keep working, flagged. Replace the key either way.',
+    }),
+    // Where the secret lies in public: for those who manage keys, like lastUsedIp; never told to whoever presents the key.
+    leakSource: t.exposeString('leakSource', {
+      ...requires('keys:read', 'keys:manage'),
+      nullable: true,
+      description: 'The URL the secret scanner found the secret at (a file, commit, issue or gist), to remove it there; null: not reported, or the report gave no URL.',
+    }),
     usage: t.field({
       type: KeyUsageRef,
       nullable: true,

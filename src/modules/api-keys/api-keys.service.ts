@@ -131,12 +131,31 @@ export async function revokeApiKey(db: Executor, actor: Actor, key: ApiKey, now:
   if ('principal' in actor) assertMayManage(actor.principal, key, 'revoke');
   if (key.revokedAt && key.revokedAt <= now) return key;
   return db.transaction(async (tx) => {
-    const [revoked] = await tx.update(apiKeys).set({ revokedAt: now }).where(eq(apiKeys.id, key.id)).returning();
-    await broadcastKeyChange(tx, { keyId: key.id });
-    await recordKeyChange(tx, actor, keyChange('api_key.revoked', revoked!), now);
-    await announceKeyChange(tx, 'api_key.revoked', revoked!, now);
-    return revoked!;
+    const revoked = await revokeWorkingKey(tx, key.id, now);
+    // Revoked meanwhile by another request: nothing more to record.
+    if (!revoked) return (await findKeyById(tx, key.id))!;
+    await recordKeyChange(tx, actor, keyChange('api_key.revoked', revoked), now);
+    await announceKeyChange(tx, 'api_key.revoked', revoked, now);
+    return revoked;
   });
+}
+
+/**
+ * The one way a key is ended now, in the caller's transaction: revoked (with
+ * `also` set in the same write) and announced to every instance's key cache,
+ * so it is refused from the very next request anywhere. A key already revoked
+ * is left as it is (undefined), which makes a repeated or concurrent
+ * revocation do nothing twice; one whose revocation lies ahead (a roll's grace
+ * period) ends now.
+ */
+export async function revokeWorkingKey(tx: Executor, keyId: string, now: Date, also: Partial<ApiKey> = {}): Promise<ApiKey | undefined> {
+  const [revoked] = await tx
+    .update(apiKeys)
+    .set({ ...also, revokedAt: now })
+    .where(and(eq(apiKeys.id, keyId), or(isNull(apiKeys.revokedAt), gt(apiKeys.revokedAt, now))))
+    .returning();
+  if (revoked) await broadcastKeyChange(tx, { keyId });
+  return revoked;
 }
 
 /**

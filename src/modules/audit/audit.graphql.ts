@@ -19,10 +19,13 @@ const AuditEventRef = builder.objectRef<AuditEvent>('AuditEvent').implement({
   description: 'A request made with a key, or a change to a key.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The record.' }),
-    apiKeyId: t.exposeID('apiKeyId', { nullable: true, description: 'The key that made the request or change; null for changes made at the CLI.' }),
+    apiKeyId: t.exposeID('apiKeyId', {
+      nullable: true,
+      description: 'The key that made the request or change; null for changes made at the CLI or on a secret scanner\'s report (api_key.leaked).',
+    }),
     action: t.exposeString('action', {
       description:
-        'graphql.query / graphql.mutation / graphql.subscription for requests; graphql.invalid for a request with no operation to run; graphql.refused for requests refused after authentication (origin, IP allowlist, organization header, limits); authentication.refused when a revoked or expired key is presented (once per key and address per minute); api_key.created, .updated, .revoked, .rolled for key changes; key_policy.updated when the organization key policy changes (with how many keys it gave an end date).',
+        'graphql.query / graphql.mutation / graphql.subscription for requests; graphql.invalid for a request with no operation to run; graphql.refused for requests refused after authentication (origin, IP allowlist, organization header, limits); authentication.refused when a revoked or expired key is presented (once per key and address per minute); api_key.created, .updated, .revoked, .rolled for key changes; api_key.leaked when a secret scanner reported a key found in public (and it was revoked or flagged); key_policy.updated when the organization key policy changes (with how many keys it gave an end date).',
     }),
     operationName: t.exposeString('operationName', { nullable: true, description: 'The operation name the request gave; null when it gave none.' }),
     rootFields: t.exposeStringList('rootFields', { description: 'The top-level fields the operation asked for; empty for refusals and key changes.' }),
@@ -32,7 +35,7 @@ const AuditEventRef = builder.objectRef<AuditEvent>('AuditEvent').implement({
       type: 'JSON',
       nullable: true,
       description:
-        'More about it: for key changes the key and what changed (such as changed, newKeyId; via for the CLI); { code } for graphql.refused; { reason } for authentication.refused; null for other requests.',
+        'More about it: for key changes the key and what changed (such as changed, newKeyId; via for the CLI and secret scanning; url, source and revoked for api_key.leaked); { code } for graphql.refused; { reason } for authentication.refused; null for other requests.',
     }),
     environment: t.exposeString('environment', { description: 'LIVE or TEST: the data the key works on.' }),
     ip: t.exposeString('ip', { nullable: true, description: 'The client address; null when unknown and for changes made at the CLI.' }),

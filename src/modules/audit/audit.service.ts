@@ -12,7 +12,7 @@ import type { ApiKeyEnvironment } from '../../auth/key-format.js';
 export type AuditEvent = typeof auditEvents.$inferSelect;
 export type NewAuditEvent = typeof auditEvents.$inferInsert;
 
-export type KeyChangeAction = 'api_key.created' | 'api_key.updated' | 'api_key.revoked' | 'api_key.rolled' | 'api_key.transferred' | 'key_policy.updated';
+export type KeyChangeAction = 'api_key.created' | 'api_key.updated' | 'api_key.revoked' | 'api_key.rolled' | 'api_key.transferred' | 'key_policy.updated' | 'api_key.leaked';
 
 
 /** Written inside the caller's transaction, so the change and its record land together. */
@@ -37,7 +37,7 @@ export async function recordKeyChange(
     action: change.action,
     outcome: 'ok',
     targetId: change.targetId,
-    details: { ...change.details, ...(byKey ? {} : { via: actor.cli }) },
+    details: { ...change.details, ...(byKey ? {} : { via: 'cli' in actor ? actor.cli : actor.reporter }) },
     ip: byKey ? (actor.ip ?? null) : null,
     userAgent: byKey ? (actor.userAgent ?? null) : null,
     requestId: byKey ? (actor.requestId ?? null) : null,

@@ -30,6 +30,10 @@ export const WEBHOOK_EVENTS = {
     when: 'A key older than 30 days exercised under half of its scopes in the last 30 days (weekly per key, when the key policy turns reportOverprivilegedKeys on); carries the scopes it exercised and the suggested grant.',
     requires: KEY_DATA,
   },
+  'api_key.leaked': {
+    when: 'A secret scanner (GitHub) found an API key in public; carries where, and whether it was revoked (live secret keys) or only flagged (once per key).',
+    requires: KEY_DATA,
+  },
 } satisfies Record<string, { when: string; requires: ScopeRequirement }>;
 
 export type WebhookEventType = keyof typeof WEBHOOK_EVENTS;
