@@ -95,7 +95,8 @@ export function selectOperation(document: DocumentNode, operationName: string | 
 
 /**
  * The report for one operation of a validated document. Throws BAD_USER_INPUT
- * (on `document`) past the walk's or the alternatives' cap, and (on
+ * (on `document`) past the walk's or the alternatives' cap or for an
+ * operation type the schema has not (subscriptions), and (on
  * `variables.<name>`) for a condition variable that is not a Boolean.
  */
 export function scopeReport(
@@ -104,9 +105,11 @@ export function scopeReport(
   operation: OperationDefinitionNode,
   variables?: Readonly<Record<string, unknown>> | null,
 ): ScopeReport {
-  const walk = new OperationWalk(schema, document, operation, variables ?? null);
   const root = schema.getRootType(operation.operation);
-  if (root) walk.selections(operation.selectionSet, [root], []);
+  // graphql-js's own words when it refuses to execute such an operation.
+  if (!root) throw badUserInput('document', `Schema is not configured to execute ${operation.operation} operation.`);
+  const walk = new OperationWalk(schema, document, operation, variables ?? null);
+  walk.selections(operation.selectionSet, [root], []);
   try {
     const fields = [...walk.byPath].flatMap(([path, factors]) => {
       const requirement = allOf(factors);

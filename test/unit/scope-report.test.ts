@@ -148,6 +148,8 @@ describe('the walk of an operation over the schema', () => {
     expect(refusal(() => selectOperation(two, null)).message).toBe('operationName: Must provide operation name if query contains multiple operations.');
     expect(refusal(() => selectOperation(two, 'C')).message).toBe('operationName: Unknown operation named "C".');
     expect(selectOperation(two, 'B').name?.value).toBe('B');
+    // graphql 16 validates a subscription against a schema without the type; execution then refuses it.
+    expect(refusal(() => reportOf('subscription { viewer { scopes } }')).message).toBe('document: Schema is not configured to execute subscription operation.');
   });
 });
 
