@@ -37,7 +37,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { getDirective, type DirectableGraphQLObject } from '@graphql-tools/utils';
-import { allOf, TooManyAlternatives } from '../auth/access/requirement-algebra.js';
+import { allOf, needsNoScope, TooManyAlternatives } from '../auth/access/requirement-algebra.js';
 import type { ScopeRequirement } from '../auth/access/scopes.js';
 import { badUserInput } from '../lib/errors.js';
 
@@ -65,8 +65,14 @@ export const MAX_FIELDS_WALKED = 10_000;
  * SDL for a schema built from one.
  */
 export function declaredRequirement(schema: GraphQLSchema, element: DirectableGraphQLObject): ScopeRequirement | null {
-  return (getDirective(schema, element, 'requiresScopes')?.[0]?.scopes as ScopeRequirement | undefined) ?? null;
+  if (!declared.has(element)) {
+    declared.set(element, (getDirective(schema, element, 'requiresScopes')?.[0]?.scopes as ScopeRequirement | undefined) ?? null);
+  }
+  return declared.get(element)!;
 }
+
+/** Read once per type and field: the walk meets the same ones again and again, and the same object each time lets it count one once. */
+const declared = new WeakMap<DirectableGraphQLObject, ScopeRequirement | null>();
 
 /** Parses and validates a document against the schema; BAD_USER_INPUT on `document` with GraphQL's own messages. */
 export function readDocument(schema: GraphQLSchema, text: string): DocumentNode {
@@ -113,9 +119,9 @@ export function scopeReport(
   try {
     const fields = [...walk.byPath].flatMap(([path, factors]) => {
       const requirement = allOf(factors);
-      return requirement.some((alternative) => alternative.length === 0) ? [] : [{ path, requirement }];
+      return needsNoScope(requirement) ? [] : [{ path, requirement }];
     });
-    return { alternatives: allOf([...walk.byPath.values()].flat()), fields };
+    return { alternatives: allOf(new Set([...walk.byPath.values()].flatMap((factors) => [...factors]))), fields };
   } catch (error) {
     if (error instanceof TooManyAlternatives) throw badUserInput('document', error.message);
     throw error;
@@ -135,8 +141,8 @@ export function reportEachOperation(schema: GraphQLSchema, text: string, operati
 }
 
 class OperationWalk {
-  /** The requirements met on the way to each response path, ANDed later. */
-  readonly byPath = new Map<string, ScopeRequirement[]>();
+  /** The requirements met on the way to each response path, each once, ANDed later. */
+  readonly byPath = new Map<string, Set<ScopeRequirement>>();
   private readonly fragments = new Map<string, FragmentDefinitionNode>();
   private walked = 0;
 
@@ -177,15 +183,15 @@ class OperationWalk {
 
   /** Records what reading `name` on each possible type needs; returns the object types its value may be. */
   private field(name: string, types: readonly GraphQLObjectType[], path: string): GraphQLObjectType[] {
-    const factors = this.byPath.get(path) ?? [];
+    const factors = this.byPath.get(path) ?? new Set<ScopeRequirement>();
     this.byPath.set(path, factors);
     const below = new Set<GraphQLObjectType>();
     for (const type of types) {
       const field = type.getFields()[name];
       if (!field) continue;
-      factors.push(...this.typeRequirements(type));
+      this.typeRequirements(type).forEach((requirement) => factors.add(requirement));
       const own = declaredRequirement(this.schema, field);
-      if (own) factors.push(own);
+      if (own) factors.add(own);
       possibleObjects(this.schema, getNamedType(field.type)).forEach((object) => below.add(object));
     }
     return [...below];
