@@ -1,7 +1,7 @@
 /**
  * The GraphQL operations the test suite itself sends: every string and
- * template literal in test/**\/*.ts that parses as a GraphQL document and
- * validates against the schema, one entry per operation. A template's
+ * template literal in the .ts files under test/ that parses as a GraphQL
+ * document and validates against the schema, one entry per operation. A template's
  * `${NAME}` is filled in when NAME is a string constant of the same file or
  * of another test file (`API_KEY_FIELDS`, `BOOKING_FIELDS`); a template with
  * any other substitution (an id, a loop counter) is left out.
