@@ -16,7 +16,7 @@ const REMEMBERED_DOCUMENTS = 1024;
  * and remembered (least recently used forgotten first). Variables are not
  * part of the key: an `@include`/`@skip` on a variable counts as included,
  * so the header names what the operation may need whatever values it is
- * sent with — a key holding that always runs it. (`Query.requiredScopes`
+ * sent with: a key holding that is refused no field for want of a scope. (`Query.requiredScopes`
  * takes variables for the exact answer.) Null: no header, when the
  * requirement is past the report's caps.
  */
