@@ -4,7 +4,9 @@
  * process: while the server runs on a folder, the CLI is refused there.
  * Logs go to stderr, so stdout carries only the answer.
  */
+import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { requirementText } from './auth/access/requirement-algebra.js';
 import type { DatabaseHandle } from './db/client.js';
 import { keyStatus } from './auth/key-state.js';
 import { findKeyById, listOrganizationKeys, revokeApiKey } from './modules/api-keys/api-keys.service.js';
@@ -70,6 +72,29 @@ program
     console.log(`Admin member ${result.member.id} <${result.member.email}>`);
     console.log(`API key ${result.apiKey.id}, full access. Store this secret now; it is not shown again:`);
     console.log(`  ${result.secret}`);
+  });
+
+program
+  .command('scopes:for')
+  .description('Print the scopes each operation of a GraphQL file needs, and the fields that need them (offline: no database, no key)')
+  .argument('<file>', 'a .graphql file: operations and their fragments')
+  .option('--operation <name>', 'only this operation')
+  .action(async (file: string, options: { operation?: string }) => {
+    const text = await readFile(file, 'utf8').catch((error: unknown) => fail(`cannot read ${file}: ${messageOf(error)}`));
+    // Loaded here: no other command needs the schema.
+    const [{ buildSchema }, { reportEachOperation }] = await Promise.all([import('./schema.js'), import('./graphql/scope-report.js')]);
+    let operations: ReturnType<typeof reportEachOperation> = [];
+    try {
+      operations = reportEachOperation(buildSchema(), text, options.operation);
+    } catch (error) {
+      fail(messageOf(error));
+    }
+    const blocks = operations.map(({ operation, report }) => {
+      const width = Math.max(0, ...report.fields.map((field) => field.path.length));
+      const fields = report.fields.map((field) => `  ${field.path.padEnd(width)}  ${requirementText(field.requirement)}`);
+      return [`${operation}: ${requirementText(report.alternatives)}`, ...fields].join('\n');
+    });
+    console.log(blocks.join('\n\n'));
   });
 
 /** A table for people, or one JSON array for scripts. */

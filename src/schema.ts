@@ -17,6 +17,7 @@ import './modules/bookings/booking-mutations.graphql.js';
 import './modules/webhooks/webhooks.graphql.js';
 import './modules/calendars/calendars.graphql.js';
 import './modules/analytics/analytics.graphql.js';
+import './modules/scopes/required-scopes.graphql.js';
 import { directiveDefinitions } from './graphql/directives.js';
 
 let schema: GraphQLSchema | undefined;

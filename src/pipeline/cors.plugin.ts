@@ -21,7 +21,7 @@ export const CORS_ALLOWED_HEADERS = [
   'sentry-trace',
 ];
 
-/** What browser scripts may read: the request's id (to quote), the rate-limit budget and when to retry. */
+/** What browser scripts may read: the request's id (to quote), the rate-limit budget and when to retry, and the scopes the operation needs. */
 export const CORS_EXPOSED_HEADERS = [
   'X-Request-Id',
   'X-RateLimit-Limit',
@@ -30,6 +30,7 @@ export const CORS_EXPOSED_HEADERS = [
   'RateLimit',
   'RateLimit-Policy',
   'Retry-After',
+  'Tessera-Accepted-Scopes',
 ];
 
 const PREFLIGHT_MAX_AGE_SECONDS = 600;

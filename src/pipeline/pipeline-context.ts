@@ -23,7 +23,7 @@ export type PipelineContext = {
   request?: Request;
   /** Node's request, when served by node:http (the socket gives the peer address). */
   req?: { socket?: { remoteAddress?: string } };
-  params?: { operationName?: string | null };
+  params?: { operationName?: string | null; query?: string };
   principal?: Principal;
   tenant?: Tenant;
   client?: Client;

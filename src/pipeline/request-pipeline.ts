@@ -14,6 +14,7 @@ import { useCsrfPrevention } from './csrf.plugin.js';
 import { useGraphiQLAssets } from './graphiql-assets.js';
 import { useDatabaseGate } from './database-gate.plugin.js';
 import { useHealthRoutes, type HealthOptions } from './health.plugin.js';
+import { useAcceptedScopesHeader } from './accepted-scopes.plugin.js';
 import { useAccessLog } from './observability/access-log.plugin.js';
 import type { ServiceMetrics } from './observability/metrics.js';
 import { useMetricsRoute, usePrometheusMetrics } from './observability/metrics.plugin.js';
@@ -158,9 +159,10 @@ export type RequestPipelineParts = {
  * failed-auth throttle → key verification → origin policy → organization
  * header → key limit and organization slot, the deadline starts),
  * parse/validate with the query limits, a database known to be down answers
- * 503 here, execute (a query stops at the deadline), and at its end the audit
- * record, slot release and the rate-limit headers; errors get their code,
- * type and request id; last, the X-Request-Id header and the access log line.
+ * 503 here, the Tessera-Accepted-Scopes header (cached per document), execute
+ * (a query stops at the deadline), and at its end the audit record, slot
+ * release and the rate-limit headers; errors get their code, type and
+ * request id; last, the X-Request-Id header and the access log line.
  */
 export function requestPipeline(parts: RequestPipelineParts): Plugin[] {
   const { logger, metrics, metricsToken, tracing } = parts.observability;
@@ -180,6 +182,7 @@ export function requestPipeline(parts: RequestPipelineParts): Plugin[] {
     useOperationPipeline(parts.operations),
     useQueryLimits(parts.queryLimits),
     useDatabaseGate(parts.availability),
+    useAcceptedScopesHeader(),
     useOriginRefreshOnKeyChange(parts.origins),
     usePrometheusMetrics(metrics),
     useErrorTypes(logger),

@@ -1,3 +1,4 @@
+import { allOf } from '../../auth/access/requirement-algebra.js';
 import { isSatisfied, type ScopeRequirement } from '../../auth/access/scopes.js';
 import { appError } from '../../lib/errors.js';
 
@@ -48,14 +49,6 @@ export const subscriptionRequirement = (event: string): ScopeRequirement =>
 /** `bookings:read`, `a and b`, `a or b`: a requirement as a sentence names it. */
 export const describeRequirement = (requirement: ScopeRequirement): string =>
   requirement.map((all) => all.join(' and ')).join(' or ') || 'a scope no key holds';
-
-/** Both requirements at once, in the same OR-of-ANDs shape. */
-function allOf(requirements: ScopeRequirement[]): ScopeRequirement {
-  return requirements.reduce<ScopeRequirement>(
-    (both, next) => both.flatMap((left) => next.map((right) => [...new Set([...left, ...right])])),
-    [[]],
-  );
-}
 
 /**
  * Refuses a subscription the caller could not read through the API: FORBIDDEN
