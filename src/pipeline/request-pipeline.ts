@@ -19,6 +19,7 @@ import { useMetricsRoute, usePrometheusMetrics } from './observability/metrics.p
 import { useRequestIdentity } from './observability/request-identity.plugin.js';
 import { useTracing, type TracingOptions } from './observability/tracing.plugin.js';
 import { useOriginRefreshOnKeyChange } from './origin-refresh.plugin.js';
+import { usePersistedDocuments, type TrustedDocumentLookup } from './persisted-documents.plugin.js';
 import { usePersistedQueriesNotSupported } from './persisted-queries.plugin.js';
 import { useQueryLimits } from './query-limits.plugin.js';
 import { outcomeOf, summarizeOperation } from './operation.js';
@@ -127,6 +128,8 @@ function stoppedBy(signal: AbortSignal, execute: ExecuteFn): ExecuteFn {
 export type RequestPipelineParts = {
   operations: OperationPipelineDeps;
   origins: OriginGate & { refresh(): Promise<void> };
+  /** Each world's trusted documents: `documentId` requests and keys restricted to them. */
+  documents: TrustedDocumentLookup;
   maxBodyBytes: number;
   queryLimits: LimitsConfig['query'];
   health: HealthOptions;
@@ -150,8 +153,9 @@ export type RequestPipelineParts = {
  * here), health, metrics, GraphiQL's files, the body limit, the methods
  * /graphql answers, CSRF. Then per operation: admission (client address →
  * failed-auth throttle → key verification → origin policy → organization
- * header → key limit and organization slot, the deadline starts),
- * parse/validate with the query limits, a database known to be down answers
+ * header → key limit and organization slot, the deadline starts), the
+ * persisted document (a `documentId` becomes its text; a key restricted to
+ * trusted documents runs only those), parse/validate with the query limits, a database known to be down answers
  * 503 here, execute (a query stops at the deadline), and at its end the audit
  * record, slot release and the rate-limit headers; errors get their code,
  * type and request id; last, the X-Request-Id header and the access log line.
@@ -171,6 +175,7 @@ export function requestPipeline(parts: RequestPipelineParts): Plugin[] {
     useCsrfPrevention(),
     usePersistedQueriesNotSupported(),
     useOperationPipeline(parts.operations),
+    usePersistedDocuments(parts.documents),
     useQueryLimits(parts.queryLimits),
     useDatabaseGate(parts.availability),
     useOriginRefreshOnKeyChange(parts.origins),

@@ -8,3 +8,4 @@ export * from './bookings.js';
 export * from './team.js';
 export * from './webhooks.js';
 export * from './calendars.js';
+export * from './trusted-documents.js';

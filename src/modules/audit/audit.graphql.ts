@@ -22,7 +22,7 @@ const AuditEventRef = builder.objectRef<AuditEvent>('AuditEvent').implement({
     apiKeyId: t.exposeID('apiKeyId', { nullable: true, description: 'The key that made the request or change; null for changes made at the CLI.' }),
     action: t.exposeString('action', {
       description:
-        'graphql.query / graphql.mutation / graphql.subscription for requests; graphql.invalid for a request with no operation to run; graphql.refused for requests refused after authentication (origin, IP allowlist, organization header, limits); authentication.refused when a revoked or expired key is presented (once per key and address per minute); api_key.created, .updated, .revoked, .rolled for key changes; key_policy.updated when the organization key policy changes (with how many keys it gave an end date).',
+        'graphql.query / graphql.mutation / graphql.subscription for requests; graphql.invalid for a request with no operation to run; graphql.refused for requests refused after authentication (origin, IP allowlist, organization header, limits); authentication.refused when a revoked or expired key is presented (once per key and address per minute); api_key.created, .updated, .revoked, .rolled for key changes; key_policy.updated when the organization key policy changes (with how many keys it gave an end date); trusted_documents.registered when new trusted documents are registered (with their ids).',
     }),
     operationName: t.exposeString('operationName', { nullable: true, description: 'The operation name the request gave; null when it gave none.' }),
     rootFields: t.exposeStringList('rootFields', { description: 'The top-level fields the operation asked for; empty for refusals and key changes.' }),
