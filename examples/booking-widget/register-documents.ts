@@ -18,6 +18,8 @@ export async function registerWidgetDocuments(apiUrl: string, secretKey: string)
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${secretKey}` },
     body: JSON.stringify({ query: REGISTER, variables: { documents: Object.values(manifest) } }),
+  }).catch((error: unknown) => {
+    throw new Error(`could not reach ${apiUrl} to register the widget's documents (${error instanceof Error ? error.message : String(error)})`);
   });
   const body = (await response.json()) as { data?: { registerTrustedDocuments: Array<{ id: string }> | null }; errors?: Array<{ message: string }> };
   if (body.errors?.length || !body.data?.registerTrustedDocuments) {

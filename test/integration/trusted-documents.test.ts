@@ -110,6 +110,19 @@ describeIntegration('trusted documents', (harness) => {
       expect(expectOk(await harness.request(LIST, { key: fresh.adminKey })).trustedDocuments.nodes).toEqual([]);
     });
 
+    it('keeps at most 2000 documents in a world', async () => {
+      const fresh = await harness.organization();
+      await harness.database.query(
+        `insert into trusted_documents (organization_id, environment, hash, document)
+         select '${fresh.organizationId}', 'TEST', md5(i::text) || md5(i::text), '{ viewer { scopes } }' from generate_series(1, 1999) as i`,
+      );
+      const refused = await register(fresh.adminKey, ['{ a: viewer { scopes } }', '{ b: viewer { scopes } }']);
+      expect(refused.body.errors?.map((error) => [error.extensions.code, error.extensions.field])).toEqual([['RESOURCE_LIMIT_REACHED', 'documents']]);
+      await registered(fresh.adminKey, ['{ a: viewer { scopes } }']);
+      // Texts already registered take no room.
+      await registered(fresh.adminKey, ['{ a: viewer { scopes } }']);
+    });
+
     it('needs keys:manage to register and keys:read to list', async () => {
       const reader = await harness.makeKey({ organization: org, scopes: ['keys:read'] });
       const refused = await register(reader.secret, [SCOPES]);
