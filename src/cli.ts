@@ -17,9 +17,7 @@ import { addMember, findMember, updateMember } from './modules/members/members.s
 import { createServiceAccount } from './modules/members/service-accounts.service.js';
 import { findOrganization } from './modules/organizations/organizations.service.js';
 import { readManifest, registerManifest } from './modules/trusted-documents/manifest.js';
-import { assertRunnableDocuments } from './graphql/document-check.js';
 import { openRuntime } from './runtime.js';
-import { buildSchema } from './schema.js';
 
 async function withDatabase<T>(work: (database: DatabaseHandle) => Promise<T>): Promise<T> {
   const { database } = await openRuntime(process.env, { logTo: 'stderr' });
@@ -312,6 +310,8 @@ program
       // Every hash and every document is checked before anything is registered.
       const entries = readManifest(await readFile(file, 'utf8'));
       const texts = entries.map((entry) => entry.text);
+      // Loaded here only: the schema (every module's GraphQL side) would slow every other command's start.
+      const [{ buildSchema }, { assertRunnableDocuments }] = await Promise.all([import('./schema.js'), import('./graphql/document-check.js')]);
       assertRunnableDocuments(buildSchema(), texts, (index) => `manifest entry "${entries[index]!.key}"`);
       return withDatabase(async (database) => {
         await findOrganization(database.db, options.org);
