@@ -26,6 +26,7 @@ import { BookingExpiry } from './modules/bookings/booking-expiry.js';
 import { CalendarSync } from './modules/calendars/calendar-sync.js';
 import { RetentionJob } from './modules/retention/retention.js';
 import { answerLeakAlert } from './modules/secret-scanning/secret-scanning.service.js';
+import { createTrustedDocumentRegistry, type TrustedDocumentRegistry } from './modules/trusted-documents/trusted-document-registry.js';
 import { deliveryBacklog } from './modules/webhooks/delivery-backlog.js';
 import { WebhookWorker } from './modules/webhooks/webhook-worker.js';
 import { renderLocalGraphiQL } from './pipeline/graphiql-assets.js';
@@ -61,6 +62,8 @@ export type App = {
   keyCache: KeyCache;
   /** Request, concurrency, auth-failure and field limits. */
   guard: RequestGuard;
+  /** Each world's trusted documents in memory, kept current by registration notices. */
+  trustedDocuments: TrustedDocumentRegistry;
   /** The shared store for limits, when REDIS_URL is set. */
   redis: RedisConnection | null;
   /** Delivers queued webhook events; tests call `deliverDueWebhooks()` directly. */
@@ -94,6 +97,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
   const origins = new BrowserOriginRegistry(database.db, logger, now);
   const redis = config.redisUrl ? new RedisConnection(config.redisUrl, config.limits.redisTimeoutMs, logger) : null;
   const keys = createKeyVerification(database, config.limits.keyCacheTtlMs, logger);
+  const documents = createTrustedDocumentRegistry(database, logger);
   const guard = new RequestGuard(config.limits, redis, logger, new KeyUsageLedger(database.db));
   const secrets = new SecretBox(resolveEncryptionKey(config));
   const resolver = deps.resolveHost ?? systemResolver;
@@ -133,6 +137,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
     webhooks: { maxEndpoints: config.webhookMaxEndpoints },
     limits: guard,
     auditRetentionDays: config.retention.auditDays,
+    trustedDocuments: documents.registry,
   };
 
   const yoga = createYoga<Record<string, unknown>, RequestContext>({
@@ -163,6 +168,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
         onAuthFailure: (reason) => metrics.authFailures.labels(reason).inc(),
       },
       origins,
+      documents: documents.registry,
       maxBodyBytes: config.limits.maxBodyBytes,
       queryLimits: config.limits.query,
       availability,
@@ -198,6 +204,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
     origins,
     keyCache: keys.cache,
     guard,
+    trustedDocuments: documents.registry,
     redis,
     webhooks,
     calendars,
@@ -207,7 +214,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
     readiness,
     flush,
     stop: async () => {
-      await Promise.all([...background.map((task) => task.stop()), keys.stop(), availability.stop()]);
+      await Promise.all([...background.map((task) => task.stop()), keys.stop(), documents.stop(), availability.stop()]);
       await redis?.close();
       await ownTracer?.shutdown();
     },

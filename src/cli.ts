@@ -17,6 +17,7 @@ import { listMembers, listOrganizationSummaries } from './modules/organizations/
 import { addMember, findMember, updateMember } from './modules/members/members.service.js';
 import { createServiceAccount } from './modules/members/service-accounts.service.js';
 import { findOrganization } from './modules/organizations/organizations.service.js';
+import { readManifest, registerManifest } from './modules/trusted-documents/manifest.js';
 import { openRuntime } from './runtime.js';
 
 async function withDatabase<T>(work: (database: DatabaseHandle) => Promise<T>): Promise<T> {
@@ -318,6 +319,31 @@ program
       return updateMember(database.db, id, change);
     }).catch((error: unknown) => fail(messageOf(error)));
     console.log(`Member ${member.id}: role ${member.role}, ${member.active ? 'active' : 'deactivated'}`);
+  });
+
+program
+  .command('documents:register')
+  .description("Register a build's GraphQL documents as the organization's trusted documents in one world (what trustedDocumentsOnly public keys may run)")
+  .argument('<file>', "a manifest: a JSON object of sha256 hash → document text (GraphQL Code Generator's persisted-documents.json)")
+  .requiredOption('--org <id>', 'organization id')
+  .addOption(environmentOption)
+  .option('--json', 'print exactly one JSON object')
+  .action(async (file: string, options: { org: string; environment: 'live' | 'test'; json?: boolean }) => {
+    const environment = options.environment === 'live' ? 'LIVE' : 'TEST';
+    const outcome = await (async () => {
+      // Every hash and every document is checked before anything is registered.
+      const entries = readManifest(await readFile(file, 'utf8'));
+      const texts = entries.map((entry) => entry.text);
+      // Loaded here only: the schema (every module's GraphQL side) would slow every other command's start.
+      const [{ buildSchema }, { assertRunnableDocuments }] = await Promise.all([import('./schema.js'), import('./graphql/document-check.js')]);
+      assertRunnableDocuments(buildSchema(), texts, (index) => `manifest entry "${entries[index]!.key}"`);
+      return withDatabase(async (database) => {
+        await findOrganization(database.db, options.org);
+        return registerManifest(database.db, { organizationId: options.org, environment }, texts, new Date(), 'cli');
+      });
+    })().catch((error: unknown) => fail(messageOf(error)));
+    if (options.json) process.stdout.write(`${JSON.stringify(outcome)}\n`);
+    else console.log(`${outcome.total} documents trusted in the ${options.environment} world of ${options.org} (${outcome.added} new).`);
   });
 
 await program.parseAsync();

@@ -8,6 +8,7 @@ import './modules/api-keys/api-keys.graphql.js';
 import './modules/api-keys/key-rate-limit.graphql.js';
 import './modules/api-keys/key-policy.graphql.js';
 import './modules/api-keys/scope-usage.graphql.js';
+import './modules/trusted-documents/trusted-documents.graphql.js';
 import './modules/audit/audit.graphql.js';
 import './modules/team/team.graphql.js';
 import './modules/event-types/event-types.graphql.js';

@@ -101,6 +101,7 @@ export async function verifyApiKey(db: Executor, presented: string, now: Date): 
       // Compiled once per verification, so the check on each request parses nothing.
       allowedIps: key.allowedIps.length > 0 ? addressAllowlist(key.allowedIps) : null,
       usageLimited: key.usageLimit !== null,
+      trustedDocumentsOnly: key.trustedDocumentsOnly,
       endsAt: keyEndsAt(key),
     },
   };

@@ -47,6 +47,8 @@ export type ApiKeyPrincipal = CallerBase & {
     allowedIps: AddressRanges | null;
     /** The key spends a usage budget: it may not mint or roll other keys, which would not spend it. */
     usageLimited?: boolean;
+    /** A public key that runs only its organization's trusted documents of its world. */
+    trustedDocumentsOnly?: boolean;
   };
 };
 

@@ -6,6 +6,9 @@ import type { SecretBox } from '../lib/secret-box.js';
 import type { HostDayBudget } from '../rate-limit/host-day-budget.js';
 import type { RequestLimits } from '../rate-limit/request-limits.js';
 
+/** The in-memory copy of each world's trusted documents (the trusted-documents module's registry). */
+export type TrustedDocumentCache = { forget(tenant: Tenant): void };
+
 /** Fetches one calendar connection's feed now (the calendars module's sync worker). */
 export type CalendarFeedRefresher = { sync(connectionId: string): Promise<unknown> };
 
@@ -40,6 +43,8 @@ export type RequestContext = {
   limits: RequestLimits;
   /** AUDIT_RETENTION_DAYS: records are kept at least this long, so a look back over the audit log (scopeUsage) goes no further. */
   auditRetentionDays: number;
+  /** Told when this instance registers trusted documents, so its very next request sees them. */
+  trustedDocuments: TrustedDocumentCache;
 };
 
 /** The caller as the actor of a change: who (the principal) and from where (the client), as the audit record names them. */

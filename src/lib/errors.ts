@@ -44,7 +44,7 @@ export const ERROR_CODES = {
     status: 403,
     onField: true,
     type: 'permission_error',
-    when: "organization mismatch, a request a cross-site form could send (CSRF), a key used from an address outside its `allowedIps` (`reason: IP_NOT_ALLOWED`); on a field: a missing scope",
+    when: "organization mismatch, a request a cross-site form could send (CSRF), a key used from an address outside its `allowedIps` (`reason: IP_NOT_ALLOWED`), a document a `trustedDocumentsOnly` key may not run (`reason: UNTRUSTED_DOCUMENT`); on a field: a missing scope",
   },
   BAD_USER_INPUT: {
     status: 400,
@@ -85,6 +85,11 @@ export const ERROR_CODES = {
     status: 200,
     type: 'invalid_request_error',
     when: 'an automatic persisted query (hash only) was sent: Apollo Client then resends the full query, as it should',
+  },
+  PERSISTED_DOCUMENT_NOT_FOUND: {
+    status: 404,
+    type: 'invalid_request_error',
+    when: "a `documentId` that is not one of the organization's trusted documents in the key's world (live or test): register it first",
   },
   RATE_LIMITED: { status: 429, type: 'rate_limit_error', when: "over the key's request limit; see Retry-After" },
   USAGE_EXHAUSTED: {

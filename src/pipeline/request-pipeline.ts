@@ -21,6 +21,7 @@ import { useMetricsRoute, usePrometheusMetrics } from './observability/metrics.p
 import { useRequestIdentity } from './observability/request-identity.plugin.js';
 import { useTracing, type TracingOptions } from './observability/tracing.plugin.js';
 import { useOriginRefreshOnKeyChange } from './origin-refresh.plugin.js';
+import { usePersistedDocuments, type TrustedDocumentLookup } from './persisted-documents.plugin.js';
 import { usePersistedQueriesNotSupported } from './persisted-queries.plugin.js';
 import { useSecretScanningRoute, type SecretScanningEndpoint } from './secret-scanning.plugin.js';
 import { useQueryLimits } from './query-limits.plugin.js';
@@ -131,6 +132,8 @@ function stoppedBy(signal: AbortSignal, execute: ExecuteFn): ExecuteFn {
 export type RequestPipelineParts = {
   operations: OperationPipelineDeps;
   origins: OriginGate & { refresh(): Promise<void> };
+  /** Each world's trusted documents: `documentId` requests and keys restricted to them. */
+  documents: TrustedDocumentLookup;
   maxBodyBytes: number;
   queryLimits: LimitsConfig['query'];
   health: HealthOptions;
@@ -157,12 +160,14 @@ export type RequestPipelineParts = {
  * secret-scanning alerts (when on), the methods /graphql answers, CSRF.
  * Then per operation: admission (client address →
  * failed-auth throttle → key verification → origin policy → organization
- * header → key limit and organization slot, the deadline starts),
- * parse/validate with the query limits, a database known to be down answers
- * 503 here, the Tessera-Accepted-Scopes header (cached per document), execute
- * (a query stops at the deadline), and at its end the audit record, slot
- * release and the rate-limit headers; errors get their code, type and
- * request id; last, the X-Request-Id header and the access log line.
+ * header → key limit and organization slot, the deadline starts), the
+ * persisted document (a `documentId` becomes its text; a key restricted to
+ * trusted documents runs only those), parse/validate with the query limits,
+ * a database known to be down answers 503 here, the Tessera-Accepted-Scopes
+ * header (cached per document), execute (a query stops at the deadline), and
+ * at its end the audit record, slot release and the rate-limit headers;
+ * errors get their code, type and request id; last, the X-Request-Id header
+ * and the access log line.
  */
 export function requestPipeline(parts: RequestPipelineParts): Plugin[] {
   const { logger, metrics, metricsToken, tracing } = parts.observability;
@@ -180,6 +185,7 @@ export function requestPipeline(parts: RequestPipelineParts): Plugin[] {
     useCsrfPrevention(),
     usePersistedQueriesNotSupported(),
     useOperationPipeline(parts.operations),
+    usePersistedDocuments(parts.documents),
     useQueryLimits(parts.queryLimits),
     useDatabaseGate(parts.availability),
     useAcceptedScopesHeader(),

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { registerWidgetDocuments } from '../../examples/booking-widget/register-documents.js';
 import { startWidgetServer, type WidgetServer } from '../../examples/booking-widget/widget-server.js';
 import { browserTierSkipped, launchChromium, screenshots } from './helpers/chromium.js';
 import { createPublicKey, seedBookable, startApi, type ApiStack } from './helpers/stack.js';
@@ -39,7 +40,7 @@ describe.skipIf(browserTierSkipped)('the booking widget in Chromium', () => {
   });
   afterEach(() => context.close());
 
-  describe('with a pk_test_ key', () => {
+  describe('with a pk_test_ key held to the widget\'s trusted documents', () => {
     let api: ApiStack;
     beforeAll(async () => {
       api = await startApi();
@@ -50,7 +51,9 @@ describe.skipIf(browserTierSkipped)('the booking widget in Chromium', () => {
       const shot = screenshots('1-pk-test-booking');
       const org = await api.organization('TEST');
       await seedBookable(api, org.adminKey);
-      const key = await createPublicKey(api, org.adminKey, 'TEST');
+      // The site's deploy step: the manifest GraphQL Code Generator built, registered with a secret key.
+      expect(await registerWidgetDocuments(api.graphqlUrl, org.adminKey)).toHaveLength(4);
+      const key = await createPublicKey(api, org.adminKey, 'TEST', [], { trustedDocumentsOnly: true });
       const site = await serveWidget(api, key.secret);
       expect(site.origin).not.toBe(api.origin);
 
@@ -78,6 +81,22 @@ describe.skipIf(browserTierSkipped)('the booking widget in Chromium', () => {
       expect(await widget.freeTimes.first().textContent()).not.toBe(time);
       await widget.open(site.url);
       await expect.poll(() => widget.yourBookings.innerText()).toContain('Grace Visitor');
+
+      // A query of its own, with the key from the page: refused, whatever it asks.
+      const adHoc = await widget.page.evaluate(
+        async ({ url, secret }) => {
+          const response = await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+            body: JSON.stringify({ query: '{ eventTypes { nodes { id title } } }' }),
+          });
+          return { status: response.status, body: (await response.json()) as { data?: unknown; errors: Array<{ extensions: Record<string, unknown> }> } };
+        },
+        { url: api.graphqlUrl, secret: key.secret },
+      );
+      expect(adHoc.status).toBe(403);
+      expect(adHoc.body.data ?? null).toBeNull();
+      expect(adHoc.body.errors[0]!.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'UNTRUSTED_DOCUMENT' });
     });
   });
 
@@ -92,6 +111,7 @@ describe.skipIf(browserTierSkipped)('the booking widget in Chromium', () => {
       const shot = screenshots('extra-slot-taken');
       const org = await api.organization('TEST');
       await seedBookable(api, org.adminKey);
+      await registerWidgetDocuments(api.graphqlUrl, org.adminKey);
       const key = await createPublicKey(api, org.adminKey, 'TEST');
       const site = await serveWidget(api, key.secret);
       const day = bookingDay();
@@ -123,6 +143,7 @@ describe.skipIf(browserTierSkipped)('the booking widget in Chromium', () => {
       const shot = screenshots('extra-own-bookings-only');
       const org = await api.organization('TEST');
       await seedBookable(api, org.adminKey);
+      await registerWidgetDocuments(api.graphqlUrl, org.adminKey);
       const key = await createPublicKey(api, org.adminKey, 'TEST');
       const site = await serveWidget(api, key.secret);
 
@@ -157,9 +178,10 @@ describe.skipIf(browserTierSkipped)('the booking widget in Chromium', () => {
       const org = await api.organization('LIVE');
       adminKey = org.adminKey;
       await seedBookable(api, adminKey);
+      await registerWidgetDocuments(api.graphqlUrl, adminKey);
       // The site's origin is only known once it listens; the key is made for exactly that origin.
       allowedSite = await serveWidget(api, ''); // tests pass the key in the query string
-      liveKey = await createPublicKey(api, adminKey, 'LIVE', [allowedSite.origin]);
+      liveKey = await createPublicKey(api, adminKey, 'LIVE', [allowedSite.origin], { trustedDocumentsOnly: true });
     });
     afterAll(() => api.close());
 
@@ -216,6 +238,7 @@ describe.skipIf(browserTierSkipped)('the booking widget in Chromium', () => {
       const shot = screenshots('5-rate-limited');
       const org = await api.organization('TEST');
       await seedBookable(api, org.adminKey);
+      await registerWidgetDocuments(api.graphqlUrl, org.adminKey);
       const key = await createPublicKey(api, org.adminKey, 'TEST');
       await api.call(org.adminKey, 'mutation($id: ID!) { setApiKeyRateLimit(id: $id, limit: { requests: 2, windowSeconds: 3600 }) { id } }', {
         id: key.id,

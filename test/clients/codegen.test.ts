@@ -3,14 +3,17 @@
  * and the booking widget's operations (examples/booking-widget/src) into typed
  * documents, and `tsc` accepts them together with a small program that uses
  * them through graphql-request and checks the widget's hand-written types
- * against the generated ones. Everything happens in a temporary folder.
+ * against the generated ones. The widget's own generated documents and
+ * trusted-document manifest, committed, are what its codegen.ts builds.
+ * Everything is generated in a temporary folder.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from '@graphql-codegen/cli';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import widgetCodegen, { WIDGET_GQL_FOLDER, widgetOutput } from '../../examples/booking-widget/codegen.js';
 import { ROOT } from '../helpers/processes.js';
 
 const widgetOperations = join(ROOT, 'examples/booking-widget/src/operations.ts');
@@ -107,5 +110,15 @@ describe('GraphQL Code Generator on schema.graphql and the booking widget', () =
     const { code, output } = await typeCheck(dir);
     expect(output).toBe('');
     expect(code).toBe(0);
+  });
+
+  it("keeps the widget's committed documents and manifest as its codegen.ts builds them (npm run widget:codegen)", async () => {
+    const built = join(dir, 'widget-gql/');
+    await generate({ ...widgetCodegen, cwd: ROOT, generates: { [built]: widgetOutput }, silent: true }, true);
+    const committed = join(ROOT, WIDGET_GQL_FOLDER);
+    expect(readdirSync(built).sort()).toEqual(readdirSync(committed).sort());
+    for (const file of readdirSync(committed)) {
+      expect(readFileSync(join(built, file), 'utf8'), `${WIDGET_GQL_FOLDER}${file} is stale: run npm run widget:codegen`).toBe(readFileSync(join(committed, file), 'utf8'));
+    }
   });
 });

@@ -18,6 +18,7 @@ export type KeyInput = {
   usageLimit?: { requests: number; refill?: { every: 'DAY' | 'WEEK' | 'MONTH'; amount: number } };
   allowedIps?: string[];
   ownerServiceAccountId?: string;
+  trustedDocumentsOnly?: boolean;
 };
 
 export function createKey(harness: TestHarness, callerKey: string, input: KeyInput) {

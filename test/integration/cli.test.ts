@@ -1,9 +1,13 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY_PATTERN } from '../../src/auth/key-format.js';
 import { ALL_SCOPES } from '../../src/auth/access/scopes.js';
 import { findKeyById, listOrganizationKeys } from '../../src/modules/api-keys/api-keys.service.js';
+import { createOperatorKey } from '../../src/modules/api-keys/key-issuance.js';
 import { bootstrapOrganization } from '../../src/modules/organizations/bootstrap.js';
+import { loadTrustedDocuments } from '../../src/modules/trusted-documents/trusted-documents.service.js';
 import { addMember, updateMember } from '../../src/modules/members/members.service.js';
 import { expectOneLineError, withApp } from '../helpers/cli.js';
 import { dumpAllRows, secretFragments } from '../helpers/dump.js';
@@ -100,6 +104,30 @@ describeCliOnOneTier('CLI', () => {
       { id: bootstrapped.memberId, email: 'ops@acme.test', name: '', role: 'ADMIN', active: true, createdAt: expect.any(String) },
     ]);
     expectOneLineError(await runCli(['members:list', '--org', 'org_doesnotexist'], { DATABASE_URL: url }), 'org_doesnotexist');
+  }, SLOW);
+
+  it("documents:register trusts a build's manifest in one world; a server then runs those documents for a key held to them", async () => {
+    const result = await runCli(
+      ['documents:register', join(ROOT, 'examples/booking-widget/src/gql/persisted-documents.json'), '--org', bootstrapped.organizationId, '--environment', 'test', '--json'],
+      { DATABASE_URL: url },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ total: 4, added: 4 });
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'examples/booking-widget/src/gql/persisted-documents.json'), 'utf8')) as Record<string, string>;
+    await withApp(url, async (ask, database) => {
+      const world = { organizationId: bootstrapped.organizationId, environment: 'TEST' as const };
+      expect([...(await loadTrustedDocuments(database.db, world)).keys()].map((hash) => `sha256:${hash}`).sort()).toEqual(Object.keys(manifest).sort());
+      const { secret } = await createOperatorKey(
+        database.db,
+        { organizationId: bootstrapped.organizationId, memberId: bootstrapped.memberId },
+        { name: 'Widget', type: 'PUBLIC', environment: 'TEST', scopes: ['event-types:read'], expiresIn: 'NEVER', allowedOrigins: [], trustedDocumentsOnly: true },
+        new Date(),
+        'test',
+      );
+      const [eventTypes] = Object.values(manifest);
+      expect((await ask(eventTypes!, secret)).status).toBe(200);
+      expect((await ask('{ eventTypes { nodes { id } } }', secret)).body.errors[0].extensions.reason).toBe('UNTRUSTED_DOCUMENT');
+    });
   }, SLOW);
 
   it('answers mistakes with exit code 1 and one line', async () => {

@@ -174,6 +174,13 @@ describeIntegration('the HTTP status of every error code', { env: LIMITS, deps: 
         produce: (accept) => raw(accept, { method: 'POST', body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: 'ab'.repeat(32) } } }) }),
       },
     ],
+    PERSISTED_DOCUMENT_NOT_FOUND: [
+      {
+        what: 'a documentId the organization never registered',
+        on: 'request',
+        produce: (accept) => raw(accept, { method: 'POST', body: JSON.stringify({ documentId: `sha256:${'0'.repeat(64)}` }) }),
+      },
+    ],
     RATE_LIMITED: [
       {
         what: "a live key's second request in a minute",

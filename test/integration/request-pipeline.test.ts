@@ -101,6 +101,7 @@ describeIntegration(`the request pipeline, whatever carries the operation`, { en
           lastUsed: harness.app.lastUsed,
         },
         origins: harness.app.origins,
+        documents: harness.app.trustedDocuments,
         maxBodyBytes: 65_536,
         queryLimits: { maxDepth: 10, maxAliases: 10, maxTokens: 1000, maxDirectives: 10, maxCost: 1000 },
         health: { probe: async () => {} },

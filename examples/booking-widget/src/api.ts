@@ -1,6 +1,9 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+
 /**
  * The widget's whole API client: one POST per operation with the public key,
- * and every failure turned into a WidgetError a visitor can read.
+ * naming a trusted document by its id (GraphQL over HTTP persisted
+ * documents), and every failure turned into a WidgetError a visitor can read.
  */
 
 export type WidgetConfig = {
@@ -17,6 +20,7 @@ export type WidgetErrorKind =
   | 'slot-taken'
   | 'invalid-key'
   | 'invalid-input'
+  | 'not-registered'
   | 'unreachable'
   | 'failed';
 
@@ -75,24 +79,36 @@ function explain(response: Response, error: GraphQLError): WidgetError {
   if (code === 'INVALID_API_KEY' || code === 'UNAUTHORIZED') {
     return new WidgetError('invalid-key', 'This booking page’s key is not valid any more. Please let the site owner know.', error.message);
   }
+  if (code === 'PERSISTED_DOCUMENT_NOT_FOUND' || reason === 'UNTRUSTED_DOCUMENT') {
+    return new WidgetError(
+      'not-registered',
+      'This booking page is not set up with the booking service yet: its operations are not registered. Please let the site owner know.',
+      error.message,
+    );
+  }
   if (code === 'BAD_USER_INPUT') {
     return new WidgetError('invalid-input', `Please check your details: ${error.message}`, error.message);
   }
   return new WidgetError('failed', `Something went wrong: ${error.message}`, error.message);
 }
 
-export async function graphql<T>(
+/** A document GraphQL Code Generator built with `persistedDocuments`: it carries its id (`sha256:…`), not its text. */
+export type PersistedDocument<TResult, TVariables> = TypedDocumentNode<TResult, TVariables> & { __meta__?: { hash?: string } };
+
+export async function request<TResult, TVariables>(
   config: WidgetConfig,
-  query: string,
-  variables: Record<string, unknown> = {},
-): Promise<T> {
+  document: PersistedDocument<TResult, TVariables>,
+  variables: TVariables,
+): Promise<TResult> {
+  const documentId = document.__meta__?.hash;
+  if (!documentId) throw new WidgetError('failed', 'This widget was built without its document ids; run npm run widget:codegen.');
   let response: Response;
   try {
     response = await fetch(config.apiUrl, {
       method: 'POST',
       // application/json makes the browser send a CORS preflight, which the API's CSRF protection expects.
       headers: { 'content-type': 'application/json', authorization: `Bearer ${config.publicKey}` },
-      body: JSON.stringify({ query, variables }),
+      body: JSON.stringify({ documentId, variables }),
     });
   } catch {
     // The browser hides why (CORS refusal, server down, offline); say what the likely causes are.
@@ -101,7 +117,7 @@ export async function graphql<T>(
       `Could not reach the booking service from this page (${location.origin}). It may be down, or this website is not allowed to use it.`,
     );
   }
-  let body: { data?: T | null; errors?: GraphQLError[] };
+  let body: { data?: TResult | null; errors?: GraphQLError[] };
   try {
     body = (await response.json()) as typeof body;
   } catch {

@@ -1,10 +1,11 @@
-import { graphql, type WidgetConfig } from './api.js';
+import { request, type WidgetConfig } from './api.js';
+import { graphql } from './gql/gql.js';
 
 /**
  * The four operations a public key needs; each asks for only what the page
- * shows. Each document is a template literal marked GraphQL, so GraphQL Code
- * Generator and editors find them (test/clients/codegen.test.ts types them
- * against schema.graphql).
+ * shows. GraphQL Code Generator's client preset builds them (codegen.ts,
+ * `npm run widget:codegen`) into typed documents that carry only their hash,
+ * and into the manifest the site owner registers as trusted documents.
  */
 
 export type EventType = { id: string; title: string; description: string | null; durationMinutes: number };
@@ -17,17 +18,19 @@ export type Booking = {
   attendee: { name: string; email: string };
 };
 
-const BOOKING_FIELDS = /* GraphQL */ `
-  fragment WidgetBooking on Booking { id status startAt eventType { title } attendee { name email } }
-`;
+// Spread by name below; the preset puts its definition into each document that uses it.
+graphql(`fragment WidgetBooking on Booking { id status startAt eventType { title } attendee { name email } }`);
+
+const EventTypesDocument = graphql(`query WidgetEventTypes { eventTypes(first: 50) { nodes { id title description durationMinutes } } }`);
 
 export async function listEventTypes(config: WidgetConfig): Promise<EventType[]> {
-  const data = await graphql<{ eventTypes: { nodes: EventType[] } }>(
-    config,
-    /* GraphQL */ `query WidgetEventTypes { eventTypes(first: 50) { nodes { id title description durationMinutes } } }`,
-  );
-  return data.eventTypes.nodes;
+  const data = await request(config, EventTypesDocument, {});
+  return data.eventTypes?.nodes ?? [];
 }
+
+const AvailabilityDocument = graphql(`query WidgetAvailability($eventTypeId: ID!, $from: DateTime!, $to: DateTime!, $timeZone: String!) {
+  availability(eventTypeId: $eventTypeId, from: $from, to: $to, timeZone: $timeZone) { start localStart }
+}`);
 
 /** Free slots starting on one calendar day of the visitor, with times in their zone. */
 export async function slotsOnDay(config: WidgetConfig, eventTypeId: string, day: string, timeZone: string): Promise<Slot[]> {
@@ -35,14 +38,8 @@ export async function slotsOnDay(config: WidgetConfig, eventTypeId: string, day:
   // The browser runs in the visitor's zone, so these are the visitor's midnights.
   const from = new Date(year, month - 1, date);
   const to = new Date(year, month - 1, date + 1);
-  const data = await graphql<{ availability: Slot[] }>(
-    config,
-    /* GraphQL */ `query WidgetAvailability($eventTypeId: ID!, $from: DateTime!, $to: DateTime!, $timeZone: String!) {
-      availability(eventTypeId: $eventTypeId, from: $from, to: $to, timeZone: $timeZone) { start localStart }
-    }`,
-    { eventTypeId, from: from.toISOString(), to: to.toISOString(), timeZone },
-  );
-  return data.availability;
+  const data = await request(config, AvailabilityDocument, { eventTypeId, from: from.toISOString(), to: to.toISOString(), timeZone });
+  return data.availability ?? [];
 }
 
 export type BookingRequest = {
@@ -58,22 +55,23 @@ export type BookingRequest = {
 /** The new booking and its access token: the only time the API shows it (null when a retry replayed the request). */
 export type NewBooking = Booking & { accessToken: string | null };
 
-export async function book(config: WidgetConfig, request: BookingRequest): Promise<NewBooking> {
-  const data = await graphql<{ createBooking: NewBooking }>(
-    config,
-    /* GraphQL */ `mutation WidgetBook($input: CreateBookingInput!) { createBooking(input: $input) { ...WidgetBooking accessToken } }
-    ${BOOKING_FIELDS}`,
-    {
-      input: {
-        eventTypeId: request.eventTypeId,
-        startAt: request.startAt,
-        attendee: { name: request.name, email: request.email, timeZone: request.timeZone },
-        idempotencyKey: request.idempotencyKey,
-      },
+const BookDocument = graphql(`mutation WidgetBook($input: CreateBookingInput!) { createBooking(input: $input) { ...WidgetBooking accessToken } }`);
+
+export async function book(config: WidgetConfig, booking: BookingRequest): Promise<NewBooking> {
+  const data = await request(config, BookDocument, {
+    input: {
+      eventTypeId: booking.eventTypeId,
+      startAt: booking.startAt,
+      attendee: { name: booking.name, email: booking.email, timeZone: booking.timeZone },
+      idempotencyKey: booking.idempotencyKey,
     },
-  );
-  return data.createBooking;
+  });
+  return data.createBooking!;
 }
+
+const MyBookingsDocument = graphql(`query WidgetMyBookings($accessTokens: [String!]!, $first: Int!) {
+  bookings(accessTokens: $accessTokens, first: $first) { nodes { ...WidgetBooking } }
+}`);
 
 /**
  * The bookings this visitor made from this page, by the access tokens the
@@ -82,13 +80,6 @@ export async function book(config: WidgetConfig, request: BookingRequest): Promi
  */
 export async function bookingsByTokens(config: WidgetConfig, accessTokens: readonly string[]): Promise<Booking[]> {
   if (accessTokens.length === 0) return [];
-  const data = await graphql<{ bookings: { nodes: Booking[] } }>(
-    config,
-    /* GraphQL */ `query WidgetMyBookings($accessTokens: [String!]!, $first: Int!) {
-      bookings(accessTokens: $accessTokens, first: $first) { nodes { ...WidgetBooking } }
-    }
-    ${BOOKING_FIELDS}`,
-    { accessTokens, first: accessTokens.length },
-  );
-  return data.bookings.nodes;
+  const data = await request(config, MyBookingsDocument, { accessTokens: [...accessTokens], first: accessTokens.length });
+  return data.bookings?.nodes ?? [];
 }

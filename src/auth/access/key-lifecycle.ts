@@ -81,6 +81,24 @@ export function assertMayManage(actor: Principal, target: KeyTarget, action: 'up
 }
 
 /**
+ * Holding a public key to trusted documents narrows it: whoever may update
+ * the key may do it. Lifting the restriction widens what anyone who copied
+ * the key from a page can run, so it follows the rule for every widening: the
+ * caller hands out only what it holds itself (assertMayGrant), here the
+ * freedom to run any document, and covers everything the key holds
+ * (assertMayManage, checked for every update). A key held to trusted
+ * documents lifts the restriction from no key, itself included.
+ */
+export function assertMayLiftDocumentRestriction(actor: Principal, target: KeyTarget): void {
+  assertMayManage(actor, target, 'update');
+  if (actor.key.trustedDocumentsOnly) {
+    throw appError('FORBIDDEN', 'This key runs only trusted documents itself, so it cannot let a key run any document.', {
+      reason: 'WIDENS_KEY',
+    });
+  }
+}
+
+/**
  * Only an admin gives a service account a key or hands one over to it: such
  * a key outlives the member who holds its secret, which is an admin's call.
  */

@@ -91,6 +91,17 @@ export function validateAllowedIps(type: ApiKeyType, requested: readonly string[
   return [...new Set(entries)];
 }
 
+/**
+ * Only a public key can be held to trusted documents: it is the one copied
+ * out of web pages. A secret key is the server's own, and runs anything.
+ */
+export function validateTrustedDocumentsOnly(type: ApiKeyType, requested: boolean): boolean {
+  if (requested && type === 'SECRET') {
+    throw badUserInput('trustedDocumentsOnly', 'secret keys run on servers and are not restricted to trusted documents; this applies to public keys only.');
+  }
+  return requested;
+}
+
 export function validateName(name: string): string {
   const trimmed = name.trim();
   if (trimmed.length === 0 || trimmed.length > TEXT_LIMITS.keyName) throw badUserInput('name', `must be 1 to ${TEXT_LIMITS.keyName} characters.`);

@@ -1,4 +1,4 @@
-import { check, index, integer, pgEnum, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, check, index, integer, pgEnum, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import { createdAt, environmentEnum, timestamptz } from './common.js';
 import { members, organizations, serviceAccounts } from './organizations.js';
@@ -38,6 +38,8 @@ export const apiKeys = pgTable(
     allowedOrigins: text('allowed_origins').array().notNull().default([]),
     /** Secret keys only: the addresses and CIDR ranges requests may come from; empty: anywhere. */
     allowedIps: text('allowed_ips').array().notNull().default([]),
+    /** Public keys only: the key runs only its organization's registered (trusted) documents of its world. */
+    trustedDocumentsOnly: boolean('trusted_documents_only').notNull().default(false),
     createdAt: createdAt(),
     createdByKeyId: text('created_by_key_id'),
     expiresAt: timestamptz('expires_at'),

@@ -9,3 +9,4 @@ export * from './team.js';
 export * from './webhooks.js';
 export * from './calendars.js';
 export * from './key-reviews.js';
+export * from './trusted-documents.js';

@@ -53,6 +53,9 @@ const ExpiresInEnum = builder.enumType('ApiKeyExpiresIn', {
 
 const KEY_NAME = `1 to ${TEXT_LIMITS.keyName} characters after trimming; for people, not unique.`;
 const KEY_SCOPES = `Scopes, groups (bookings:write) or * (secret keys only); each at most ${TEXT_LIMITS.scope} characters, at least one. At most the calling key's own scopes.`;
+const TRUSTED_DOCUMENTS_ONLY =
+  "Public keys only: true, and the key runs only the organization's trusted documents of its world (registerTrustedDocuments), sent by documentId or as their exact text; " +
+  'anything else is refused with 403 (reason UNTRUSTED_DOCUMENT).';
 const KEY_ORIGINS = `Public keys only: scheme://host[:port] or https://*.example.com, each at most ${TEXT_LIMITS.url} characters. Required for pk_live_ keys.`;
 
 const KeyOwnerUnion = builder.unionType('KeyOwner', {
@@ -78,6 +81,9 @@ export const ApiKeyRef = builder.objectRef<ApiKey>('ApiKey').implement({
     scopes: t.exposeStringList('scopes', { description: 'Scopes as granted (groups and * unexpanded).' }),
     allowedOrigins: t.exposeStringList('allowedOrigins', {
       description: 'Browser origins a public key is accepted from; empty for secret keys.',
+    }),
+    trustedDocumentsOnly: t.exposeBoolean('trustedDocumentsOnly', {
+      description: "A public key that runs only the organization's trusted documents of its world (trustedDocuments); false for secret keys.",
     }),
     // Where a key's holders call from: for those who manage keys, like lastUsedIp.
     allowedIps: t.exposeStringList('allowedIps', {
@@ -179,6 +185,7 @@ const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
     allowedOrigins: t.stringList({ required: false, description: KEY_ORIGINS }),
     allowedIps: t.stringList({ required: false, description: ALLOWED_IPS_DESCRIPTION }),
     usageLimit: t.field({ type: UsageLimitInput, required: false, description: 'Stops the key after this many requests; absent: unlimited.' }),
+    trustedDocumentsOnly: t.boolean({ required: false, description: `${TRUSTED_DOCUMENTS_ONLY} Absent: false.` }),
     ownerServiceAccountId: t.id({
       required: false,
       description: "The service account to own the key (keys whose effective role is ADMIN only); omitted: the calling key's owner.",
@@ -207,6 +214,10 @@ const UpdateApiKeyInput = builder.inputType('UpdateApiKeyInput', {
     }),
     allowedOrigins: t.stringList({ required: false, description: `Replaces the origins. ${KEY_ORIGINS}` }),
     allowedIps: t.stringList({ required: false, description: `${ALLOWED_IPS_DESCRIPTION} [] removes the allowlist.` }),
+    trustedDocumentsOnly: t.boolean({
+      required: false,
+      description: `${TRUSTED_DOCUMENTS_ONLY} Turning it off widens the key: the calling key must not be restricted itself.`,
+    }),
   }),
 });
 
@@ -255,7 +266,13 @@ builder.mutationFields((t) => ({
       createApiKey(
         context.db,
         actorOf(context),
-        { ...input, allowedOrigins: input.allowedOrigins ?? [], allowedIps: input.allowedIps ?? [], usageLimit: input.usageLimit ?? null },
+        {
+          ...input,
+          allowedOrigins: input.allowedOrigins ?? [],
+          allowedIps: input.allowedIps ?? [],
+          usageLimit: input.usageLimit ?? null,
+          trustedDocumentsOnly: input.trustedDocumentsOnly ?? false,
+        },
         context.now(),
       ),
   }),
@@ -264,7 +281,7 @@ builder.mutationFields((t) => ({
     ...rateLimited(...FIELD_LIMITS.keyManagement),
     type: ApiKeyRef,
     description:
-      "Renames a key or replaces its scopes or origins. The calling key needs every scope the target holds, and grants at most its own. " +
+      'Renames a key, replaces its scopes, origins or IP allowlist, or holds a public key to trusted documents. The calling key needs every scope the target holds, and grants at most its own. ' +
       'Narrowing the scopes alone is never refused by the key policy.',
     args: {
       id: t.arg.id({ required: true, description: 'The key to change.' }),

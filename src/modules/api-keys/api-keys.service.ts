@@ -7,9 +7,15 @@ import { apiKeys, members } from '../../db/schema/index.js';
 import { badUserInput, notFound } from '../../lib/errors.js';
 import { recordKeyChange, type KeyChangeAction } from '../audit/audit.service.js';
 import { announceKeyChange } from './key-events.js';
-import { assertMayGrant, assertMayManage, narrowsScopes } from '../../auth/access/key-lifecycle.js';
+import { assertMayGrant, assertMayLiftDocumentRestriction, assertMayManage, narrowsScopes } from '../../auth/access/key-lifecycle.js';
 import { assertAllowedIpsWhereRequired } from '../../auth/access/key-policy.js';
-import { validateAllowedIps, validateAllowedOrigins, validateName, validateScopes } from '../../auth/access/key-settings.js';
+import {
+  validateAllowedIps,
+  validateAllowedOrigins,
+  validateName,
+  validateScopes,
+  validateTrustedDocumentsOnly,
+} from '../../auth/access/key-settings.js';
 import { keyScopeUsage } from './scope-usage.service.js';
 
 export type ApiKey = ApiKeyRecord;
@@ -76,6 +82,7 @@ export type ApiKeyUpdate = {
   allowedIps?: readonly string[] | null;
   /** Replaces the scopes with the key's own `scopeUsage(days).suggestedScopes` (days validated by the caller). */
   applySuggestedScopes?: { days: number } | null;
+  trustedDocumentsOnly?: boolean | null;
 };
 
 export async function updateApiKey(
@@ -97,6 +104,10 @@ export async function updateApiKey(
     changes.allowedOrigins = validateAllowedOrigins(current.type, current.environment, update.allowedOrigins);
   }
   if (update.allowedIps != null) changes.allowedIps = validateAllowedIps(current.type, update.allowedIps);
+  if (update.trustedDocumentsOnly != null) {
+    changes.trustedDocumentsOnly = validateTrustedDocumentsOnly(current.type, update.trustedDocumentsOnly);
+    if (current.trustedDocumentsOnly && !changes.trustedDocumentsOnly) assertMayLiftDocumentRestriction(principal, current);
+  }
   if (Object.keys(changes).length === 0) throw badUserInput('input', 'nothing to update.');
   // Judged on the key as it would be after the update: a live secret key without an allowlist gains one, or is not changed.
   // Only narrowing its scopes leaves it no worse, and is never refused for it.

@@ -18,6 +18,7 @@ import {
   validateAllowedOrigins,
   validateName,
   validateScopes,
+  validateTrustedDocumentsOnly,
   validateUsageLimit,
   type ExpiresIn,
   type UsageLimitInput,
@@ -59,13 +60,16 @@ export type NewApiKeyInput = {
   allowedIps?: readonly string[];
   /** Give the key to this service account instead of the calling key's owner (admins only). */
   ownerServiceAccountId?: string | null;
+  /** Public keys only: run only the organization's trusted documents. Left out: false. */
+  trustedDocumentsOnly?: boolean | null;
 };
 
 /** Validated settings, ready to store; shared by creation, bootstrap and roll. */
-type KeySettings = Omit<NewApiKeyInput, 'expiresIn' | 'usageLimit' | 'allowedIps' | 'ownerServiceAccountId'> & {
+type KeySettings = Omit<NewApiKeyInput, 'expiresIn' | 'usageLimit' | 'allowedIps' | 'ownerServiceAccountId' | 'trustedDocumentsOnly'> & {
   /** A roll passes the budget on (its id and start), so old and new secret spend the same one. */
   usageLimit: (UsageLimitSetting & { budgetId?: string; startedAt?: Date }) | null;
   allowedIps: readonly string[];
+  trustedDocumentsOnly: boolean;
   organizationId: string;
   owner: KeyOwner;
   recipientMemberId: string | null;
@@ -94,6 +98,7 @@ async function insertKey(tx: Executor, settings: KeySettings, now: Date): Promis
       scopes: [...settings.scopes],
       allowedOrigins: [...settings.allowedOrigins],
       allowedIps: [...settings.allowedIps],
+      trustedDocumentsOnly: settings.trustedDocumentsOnly,
       createdAt: now,
       createdByKeyId: settings.createdByKeyId,
       expiresAt: settings.expiresAt,
@@ -125,6 +130,7 @@ function validatedSettings(input: NewApiKeyInput) {
     allowedOrigins: validateAllowedOrigins(input.type, input.environment, input.allowedOrigins),
     usageLimit: validateUsageLimit(input.usageLimit),
     allowedIps: validateAllowedIps(input.type, input.allowedIps ?? []),
+    trustedDocumentsOnly: validateTrustedDocumentsOnly(input.type, input.trustedDocumentsOnly ?? false),
   };
 }
 
@@ -278,6 +284,8 @@ export async function rollApiKey(
         // Same budget, same count: a roll is not a way to a fresh one.
         usageLimit: usageLimitOf(old),
         allowedIps: ips,
+        // What the key may run stays as it was: a roll is not a way out of trusted documents.
+        trustedDocumentsOnly: old.trustedDocumentsOnly,
         organizationId: old.organizationId,
         owner: keyOwnerOf(old),
         // The member behind the rolling key now holds the secret, and answers for it.

@@ -12,7 +12,15 @@ import type { ApiKeyEnvironment } from '../../auth/key-format.js';
 export type AuditEvent = typeof auditEvents.$inferSelect;
 export type NewAuditEvent = typeof auditEvents.$inferInsert;
 
-export type KeyChangeAction = 'api_key.created' | 'api_key.updated' | 'api_key.revoked' | 'api_key.rolled' | 'api_key.transferred' | 'key_policy.updated' | 'api_key.leaked';
+export type KeyChangeAction =
+  | 'api_key.created'
+  | 'api_key.updated'
+  | 'api_key.revoked'
+  | 'api_key.rolled'
+  | 'api_key.transferred'
+  | 'api_key.leaked'
+  | 'key_policy.updated'
+  | 'trusted_documents.registered';
 
 
 /** Written inside the caller's transaction, so the change and its record land together. */

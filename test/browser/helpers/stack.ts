@@ -107,18 +107,22 @@ export async function seedBookable(api: ApiStack, adminKey: string, title = 'Int
 
 export const WIDGET_SCOPES = ['event-types:read', 'availability:read', 'bookings:create', 'bookings:read-own'];
 
-/** A public key made the way an admin would: createApiKey with their secret key. */
+/**
+ * A public key made the way an admin would: createApiKey with their secret key;
+ * `trustedDocumentsOnly` holds it to the documents registered (the widget's).
+ */
 export async function createPublicKey(
   api: ApiStack,
   adminKey: string,
   environment: 'LIVE' | 'TEST',
   allowedOrigins: string[] = [],
+  { trustedDocumentsOnly = false }: { trustedDocumentsOnly?: boolean } = {},
 ): Promise<{ id: string; secret: string }> {
   const { createApiKey } = await api.call(
     adminKey,
     `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id } } }`,
     {
-      input: { name: 'Booking widget', type: 'PUBLIC', environment, scopes: WIDGET_SCOPES, allowedOrigins, expiresIn: 'NEVER' },
+      input: { name: 'Booking widget', type: 'PUBLIC', environment, scopes: WIDGET_SCOPES, allowedOrigins, expiresIn: 'NEVER', trustedDocumentsOnly },
     },
   );
   return { id: createApiKey.apiKey.id, secret: createApiKey.secret };
