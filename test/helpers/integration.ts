@@ -37,13 +37,13 @@ export function describeIntegration(title: string, optionsOrBody: HarnessOptions
 }
 
 /**
- * A suite of CLI runs (separate processes), on one tier only: PostgreSQL where
+ * A suite of separate processes (CLI runs, servers), on one tier only: PostgreSQL where
  * its server binaries are (a process connects in milliseconds; opening an
  * embedded PGlite costs each run about a second of CPU), else PGlite. What is
  * particular to the embedded database (its lock, its creation) has suites of
  * its own on the PGlite tier.
  */
-export function describeCliOnOneTier(title: string, body: () => void): void {
+export function describeProcessesOnOneTier(title: string, body: () => void): void {
   const onTier = testTier() === (findServerBinDir() ? 'postgres' : 'pglite');
   describe.skipIf(postgresTierSkipped || !onTier)(`${title} (${testTier()})`, body);
 }

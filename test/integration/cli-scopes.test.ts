@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { describeCliOnOneTier } from '../helpers/integration.js';
+import { describeProcessesOnOneTier } from '../helpers/integration.js';
 import { runCli } from '../helpers/processes.js';
 
 const OPERATIONS = `
@@ -18,7 +18,7 @@ fragment Origin on Booking { createdByKey { id } }
 query Me { viewer { scopes } }
 `;
 
-describeCliOnOneTier('CLI: scopes:for', () => {
+describeProcessesOnOneTier('CLI: scopes:for', () => {
   const folder = mkdtempSync(join(tmpdir(), 'tessera-scopes-'));
   afterAll(() => rmSync(folder, { recursive: true, force: true }));
 

@@ -7,13 +7,13 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { migrateDatabase } from '../../src/db/migrate.js';
 import { bootstrapOrganization } from '../../src/modules/organizations/bootstrap.js';
 import { expectOneLineError, withApp } from '../helpers/cli.js';
-import { describeCliOnOneTier } from '../helpers/integration.js';
+import { describeProcessesOnOneTier } from '../helpers/integration.js';
 import { runCli } from '../helpers/processes.js';
 import { createDatabaseUrl } from '../helpers/test-database.js';
 
 const SLOW = 180_000;
 
-describeCliOnOneTier('CLI: service accounts', () => {
+describeProcessesOnOneTier('CLI: service accounts', () => {
   let url: string;
   let drop: () => Promise<void>;
   let org: { organizationId: string; memberId: string; adminKey: string; otherOrganizationId: string };

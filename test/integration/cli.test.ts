@@ -11,13 +11,13 @@ import { loadTrustedDocuments } from '../../src/modules/trusted-documents/truste
 import { addMember, updateMember } from '../../src/modules/members/members.service.js';
 import { expectOneLineError, withApp } from '../helpers/cli.js';
 import { dumpAllRows, secretFragments } from '../helpers/dump.js';
-import { describeCliOnOneTier } from '../helpers/integration.js';
+import { describeProcessesOnOneTier } from '../helpers/integration.js';
 import { baseEnv, ROOT, runCli } from '../helpers/processes.js';
 import { createDatabaseUrl } from '../helpers/test-database.js';
 
 const SLOW = 180_000;
 
-describeCliOnOneTier('CLI', () => {
+describeProcessesOnOneTier('CLI', () => {
   let url: string;
   let drop: () => Promise<void>;
   let bootstrapped: { organizationId: string; memberId: string; apiKey: { id: string; secret: string } };

@@ -8,10 +8,9 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
 import { EmbeddedDatabaseInUse, LOCK_FILE } from '../../src/db/embedded-folder.js';
-import { describeOnTier } from '../helpers/integration.js';
 import { demoKeyOf, logLines, runCli, startServer, type Finished, type RunningServer } from '../helpers/processes.js';
 import { testTier } from '../helpers/test-database.js';
 
@@ -48,7 +47,9 @@ function migratedFolderAt(folder: string): void {
   if (template) cpSync(template, folder, { recursive: true });
 }
 
-describeOnTier('the embedded database has one owner', () => {
+// The tests run at once: each has a folder of its own, and most of their time is spent waiting on
+// the processes they start.
+describe.skipIf(embeddedOnly)('the embedded database has one owner', { concurrent: true }, () => {
   let root: string;
   const servers: RunningServer[] = [];
   const folderNamed = (name: string) => join(root, name);
@@ -67,7 +68,7 @@ describeOnTier('the embedded database has one owner', () => {
     return server;
   };
 
-  it.skipIf(embeddedOnly)('turns the CLI and a second server away while a server holds the folder; nothing is written; SIGTERM releases it', async () => {
+  it('turns the CLI and a second server away while a server holds the folder; nothing is written; SIGTERM releases it', async () => {
     const folder = folderNamed('served');
     const url = `file://${folder}`;
     migratedFolderAt(folder);
@@ -95,7 +96,7 @@ describeOnTier('the embedded database has one owner', () => {
     expect(await organizationsIn(url)).toEqual(['Demo organization']);
   }, SLOW);
 
-  it.skipIf(embeddedOnly)('lets one of two CLIs started at once on a new folder in; the other is refused naming it', async () => {
+  it('lets one of two CLIs started at once on a new folder in; the other is refused naming it', async () => {
     const folder = folderNamed('two-clis');
     const url = `file://${folder}`;
     const results = await Promise.all(
@@ -109,7 +110,7 @@ describeOnTier('the embedded database has one owner', () => {
     expect(await organizationsIn(url)).toHaveLength(1);
   }, SLOW);
 
-  it.skipIf(embeddedOnly)("takes over a killed server's lock on the next start, saying so, with the data intact", async () => {
+  it("takes over a killed server's lock on the next start, saying so, with the data intact", async () => {
     const folder = folderNamed('killed');
     const url = `file://${folder}`;
     migratedFolderAt(folder);
@@ -133,7 +134,7 @@ describeOnTier('the embedded database has one owner', () => {
     expect(existsSync(lock)).toBe(false);
   }, SLOW);
 
-  it.skipIf(embeddedOnly)('in one process too: a second open of a held folder is refused; locks left by a previous life of this pid, or left empty, are taken over', async () => {
+  it('in one process too: a second open of a held folder is refused; locks left by a previous life of this pid, or left empty, are taken over', async () => {
     const folder = folderNamed('in-process');
     const url = `file://${folder}`;
     const notices: unknown[] = [];
@@ -157,7 +158,7 @@ describeOnTier('the embedded database has one owner', () => {
     expect(existsSync(join(folder, LOCK_FILE))).toBe(false);
   }, SLOW);
 
-  it.skipIf(embeddedOnly)('replaces a lost key as the README says: stop the server, orgs:list, members:list, keys:create, start again', async () => {
+  it('replaces a lost key as the README says: stop the server, orgs:list, members:list, keys:create, start again', async () => {
     const url = `file://${folderNamed('recovery')}`;
     const first = await serve({ DATABASE_URL: url, BOOTSTRAP_DEMO: 'true' });
     expect((await stop(first)).code).toBe(0);

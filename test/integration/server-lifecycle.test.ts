@@ -5,7 +5,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
-import { describeOnTier } from '../helpers/integration.js';
+import { describeProcessesOnOneTier } from '../helpers/integration.js';
 import { baseEnv, demoKeyOf, KEY_PATTERN as KEY, ROOT, startServer } from '../helpers/processes.js';
 import { createDatabaseUrl } from '../helpers/test-database.js';
 
@@ -20,7 +20,7 @@ async function post(port: number, query: string, key: string) {
   return { status: response.status, body: (await response.json()) as any };
 }
 
-describeOnTier('server lifecycle', () => {
+describeProcessesOnOneTier('server lifecycle', () => {
   let url: string;
   let drop: () => Promise<void>;
   let demoKey: string;

@@ -6,12 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encryptionKeyFile, resolveEncryptionKey } from '../../src/config/encryption-key.js';
 import { openDatabase } from '../../src/db/client.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
 import { SecretBox } from '../../src/lib/secret-box.js';
-import { describeOnTier } from '../helpers/integration.js';
+import { testTier } from '../helpers/test-database.js';
 
 const SLOW = 60_000;
 
@@ -47,7 +47,8 @@ function earlierLayout(parent: string, ...databases: string[]): Buffer {
   return Buffer.from(text.trim(), 'base64');
 }
 
-describeOnTier(`embedded data is private to its owner`, () => {
+// About the embedded database's folder alone: the PostgreSQL tier would run the very same thing again.
+describe.skipIf(testTier() !== 'pglite')(`embedded data is private to its owner`, () => {
   let root: string;
   let dataDir: string;
   let umaskBefore: number;
