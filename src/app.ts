@@ -60,6 +60,8 @@ export type App = {
   origins: BrowserOriginRegistry;
   /** Cached key verifications, kept current by key-change notices. */
   keyCache: KeyCache;
+  /** Settles once those notices are heard (until then a revocation elsewhere may go unheard). */
+  keyChangesHeard: Promise<void>;
   /** Request, concurrency, auth-failure and field limits. */
   guard: RequestGuard;
   /** Each world's trusted documents in memory, kept current by registration notices. */
@@ -203,6 +205,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
     lastUsed,
     origins,
     keyCache: keys.cache,
+    keyChangesHeard: keys.listening,
     guard,
     trustedDocuments: documents.registry,
     redis,

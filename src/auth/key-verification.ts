@@ -3,7 +3,12 @@ import type { Logger } from '../lib/logger.js';
 import { KeyCache } from './key-cache.js';
 import { KEY_CHANGES_CHANNEL, onLocalKeyChange, parseKeyChange } from './key-changes.js';
 
-export type KeyVerification = { cache: KeyCache; stop(): Promise<void> };
+export type KeyVerification = {
+  cache: KeyCache;
+  /** Settles once key-change notices are heard, or known impossible (then nothing is cached). */
+  listening: Promise<void>;
+  stop(): Promise<void>;
+};
 
 /**
  * The key cache, kept current by key-change notices from this process and,
@@ -34,6 +39,7 @@ export function createKeyVerification(database: DatabaseHandle, ttlMs: number, l
     });
   return {
     cache,
+    listening: listening.then(() => undefined),
     async stop() {
       stopLocal();
       await (await listening)();

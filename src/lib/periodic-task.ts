@@ -15,6 +15,11 @@ export type PeriodicTaskOptions = {
    */
   run: (stopping: AbortSignal) => unknown;
   logger: Logger;
+  /**
+   * Also runs once as soon as it starts (with the timer on): a job whose
+   * interval is longer than an instance lives between restarts would otherwise never run.
+   */
+  runAtStart?: boolean;
 };
 
 /**
@@ -37,6 +42,7 @@ export class PeriodicTask implements BackgroundTask {
     if (this.timer !== undefined || this.options.intervalMs <= 0) return;
     this.timer = setInterval(() => void this.runNow(), this.options.intervalMs);
     this.timer.unref();
+    if (this.options.runAtStart) void this.runNow();
   }
 
   /** Runs now, or joins the run already in flight. Never rejects: failures go to the log. */

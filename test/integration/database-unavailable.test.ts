@@ -18,7 +18,9 @@ describe.skipIf(testTier() !== 'postgres' || postgresTierSkipped)('requests whil
   beforeAll(async () => {
     harness = await TestHarness.start();
     org = await harness.organization();
-    // Verified once, so the key is cached: authentication needs no database from here on.
+    // Verified once, so the key is cached: authentication needs no database from here on. Closed only once
+    // key changes are heard: a LISTEN the closed database refused would leave nothing cached.
+    await harness.app.keyChangesHeard;
     expect((await harness.request('{ viewer { scopes } }', { key: org.adminKey })).status).toBe(200);
     await harness.database.close();
   });

@@ -31,6 +31,21 @@ describe('PeriodicTask', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
+  it('runs once at start when asked, then on the timer; not at all with the timer off', async () => {
+    let runs = 0;
+    const task = new PeriodicTask({ name: 'eager', intervalMs: 1000, runAtStart: true, run: () => void runs++, logger: createLogger('silent') });
+    task.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(runs).toBe(1);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(runs).toBe(2);
+    await task.stop();
+    const off = new PeriodicTask({ name: 'off', intervalMs: 0, runAtStart: true, run: () => void runs++, logger: createLogger('silent') });
+    off.start();
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(runs).toBe(2);
+  });
+
   it('never starts a run while the previous one is still going', async () => {
     const held = heldRun();
     const task = new PeriodicTask({ name: 'slow', intervalMs: 100, run: held.run, logger: createLogger('silent') });

@@ -43,14 +43,11 @@ export class OverprivilegedKeyReview implements BackgroundTask {
     private readonly options: OverprivilegedKeyReviewOptions,
     private readonly deps: { now: () => Date; logger: Logger },
   ) {
-    this.task = new PeriodicTask({ name: 'key scope review', intervalMs: options.intervalMs, run: (stopping) => this.runOnce(stopping), logger: deps.logger });
+    this.task = new PeriodicTask({ name: 'key scope review', intervalMs: options.intervalMs, runAtStart: true, run: (stopping) => this.runOnce(stopping), logger: deps.logger });
   }
 
-  /** Runs once right away too: an instance restarted more often than the interval would otherwise never run it. */
   start(): void {
-    if (this.options.intervalMs <= 0) return;
     this.task.start();
-    void this.task.runNow();
   }
 
   stop(): Promise<void> {

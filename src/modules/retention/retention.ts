@@ -51,14 +51,11 @@ export class RetentionJob implements BackgroundTask {
     private readonly options: RetentionOptions,
     private readonly deps: RetentionDeps,
   ) {
-    this.task = new PeriodicTask({ name: 'retention run', intervalMs: options.intervalMs, run: () => this.runOnce(), logger: deps.logger });
+    this.task = new PeriodicTask({ name: 'retention run', intervalMs: options.intervalMs, runAtStart: true, run: () => this.runOnce(), logger: deps.logger });
   }
 
-  /** Runs once right away too: an instance restarted more often than the interval would otherwise never run it. */
   start(): void {
-    if (this.options.intervalMs <= 0) return;
     this.task.start();
-    void this.task.runNow();
   }
 
   stop(): Promise<void> {
