@@ -48,7 +48,10 @@ export function describeProcessesOnOneTier(title: string, body: () => void): voi
   describe.skipIf(postgresTierSkipped || !onTier)(`${title} (${testTier()})`, body);
 }
 
-/** A suite on this project's database tier, titled with it; skipped where the tier has no server. */
-export function describeOnTier(title: string, body: () => void): void {
-  describe.skipIf(postgresTierSkipped)(`${title} (${testTier()})`, body);
+/**
+ * A suite on this project's database tier, titled with it; skipped where the tier has no server.
+ * `concurrent`: its tests run at once (each must own what it touches).
+ */
+export function describeOnTier(title: string, body: () => void, options: { concurrent?: boolean } = {}): void {
+  describe.skipIf(postgresTierSkipped)(`${title} (${testTier()})`, options, body);
 }

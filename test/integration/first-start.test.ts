@@ -39,6 +39,7 @@ const hasScript = spawnSync('script', ['--version']).status === 0;
 
 const messages = (server: RunningServer) => logLines(server.output.stdout, '').map((line) => line.msg as string);
 
+// The tests run at once: each starts its own server on its own database or folder, and waits on it.
 describeOnTier('first start', () => {
   let url: string;
   let drop: () => Promise<void>;
@@ -135,4 +136,4 @@ describeOnTier('first start', () => {
       rmSync(cwd, { recursive: true, force: true });
     }
   }, SLOW);
-});
+}, { concurrent: true });
