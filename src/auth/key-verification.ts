@@ -1,4 +1,5 @@
 import type { DatabaseHandle } from '../db/client.js';
+import { listenForChanges } from '../db/change-notices.js';
 import type { Logger } from '../lib/logger.js';
 import { KeyCache } from './key-cache.js';
 import { KEY_CHANGES_CHANNEL, onLocalKeyChange, parseKeyChange } from './key-changes.js';
@@ -19,30 +20,28 @@ export type KeyVerification = {
 export function createKeyVerification(database: DatabaseHandle, ttlMs: number, logger: Logger): KeyVerification {
   const cache = new KeyCache(database.db, ttlMs);
   const stopLocal = onLocalKeyChange((change) => cache.invalidate(change));
-  const listening = database
-    .listen(
-      KEY_CHANGES_CHANNEL,
-      (payload) => {
-        const change = parseKeyChange(payload);
-        if (change) cache.invalidate(change);
-        else cache.clear();
-      },
-      () => {
-        logger.warn('key-change listener reconnected; dropping cached key verifications');
-        cache.clear();
-      },
-    )
-    .catch((error: unknown) => {
+  const notices = listenForChanges(database, KEY_CHANGES_CHANNEL, {
+    onNotice: (payload) => {
+      const change = parseKeyChange(payload);
+      if (change) cache.invalidate(change);
+      else cache.clear();
+    },
+    onReconnect: () => {
+      logger.warn('key-change listener reconnected; dropping cached key verifications');
+      cache.clear();
+    },
+    onUnavailable: (error) => {
       logger.error({ err: error }, 'cannot LISTEN for key changes; key verifications will not be cached');
       cache.disable();
-      return async () => {};
-    });
+    },
+  });
   return {
     cache,
-    listening: listening.then(() => undefined),
+    listening: notices.listening,
     async stop() {
       stopLocal();
-      await (await listening)();
+      await notices.stop();
     },
   };
 }
+

@@ -1,4 +1,5 @@
 import type { DatabaseHandle, Executor } from '../../db/client.js';
+import { listenForChanges } from '../../db/change-notices.js';
 import type { Tenant } from '../../db/tenant.js';
 import type { Logger } from '../../lib/logger.js';
 import { DOCUMENT_CHANGES_CHANNEL, parseDocumentChange } from './document-changes.js';
@@ -93,28 +94,21 @@ export type TrustedDocumentRegistration = { registry: TrustedDocumentRegistry; s
  */
 export function createTrustedDocumentRegistry(database: DatabaseHandle, logger: Logger): TrustedDocumentRegistration {
   const registry = new TrustedDocumentRegistry(database.db);
-  const listening = database
-    .listen(
-      DOCUMENT_CHANGES_CHANNEL,
-      (payload) => {
-        const tenant = parseDocumentChange(payload);
-        if (tenant) registry.forget(tenant);
-        else registry.clear();
-      },
-      () => {
-        logger.warn('trusted-document listener reconnected; forgetting the documents held in memory');
-        registry.clear();
-      },
-    )
-    .catch((error: unknown) => {
+  const notices = listenForChanges(database, DOCUMENT_CHANGES_CHANNEL, {
+    onNotice: (payload) => {
+      const tenant = parseDocumentChange(payload);
+      if (tenant) registry.forget(tenant);
+      else registry.clear();
+    },
+    onReconnect: () => {
+      logger.warn('trusted-document listener reconnected; forgetting the documents held in memory');
+      registry.clear();
+    },
+    onUnavailable: (error) => {
       logger.error({ err: error }, 'cannot LISTEN for trusted-document changes; every document check will read the database');
       registry.disable();
-      return async () => {};
-    });
-  return {
-    registry,
-    async stop() {
-      await (await listening)();
     },
-  };
+  });
+  return { registry, stop: notices.stop };
 }
+

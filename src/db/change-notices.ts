@@ -1,0 +1,34 @@
+import type { DatabaseHandle } from './handle.js';
+
+export type ChangeNoticeHandlers = {
+  /** A notice on the channel: drop what it names. */
+  onNotice(payload: string): void;
+  /** LISTEN is back after its connection was lost: notices may have been missed, drop everything. */
+  onReconnect(): void;
+  /** LISTEN is impossible: nothing may be kept in memory, since no change would be heard. */
+  onUnavailable(error: unknown): void;
+};
+
+export type ChangeNotices = {
+  /** Settles once notices are heard, or known impossible. */
+  listening: Promise<void>;
+  stop(): Promise<void>;
+};
+
+/**
+ * What keeps an in-memory copy of database rows current on every instance:
+ * LISTEN on the channel that changes are NOTIFYed on (by any instance, and the
+ * CLI), with the two ways such a copy can go stale handled the one safe way.
+ */
+export function listenForChanges(database: DatabaseHandle, channel: string, handlers: ChangeNoticeHandlers): ChangeNotices {
+  const unlisten = database.listen(channel, handlers.onNotice, handlers.onReconnect).catch((error: unknown) => {
+    handlers.onUnavailable(error);
+    return async () => {};
+  });
+  return {
+    listening: unlisten.then(() => undefined),
+    async stop() {
+      await (await unlisten)();
+    },
+  };
+}
