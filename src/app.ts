@@ -217,7 +217,12 @@ export function createApp(config: Config, deps: AppDependencies): App {
     readiness,
     flush,
     stop: async () => {
-      await Promise.all([...background.map((task) => task.stop()), keys.stop(), documents.stop(), availability.stop()]);
+      // Each part stops on its own: one that fails (its database or Redis already gone) is logged,
+      // and the others still stop and flush.
+      const parts = [...background.map((task) => task.stop()), keys.stop(), documents.stop(), availability.stop()];
+      for (const outcome of await Promise.allSettled(parts)) {
+        if (outcome.status === 'rejected') logger.error({ err: outcome.reason }, 'a part failed to stop cleanly');
+      }
       await redis?.close();
       await ownTracer?.shutdown();
     },

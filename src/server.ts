@@ -48,8 +48,17 @@ async function shutdown(reason: string, exitCode: number) {
   logger.info({ reason, deadlineMs: config.shutdownTimeoutMs }, 'shutting down: not ready, no new connections, answering requests in flight');
   const outcome = await http.drain(config.shutdownTimeoutMs);
   logger.info(outcome, 'HTTP drained');
-  await app.stop();
-  await database.close();
+  // Stopping writes what is buffered (audit records, last-used times): bounded too, since a database
+  // that does not answer (dropped behind a pooler that keeps retrying) would hold the exit for minutes.
+  const stoppedInTime = await Promise.race([
+    app.stop().then(() => true),
+    new Promise<false>((resolve) => setTimeout(() => resolve(false), config.shutdownTimeoutMs).unref()),
+  ]);
+  if (!stoppedInTime) {
+    logger.error({ deadlineMs: config.shutdownTimeoutMs }, 'background work did not stop in time (is the database answering?): exiting without it; records not yet written are lost');
+    exitCode ||= 1;
+  }
+  await database.close().catch((error: unknown) => logger.error({ err: error }, 'closing the database failed'));
   logger.info({ exitCode }, 'stopped');
   process.exit(exitCode);
 }

@@ -1,5 +1,7 @@
 import type { DatabaseHandle } from './handle.js';
 
+const UNLISTEN_WAIT_MS = 1000;
+
 export type ChangeNoticeHandlers = {
   /** A notice on the channel: drop what it names. */
   onNotice(payload: string): void;
@@ -28,7 +30,10 @@ export function listenForChanges(database: DatabaseHandle, channel: string, hand
   return {
     listening: unlisten.then(() => undefined),
     async stop() {
-      await (await unlisten)();
+      const stopListening = await unlisten;
+      // The listening connection may be gone (the database stopped, or dropped): then there is
+      // nothing left to unlisten, and waiting for a reconnect would hold a shutdown.
+      await Promise.race([stopListening().catch(() => {}), new Promise((resolve) => setTimeout(resolve, UNLISTEN_WAIT_MS).unref())]);
     },
   };
 }

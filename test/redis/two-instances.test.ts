@@ -1,5 +1,5 @@
 /**
- * Two real server processes (`npx tsx src/server.ts`) on two ports over one
+ * Two real server processes (`node --import tsx src/server.ts`) on two ports over one
  * throw-away PostgreSQL database and one throw-away redis-server, as behind a
  * load balancer.
  */
@@ -90,6 +90,7 @@ describe.each(routes)('two server processes sharing PostgreSQL ($via) and Redis'
       LOG_LEVEL: 'warn',
       WEBHOOK_POLL_INTERVAL_MS: '0',
       CALENDAR_REFRESH_INTERVAL_MS: '0',
+      SHUTDOWN_TIMEOUT_MS: '2000',
     };
     [a, b] = await Promise.all([startServer(env), startServer(env)]);
     for (const instance of [a, b]) {
@@ -148,13 +149,28 @@ describe.each(routes)('two server processes sharing PostgreSQL ($via) and Redis'
     for (const instance of [a, b]) expect(await ready(instance)).toMatchObject({ status: 'ready', redis: 'unreachable' });
   });
 
+  it('both stop when SIGTERM comes as their database is dropped and Redis goes away: at once directly, by the deadline through PgBouncer', async () => {
+    // Once, the end of a shutdown waited on a listener's UNLISTEN over a dead connection and the
+    // process lingered until its safety exit 30 s later, code 1 — or, under a test run, forever. Through
+    // PgBouncer the final audit write waits on a pooler that keeps retrying the dropped database:
+    // SHUTDOWN_TIMEOUT_MS (2 s here) bounds it, and the exit code says records were lost.
+    const exits = [a, b].map((instance) => new Promise<number | null>((resolve) => instance.process.once('exit', (code) => resolve(code))));
+    for (const instance of [a, b]) stopServer(instance);
+    await withAdmin((sql) => sql`drop database if exists ${sql(databaseName)} with (force)`);
+    await redis.stop();
+    const bound = new Promise<string>((resolve) => setTimeout(() => resolve('still running after 10 s'), 10_000).unref());
+    const codes = await Promise.all(exits.map((exit) => Promise.race([exit, bound])));
+    expect(codes).toEqual(bouncer ? [expect.any(Number), expect.any(Number)] : [0, 0]);
+  });
+
   async function startServer(env: Record<string, string>): Promise<Instance> {
     const port = await findFreePort();
-    const child = spawn('npx', ['tsx', 'src/server.ts'], {
+    // Node itself, not npx or tsx's launcher: a signal reaches the server, and nothing is left behind.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
       cwd: root,
       env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true, // its own process group, so npx, tsx and node all stop together
+      detached: true, // its own process group
     });
     const output: string[] = [];
     child.stdout?.on('data', (chunk) => output.push(String(chunk)));
