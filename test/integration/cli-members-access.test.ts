@@ -2,6 +2,8 @@
  * Keys for members other than the bootstrap admin, made and limited by an
  * operator from the CLI. Apart from test/integration/cli.test.ts so the two
  * run side by side: each CLI run is a process of its own, most of it waiting.
+ * (Named without "key": the PgBouncer tier runs every `*key*` file again, and
+ * nothing here depends on how PostgreSQL is reached.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
