@@ -1,4 +1,5 @@
-import { encodeRequirement, metAlternatives } from '../auth/access/scope-usage.js';
+import { encodeRequirement } from '../auth/access/scope-usage.js';
+import { satisfiedAlternatives } from '../auth/access/scopes.js';
 import type { ScopeRequirement } from '../auth/access/scopes.js';
 
 /**
@@ -25,7 +26,7 @@ export function noteMet(context: object, requirement: ScopeRequirement): void {
 export function metRequirementsOf(context: object, granted: ReadonlySet<string>): string[] {
   const met = metByRequest.get(context);
   if (!met) return [];
-  const encoded = new Set([...met].map((requirement) => encodeRequirement(metAlternatives(requirement, granted))));
+  const encoded = new Set([...met].map((requirement) => encodeRequirement(satisfiedAlternatives(requirement, granted))));
   encoded.delete('');
   return [...encoded].sort();
 }

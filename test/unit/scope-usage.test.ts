@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { smallestCover } from '../../src/auth/access/scope-cover.js';
+import { satisfiedAlternatives } from '../../src/auth/access/scopes.js';
 import {
   creditGrants,
   decodeRequirement,
   encodeRequirement,
   isOverprivileged,
-  metAlternatives,
   summarizeScopeUsage,
   type RequirementTally,
 } from '../../src/auth/access/scope-usage.js';
@@ -23,7 +23,7 @@ const coversAll = (requirements: ScopeRequirement[], grant: readonly string[]) =
 
 describe('what an audit record stores of a met requirement', () => {
   it('keeps only the alternatives the key satisfied, readable back', () => {
-    const met = metAlternatives([['bookings:read'], ['bookings:read-own']], new Set(['bookings:read-own', 'team:read']));
+    const met = satisfiedAlternatives([['bookings:read'], ['bookings:read-own']], new Set(['bookings:read-own', 'team:read']));
     expect(encodeRequirement(met)).toBe('bookings:read-own');
     expect(encodeRequirement([['keys:read', 'members:read'], ['keys:manage']])).toBe('keys:read+members:read|keys:manage');
     expect(decodeRequirement('keys:read+members:read|keys:manage')).toEqual([['keys:read', 'members:read'], ['keys:manage']]);

@@ -1,4 +1,4 @@
-import type { Scope, ScopeRequirement } from './scopes.js';
+import { isSatisfied, satisfiedAlternatives, type Scope, type ScopeRequirement } from './scopes.js';
 
 /**
  * How many partial grants the exact search may look at before it settles for
@@ -19,7 +19,7 @@ export const MAX_SEARCH_STEPS = 10_000;
  */
 export function smallestCover(requirements: readonly ScopeRequirement[], within: ReadonlySet<Scope>): Scope[] {
   const coverable = requirements
-    .map((requirement) => requirement.filter((all) => all.every((scope) => within.has(scope))))
+    .map((requirement) => satisfiedAlternatives(requirement, within))
     .filter((requirement) => requirement.length > 0);
   // Fewest choices first: forced scopes come in at once, and branching starts narrow.
   const ordered = coverable.map((requirement, index) => ({ requirement, index })).sort((a, b) => a.requirement.length - b.requirement.length || a.index - b.index);
@@ -29,7 +29,7 @@ export function smallestCover(requirements: readonly ScopeRequirement[], within:
 
   const search = (chosen: ReadonlySet<Scope>): void => {
     if (++steps > MAX_SEARCH_STEPS || chosen.size >= best.size) return;
-    const open = order.find((requirement) => !requirement.some((all) => all.every((scope) => chosen.has(scope))));
+    const open = order.find((requirement) => !isSatisfied(requirement, chosen));
     if (!open) {
       best = new Set(chosen);
       return;
@@ -47,7 +47,7 @@ export function smallestCover(requirements: readonly ScopeRequirement[], within:
 function greedyCover(requirements: readonly ScopeRequirement[]): Set<Scope> {
   const chosen = new Set<Scope>();
   for (const requirement of requirements) {
-    if (requirement.some((all) => all.every((scope) => chosen.has(scope)))) continue;
+    if (isSatisfied(requirement, chosen)) continue;
     const added = (all: Scope[]) => all.filter((scope) => !chosen.has(scope)).length;
     const cheapest = requirement.reduce((pick, all) => (added(all) < added(pick) ? all : pick));
     cheapest.forEach((scope) => chosen.add(scope));

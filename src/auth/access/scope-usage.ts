@@ -27,10 +27,6 @@ export function decodeRequirement(text: string): ScopeRequirement {
     .filter((all): all is Scope[] => all.length > 0 && all.every(isScope));
 }
 
-/** The alternatives of a requirement that these scopes satisfy, in declared order; empty: not met. */
-export function metAlternatives(requirement: ScopeRequirement, granted: ReadonlySet<string>): ScopeRequirement {
-  return requirement.filter((all) => all.every((scope) => granted.has(scope)));
-}
 
 /** What one group of a key's audit records says: the requirements met by each of `requests` requests, the last at `lastAt`. */
 export type RequirementTally = { requirements: readonly string[]; requests: number; lastAt: Date };

@@ -108,7 +108,12 @@ export function intersect<T>(a: Iterable<T>, b: ReadonlySet<T>): Set<T> {
 export type ScopeRequirement = Scope[][];
 
 export function isSatisfied(requirement: ScopeRequirement, granted: ReadonlySet<string>): boolean {
-  return requirement.some((all) => all.every((scope) => granted.has(scope)));
+  return satisfiedAlternatives(requirement, granted).length > 0;
+}
+
+/** The alternatives of a requirement that these scopes satisfy, in declared order; none: not satisfied. */
+export function satisfiedAlternatives(requirement: ScopeRequirement, granted: ReadonlySet<string>): ScopeRequirement {
+  return requirement.filter((all) => all.every((scope) => granted.has(scope)));
 }
 
 const PUBLIC_SCOPE_SET: ReadonlySet<Scope> = new Set(PUBLIC_KEY_SCOPES);
