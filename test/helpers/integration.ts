@@ -44,8 +44,16 @@ export function describeIntegration(title: string, optionsOrBody: HarnessOptions
  * its own on the PGlite tier.
  */
 export function describeProcessesOnOneTier(title: string, body: () => void): void {
-  const onTier = testTier() === (findServerBinDir() ? 'postgres' : 'pglite');
-  describe.skipIf(postgresTierSkipped || !onTier)(`${title} (${testTier()})`, body);
+  describe.skipIf(postgresTierSkipped || !onTheOneTier())(`${title} (${testTier()})`, body);
+}
+
+/**
+ * For a suite whose subject does not depend on the database (the same code runs on both): true on
+ * one tier only, PostgreSQL where its server binaries are (a request there costs the test process
+ * about a third of the CPU of the embedded database, which runs inside it), else PGlite.
+ */
+export function onTheOneTier(): boolean {
+  return testTier() === (findServerBinDir() ? 'postgres' : 'pglite');
 }
 
 /**

@@ -160,6 +160,7 @@ describe.skipIf(embeddedOnly)('the embedded database has one owner', { concurren
 
   it('replaces a lost key as the README says: stop the server, orgs:list, members:list, keys:create, start again', async () => {
     const url = `file://${folderNamed('recovery')}`;
+    migratedFolderAt(folderNamed('recovery'));
     const first = await serve({ DATABASE_URL: url, BOOTSTRAP_DEMO: 'true' });
     expect((await stop(first)).code).toBe(0);
 

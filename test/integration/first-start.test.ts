@@ -6,11 +6,11 @@
  * create the first organization.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
 import { describeOnTier } from '../helpers/integration.js';
 import { eventually } from '../helpers/eventually.js';
@@ -110,6 +110,9 @@ describeOnTier('first start', () => {
 
   it.skipIf(testTier() !== 'pglite' || !hasScript)('in a terminal, prints the demo key on stderr only: not on stdout, not in a file', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'tessera-terminal-'));
+    // Where the key goes is the point here, not creating the database (the test above does that): a migrated, empty one.
+    const template = inject('pgliteFolderTemplate');
+    if (template) cpSync(template, join(cwd, '.data/pglite'), { recursive: true });
     const loader = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
     // stdout (the log) goes to a file, as under a collector; stderr stays on the terminal.
     const command = `node --import ${loader} ${join(ROOT, 'src/server.ts')} > stdout.log`;

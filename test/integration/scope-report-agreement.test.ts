@@ -20,8 +20,8 @@
  * argument and the type it returns), a mutation's name nothing, so mutations
  * change none of the data the queries read. Keys need one scope: an operation
  * that needs none runs with `calendars:read` alone (guarding one root field).
- * One database, PGlite only: the walk and the enforcement are the same code
- * on PostgreSQL.
+ * One database, on one tier only (PostgreSQL where it is installed, the cheaper
+ * in CPU): the walk and the enforcement are the same code on both.
  */
 import { fileURLToPath } from 'node:url';
 import {
@@ -43,9 +43,8 @@ import { scopeReport, type ScopeReport } from '../../src/graphql/scope-report.js
 import { buildSchema } from '../../src/schema.js';
 import { attendee, CREATE_BOOKING, seedEventType, seedHost, tenantOf } from '../helpers/booking-fixtures.js';
 import type { TestOrganization } from '../helpers/harness.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegration, onTheOneTier } from '../helpers/integration.js';
 import { suiteOperations, type SuiteOperation } from '../helpers/suite-documents.js';
-import { testTier } from '../helpers/test-database.js';
 
 const schema = buildSchema();
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -56,7 +55,7 @@ type Checked = SuiteOperation & { name: string; variables: Record<string, unknow
 type Refusal = { path: string; requiredScopes: ScopeRequirement };
 type Outcome = { data: Record<string, unknown> | null | undefined; refusals: Refusal[] };
 
-describe.skipIf(testTier() !== 'pglite')('the report agrees with enforcement', () => {
+describe.skipIf(!onTheOneTier())('the report agrees with enforcement', () => {
   describeIntegration('on every operation the test suite sends', (harness) => {
     let org: TestOrganization;
     let seeded: Seeded;
