@@ -131,7 +131,7 @@ export default defineConfig({
           // Faults on real processes: PostgreSQL stopped and crashed, Redis killed, servers signalled and killed.
           name: 'chaos',
           include: ['test/chaos/**/*.test.ts'],
-          globalSetup: ['test/chaos/chaos-setup.ts'],
+          globalSetup: [pgliteTemplate, 'test/chaos/chaos-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

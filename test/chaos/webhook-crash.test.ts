@@ -6,10 +6,10 @@
  * 5 s after they were made, not a minute later.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually } from '../helpers/eventually.js';
 import { LocalServer, type ReceivedRequest } from '../helpers/local-server.js';
 import { demoKeyOf, startServer, type RunningServer } from '../helpers/processes.js';
@@ -52,6 +52,9 @@ describe('webhook deliveries when the server process is killed mid-delivery', ()
   let server: RunningServer | undefined;
 
   beforeAll(async () => {
+    // A migrated embedded database to start from: what is tested is the restart, not creating one (seconds of CPU).
+    const template = inject('pgliteFolderTemplate');
+    if (template) cpSync(template, join(folder, 'data'), { recursive: true });
     receiver = await LocalServer.start();
     receiver.reply = async (request: ReceivedRequest) => {
       const body = JSON.parse(request.body);
