@@ -173,6 +173,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
       documents: documents.registry,
       maxBodyBytes: config.limits.maxBodyBytes,
       queryLimits: config.limits.query,
+      compiledExecution: config.compiledExecution,
       availability,
       health: { probe: database.probe, readiness, sharedStore: () => redis?.status() ?? { redis: 'not configured' } },
       secretScanning: config.secretScanning.publicKeysFile

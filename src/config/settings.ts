@@ -140,6 +140,13 @@ export const SETTINGS = {
     max: 600_000,
     description: 'On SIGTERM/SIGINT: how long requests already received may take to be answered before the remaining connections are closed (stalled clients included) and the process exits.',
   }),
+  compiledExecution: flag({
+    variable: 'GRAPHQL_COMPILED_EXECUTION',
+    words: ['true', 'false'],
+    default: true,
+    description:
+      'Queries and mutations run as code compiled once per document (graphql-jit: the same resolvers and scope checks, about a fifth less CPU per request). `false` runs every operation through graphql-js, should a document ever behave differently.',
+  }),
   logLevel: oneOf({
     variable: 'LOG_LEVEL',
     values: LOG_LEVELS,

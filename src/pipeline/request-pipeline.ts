@@ -9,6 +9,7 @@ import type { Logger } from '../lib/logger.js';
 import { admit, type AdmissionDeps } from './admission.js';
 import { useGraphQLMethods } from './allowed-methods.js';
 import { useBodyLimit } from './body-limit.plugin.js';
+import { useCompiledExecution } from './compiled-execution.plugin.js';
 import { useBrowserCors, type OriginGate } from './cors.plugin.js';
 import { useCsrfPrevention } from './csrf.plugin.js';
 import { useGraphiQLAssets } from './graphiql-assets.js';
@@ -113,18 +114,28 @@ type ExecuteFn = Parameters<NonNullable<Plugin['onExecute']>>[0]['executeFn'];
 
 /**
  * A query's execution that stops when the request's signal aborts (deadline
- * passed, client gone): the executor (@graphql-tools/executor) resolves no
- * further fields and gives up waiting on those in flight, and the request
- * answers the signal's reason alone, at request level (TIMEOUT: 504), with no
- * partial data. Work that watches the signal (src/lib/pace.ts) stops too.
+ * passed, client gone): the request answers the signal's reason alone, at
+ * request level (TIMEOUT: 504), with no partial data, without waiting for the
+ * fields in flight; work that watches the signal (src/lib/pace.ts) stops too.
+ * The compiled execution takes no signal, so the answer does not wait on it:
+ * it races the signal (graphql-js's executor, given the signal, gives up the
+ * same way).
  */
 function stoppedBy(signal: AbortSignal, execute: ExecuteFn): ExecuteFn {
   return async (args) => {
+    let onAbort = () => {};
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
     try {
-      return await execute({ ...args, signal } as typeof args);
+      return await Promise.race([execute({ ...args, signal } as typeof args), aborted]);
     } catch (error) {
       if (error === signal.reason && isAppError(error)) return { errors: [toGraphQLError(error)] };
       throw error;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
     }
   };
 }
@@ -136,6 +147,8 @@ export type RequestPipelineParts = {
   documents: TrustedDocumentLookup;
   maxBodyBytes: number;
   queryLimits: LimitsConfig['query'];
+  /** GRAPHQL_COMPILED_EXECUTION: queries and mutations run by graphql-jit (false: graphql-js). */
+  compiledExecution: boolean;
   health: HealthOptions;
   /** `POST /secret-scanning`, with SECRET_SCANNING_PUBLIC_KEYS set; null: the path is 404. */
   secretScanning?: SecretScanningEndpoint | null;
@@ -184,6 +197,8 @@ export function requestPipeline(parts: RequestPipelineParts): Plugin[] {
     // What a cross-site form could send must carry a header it cannot: the key itself (GET) or a CSRF header.
     useCsrfPrevention(),
     usePersistedQueriesNotSupported(),
+    // Before the operation stage: that one wraps whatever executes, to stop a query at its deadline.
+    ...(parts.compiledExecution ? [useCompiledExecution()] : []),
     useOperationPipeline(parts.operations),
     usePersistedDocuments(parts.documents),
     useQueryLimits(parts.queryLimits),

@@ -75,7 +75,7 @@ export class TestHarness {
   /** Tests move this to expire keys or pass grace periods. */
   clock = new Date();
   private organizations = 0;
-  private running: { database: DatabaseHandle; app: App } | undefined;
+  private running: { database: DatabaseHandle; app: App; siblings: App[] } | undefined;
 
   /** Not started yet: `open()` starts it (describeIntegration does, before the suite's own hooks). */
   constructor(private readonly options: HarnessOptions = {}) {}
@@ -90,17 +90,30 @@ export class TestHarness {
   async open(): Promise<void> {
     const database = await createTestDatabase();
     try {
-      const app = createApp(loadConfig({ DATABASE_URL: 'memory://', ...RELAXED_LIMITS, ...QUIET_BACKGROUND, ...this.options.env }), {
-        database,
-        logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
-        now: () => this.clock,
-        ...this.options.deps,
-      });
-      this.running = { database, app };
+      this.running = { database, app: this.appOn(database, {}), siblings: [] };
     } catch (error) {
       await database.close();
       throw error;
     }
+  }
+
+  /**
+   * Another instance of the app on the same database, configured as the first plus `env`
+   * (e.g. a setting switched off, to compare); stopped with the harness.
+   */
+  sibling(env: Record<string, string>): App {
+    const app = this.appOn(this.database, env);
+    this.started().siblings.push(app);
+    return app;
+  }
+
+  private appOn(database: DatabaseHandle, env: Record<string, string>): App {
+    return createApp(loadConfig({ DATABASE_URL: 'memory://', ...RELAXED_LIMITS, ...QUIET_BACKGROUND, ...this.options.env, ...env }), {
+      database,
+      logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+      now: () => this.clock,
+      ...this.options.deps,
+    });
   }
 
   get database(): DatabaseHandle {
@@ -122,11 +135,12 @@ export class TestHarness {
   /** Stops the app, then closes its database; nothing to do if it never started (its start failed and says why). */
   async stop(): Promise<void> {
     if (!this.running) return;
+    for (const sibling of this.running.siblings) await sibling.stop();
     await this.running.app.stop();
     await this.running.database.close();
   }
 
-  private started(): { database: DatabaseHandle; app: App } {
+  private started(): { database: DatabaseHandle; app: App; siblings: App[] } {
     if (!this.running) {
       throw new Error('The harness is not started: use it in hooks and tests, not while the suite is being collected.');
     }

@@ -104,6 +104,7 @@ describeIntegration(`the request pipeline, whatever carries the operation`, { en
         documents: harness.app.trustedDocuments,
         maxBodyBytes: 65_536,
         queryLimits: { maxDepth: 10, maxAliases: 10, maxTokens: 1000, maxDirectives: 10, maxCost: 1000 },
+        compiledExecution: true,
         health: { probe: async () => {} },
         availability: new DatabaseAvailability(async () => {}, createLogger('silent')),
         observability: { logger: logs.logger, metrics, metricsToken: null, tracing: null },

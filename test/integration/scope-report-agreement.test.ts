@@ -16,6 +16,9 @@
  * - and every scope refusal, with either key, at a path the report names, with
  *   a requirement that key does not satisfy.
  *
+ * And each query, with all scopes and with the key lacking some, is answered
+ * exactly alike by the compiled execution (graphql-jit) and by graphql-js.
+ *
  * Variables get values by their type; a query's ids name seeded rows (by the
  * argument and the type it returns), a mutation's name nothing, so mutations
  * change none of the data the queries read. Keys need one scope: an operation
@@ -24,6 +27,7 @@
  * in CPU): the walk and the enforcement are the same code on both.
  */
 import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import {
   getNamedType,
   isEnumType,
@@ -42,6 +46,7 @@ import { ALL_SCOPES, isSatisfied, type ScopeRequirement } from '../../src/auth/a
 import { scopeReport, type ScopeReport } from '../../src/graphql/scope-report.js';
 import { buildSchema } from '../../src/schema.js';
 import { attendee, CREATE_BOOKING, seedEventType, seedHost, tenantOf } from '../helpers/booking-fixtures.js';
+import type { App } from '../../src/app.js';
 import type { TestOrganization } from '../helpers/harness.js';
 import { describeIntegration, onTheOneTier } from '../helpers/integration.js';
 import { suiteOperations, type SuiteOperation } from '../helpers/suite-documents.js';
@@ -92,13 +97,17 @@ describe.skipIf(!onTheOneTier())('the report agrees with enforcement', () => {
       return keys.get(id)!;
     }
 
-    async function execute({ text, operation, variables }: Checked, scopes: string[]): Promise<Outcome> {
-      const response = await harness.app.yoga.fetch('http://tessera.test/graphql', {
+    async function send(app: App, { text, operation, variables }: Checked, scopes: string[]) {
+      const response = await app.yoga.fetch('http://tessera.test/graphql', {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${await keyWith(scopes)}` },
         body: JSON.stringify({ query: text, operationName: operation.name?.value, variables }),
       });
-      const body = (await response.json()) as { data?: Record<string, unknown> | null; errors?: Array<{ path?: Array<string | number>; extensions?: Record<string, any> }> };
+      return fetchAnswer(response);
+    }
+
+    async function execute(checked: Checked, scopes: string[]): Promise<Outcome> {
+      const { body } = await send(harness.app, checked, scopes);
       const refusals = (body.errors ?? [])
         .filter((error) => error.extensions?.code === 'FORBIDDEN' && error.extensions.requiredScopes && !error.extensions.field)
         .map((error) => ({ path: (error.path ?? []).filter((key) => typeof key === 'string').join('.'), requiredScopes: error.extensions!.requiredScopes }));
@@ -122,6 +131,24 @@ describe.skipIf(!onTheOneTier())('the report agrees with enforcement', () => {
     it('reports every operation the suite sends', () => {
       expect(operations.length).toBeGreaterThan(200);
       expect(operations.filter(({ report }) => report.fields.length > 0).length).toBeGreaterThan(100);
+    });
+
+    // Queries run compiled (graphql-jit, GRAPHQL_COMPILED_EXECUTION); every answer must be graphql-js's own, refusals included.
+    it('answers each query, with every scope and lacking some, as graphql-js executing it does', async () => {
+      const graphqlJs = harness.sibling({ GRAPHQL_COMPILED_EXECUTION: 'false' });
+      const differences: string[] = [];
+      let compared = 0;
+      for (const checked of operations.filter(({ operation }) => operation.operation === 'query')) {
+        for (const scopes of [ALL_SCOPES as string[], withoutOneOfEach(checked.report)]) {
+          const [compiled, interpreted] = [await send(harness.app, checked, scopes), await send(graphqlJs, checked, scopes)];
+          compared++;
+          if (!answeredAlike(compiled, interpreted)) {
+            differences.push(`${checked.name}: compiled ${JSON.stringify(compiled).slice(0, 1500)}\n  graphql-js ${JSON.stringify(interpreted).slice(0, 1500)}`);
+          }
+        }
+      }
+      expect(differences).toEqual([]);
+      expect(compared).toBeGreaterThan(200);
     });
 
     it('runs each with only its cheapest alternative, without a scope refusal (sufficiency)', async () => {
@@ -230,4 +257,32 @@ function seededIdsByVariable(operation: SuiteOperation['operation'], seeded: See
     }),
   );
   return ids;
+}
+
+type Answer = Awaited<ReturnType<typeof fetchAnswer>>;
+async function fetchAnswer(response: Response) {
+  return { status: response.status, body: (await response.json()) as { data?: Record<string, unknown> | null; errors?: Array<{ path?: Array<string | number>; extensions?: Record<string, any> }> } };
+}
+
+/**
+ * The same status, the same data, and the same errors (each error's request id aside, the one thing two
+ * executions never share) in any order; where two non-null fields of one object fail, graphql-js stops at
+ * the first and reports it alone, graphql-jit reports each: the extra errors may only be siblings, under
+ * the parent graphql-js's error nulled, of an error both report.
+ */
+function answeredAlike(compiled: Answer, interpreted: Answer): boolean {
+  const { errors: compiledErrors = [], ...compiledRest } = withoutRequestIds(compiled.body) as Answer['body'];
+  const { errors: interpretedErrors = [], ...interpretedRest } = withoutRequestIds(interpreted.body) as Answer['body'];
+  if (compiled.status !== interpreted.status || !isDeepStrictEqual(compiledRest, interpretedRest)) return false;
+  const key = (error: unknown) => JSON.stringify(error);
+  const both = new Set(interpretedErrors.map(key));
+  if (!interpretedErrors.every((error) => compiledErrors.some((candidate) => key(candidate) === key(error)))) return false;
+  const parentOf = (error: { path?: Array<string | number> }) => JSON.stringify((error.path ?? []).slice(0, -1));
+  const nulledParents = new Set(interpretedErrors.map(parentOf));
+  return compiledErrors.every((error) => both.has(key(error)) || (error.path !== undefined && nulledParents.has(parentOf(error))));
+}
+
+/** An answer with each error's request id left out. */
+function withoutRequestIds(response: unknown): unknown {
+  return JSON.parse(JSON.stringify(response, (key, value: unknown) => (key === 'requestId' ? undefined : value)));
 }
