@@ -1,4 +1,4 @@
-import pino from 'pino';
+import type pino from 'pino';
 import { loadConfig, type Config } from './config/config.js';
 import { openDatabase, type DatabaseHandle, type EmbeddedNotice } from './db/client.js';
 import { EmbeddedDatabaseInUse } from './db/embedded-folder.js';
@@ -8,27 +8,33 @@ import { createLogger, type Logger } from './lib/logger.js';
 export type Runtime = { config: Config; database: DatabaseHandle; logger: Logger };
 
 export type RuntimeOptions = {
-  /** The server logs on stdout; the CLI keeps stdout for its answer (`--json`) and logs on stderr. */
-  logTo?: 'stdout' | 'stderr';
+  /** The server logs on stdout (the default); the CLI keeps stdout for its answer (`--json`) and passes its stderr. */
+  logTo?: pino.DestinationStream;
 };
 
 /**
+ * A start that cannot go on. Its message is the one line the process prints
+ * before it exits with code 1; thrown rather than exiting here, so the CLI can
+ * also run inside another process (its tests) and report it like any outcome.
+ */
+export class StartupRefused extends Error {}
+
+/**
  * What the server and the CLI share at start-up: validated configuration, the
- * logger and a migrated database. A configuration problem ends the process
- * with one line naming the variable; an embedded database another process
- * holds ends it with one line naming that process, before anything is opened;
- * a database that is not reachable yet is waited for
- * (DATABASE_STARTUP_TIMEOUT_MS), saying so, then ends it with one line saying why.
+ * logger and a migrated database. A configuration problem is refused with one
+ * line naming the variable; an embedded database another process holds with
+ * one line naming that process, before anything is opened; a database that is
+ * not reachable yet is waited for (DATABASE_STARTUP_TIMEOUT_MS), saying so,
+ * then refused with one line saying why.
  */
 export async function openRuntime(env = process.env, options: RuntimeOptions = {}): Promise<Runtime> {
   let config: Config;
   try {
     config = loadConfig(env);
   } catch (error) {
-    console.error(`Invalid configuration: ${(error as Error).message}`);
-    process.exit(1);
+    throw new StartupRefused(`Invalid configuration: ${(error as Error).message}`, { cause: error });
   }
-  const logger = createLogger(config.logLevel, options.logTo === 'stderr' ? pino.destination(2) : undefined);
+  const logger = createLogger(config.logLevel, options.logTo);
   const database = await openDatabase(config.databaseUrl, {
     timeouts: { connectTimeoutMs: config.database.connectTimeoutMs, statementTimeoutMs: config.database.statementTimeoutMs },
     directUrl: config.database.directUrl ?? undefined,
@@ -36,8 +42,7 @@ export async function openRuntime(env = process.env, options: RuntimeOptions = {
     onNotice: (notice) => logNotice(logger, notice),
   }).catch((error: unknown) => {
     if (!(error instanceof EmbeddedDatabaseInUse)) throw error;
-    console.error(error.message);
-    process.exit(1);
+    throw new StartupRefused(error.message, { cause: error });
   });
   try {
     await migrateWhenReachable(database, {
@@ -47,8 +52,10 @@ export async function openRuntime(env = process.env, options: RuntimeOptions = {
     });
   } catch (error) {
     await database.close().catch(() => undefined);
-    console.error(`Cannot start: the database is not usable (${describe(error)}); waited up to DATABASE_STARTUP_TIMEOUT_MS=${config.database.startupTimeoutMs}.`);
-    process.exit(1);
+    throw new StartupRefused(
+      `Cannot start: the database is not usable (${describe(error)}); waited up to DATABASE_STARTUP_TIMEOUT_MS=${config.database.startupTimeoutMs}.`,
+      { cause: error },
+    );
   }
   return { config, database, logger };
 }

@@ -3,9 +3,13 @@ import { createApp } from './app.js';
 import { welcomeEmptyDatabase } from './lifecycle/first-organization.js';
 import { HttpDrain } from './lifecycle/http-drain.js';
 import { handleProcessFaults } from './lifecycle/process-faults.js';
-import { openRuntime } from './runtime.js';
+import { openRuntime, StartupRefused } from './runtime.js';
 
-const { config, database, logger } = await openRuntime();
+const { config, database, logger } = await openRuntime().catch((error: unknown) => {
+  if (!(error instanceof StartupRefused)) throw error;
+  console.error(error.message);
+  process.exit(1);
+});
 
 const app = createApp(config, { database, logger });
 const server = createServer();

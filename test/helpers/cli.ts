@@ -1,17 +1,34 @@
 /**
- * What CLI tests share: asking the API about what the CLI wrote, and the
- * shape of a refusal (exit code 1, one line on stderr).
+ * What CLI tests share: running the CLI in this process, asking the API
+ * about what it wrote, and the shape of a refusal (exit code 1, one line on
+ * stderr).
  */
 import { expect } from 'vitest';
 import { createApp } from '../../src/app.js';
+import { runCli } from '../../src/cli/program.js';
 import { loadConfig } from '../../src/config/config.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { createLogger } from '../../src/lib/logger.js';
-import type { Finished } from './processes.js';
+import { baseEnv, type Finished } from './processes.js';
+
+/**
+ * The CLI run here rather than as `node --import tsx src/cli.ts` (runCli in
+ * processes.ts): the same exit code, stdout and stderr, without a process's
+ * second of start-up CPU. The environment is a spawned CLI's (baseEnv).
+ */
+export async function cliInProcess(args: string[], env: Record<string, string>): Promise<Finished> {
+  const output = { stdout: '', stderr: '' };
+  const code = await runCli(args, {
+    env: baseEnv(env),
+    stdout: (text) => (output.stdout += text),
+    stderr: (text) => (output.stderr += text),
+  });
+  return { pid: process.pid, code, signal: null, ...output };
+}
 
 export type Ask = (query: string, key: string) => Promise<{ status: number; body: any }>;
 
-/** Opens the CLI's database in this process (after the CLI exited: PGlite is single-process) and asks the API. */
+/** Opens the CLI's database and asks the API (after the CLI closed it: an embedded database has one owner at a time). */
 export async function withApp<T>(url: string, work: (ask: Ask, database: DatabaseHandle) => Promise<T>) {
   const database = await openDatabase(url);
   const app = createApp(loadConfig({ DATABASE_URL: 'memory://' }), { database, logger: createLogger('silent') });

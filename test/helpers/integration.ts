@@ -37,9 +37,9 @@ export function describeIntegration(title: string, optionsOrBody: HarnessOptions
 }
 
 /**
- * A suite of separate processes (CLI runs, servers), on one tier only: PostgreSQL where
- * its server binaries are (a process connects in milliseconds; opening an
- * embedded PGlite costs each run about a second of CPU), else PGlite. What is
+ * A suite of separate processes or CLI runs (servers, commands), on one tier only: PostgreSQL where
+ * its server binaries are (a run connects in milliseconds; opening an
+ * embedded PGlite costs each run up to a second of CPU), else PGlite. What is
  * particular to the embedded database (its lock, its creation) has suites of
  * its own on the PGlite tier.
  */

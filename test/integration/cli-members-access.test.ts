@@ -1,7 +1,7 @@
 /**
  * Keys for members other than the bootstrap admin, made and limited by an
  * operator from the CLI. Apart from test/integration/cli.test.ts so the two
- * run side by side: each CLI run is a process of its own, most of it waiting.
+ * run side by side.
  * (Named without "key": the PgBouncer tier runs every `*key*` file again, and
  * nothing here depends on how PostgreSQL is reached.)
  */
@@ -10,9 +10,8 @@ import { openDatabase } from '../../src/db/client.js';
 import { findKeyById, listOrganizationKeys } from '../../src/modules/api-keys/api-keys.service.js';
 import { bootstrapOrganization } from '../../src/modules/organizations/bootstrap.js';
 import { addMember, updateMember } from '../../src/modules/members/members.service.js';
-import { expectOneLineError, withApp } from '../helpers/cli.js';
+import { cliInProcess, expectOneLineError, withApp } from '../helpers/cli.js';
 import { describeProcessesOnOneTier } from '../helpers/integration.js';
-import { runCli } from '../helpers/processes.js';
 import { createDatabaseUrl } from '../helpers/test-database.js';
 
 const SLOW = 180_000;
@@ -40,13 +39,13 @@ describeProcessesOnOneTier('CLI: keys for members', () => {
     let memberKey: { id: string; secret: string };
 
     it('members:add --json prints exactly {"memberId"}; keys:create --json exactly {"apiKey":{"id","secret"}}, a key within the member\'s role', async () => {
-      const added = await runCli(['members:add', '--org', bootstrapped.organizationId, '--email', 'dev@acme.test', '--role', 'member', '--json'], { DATABASE_URL: url });
+      const added = await cliInProcess(['members:add', '--org', bootstrapped.organizationId, '--email', 'dev@acme.test', '--role', 'member', '--json'], { DATABASE_URL: url });
       expect(added.code, added.stderr).toBe(0);
       expect(added.stdout.trim().split('\n')).toHaveLength(1);
       ({ memberId } = JSON.parse(added.stdout));
       expect(JSON.parse(added.stdout)).toEqual({ memberId: expect.stringMatching(/^mem_/) });
 
-      const created = await runCli(
+      const created = await cliInProcess(
         ['keys:create', '--org', bootstrapped.organizationId, '--member', memberId, '--scopes', 'bookings:read, keys:read', '--json'],
         { DATABASE_URL: url },
       );
@@ -56,7 +55,7 @@ describeProcessesOnOneTier('CLI: keys for members', () => {
       expect(JSON.parse(created.stdout)).toEqual({ apiKey: { id: expect.stringMatching(/^key_/), secret: expect.stringMatching(/^sk_test_/) } });
 
       // The bootstrap key was revoked above: the admin gets a key to read the listing with.
-      const reader = await runCli(
+      const reader = await cliInProcess(
         ['keys:create', '--org', bootstrapped.organizationId, '--member', bootstrapped.memberId, '--scopes', 'keys:read', '--json'],
         { DATABASE_URL: url },
       );
@@ -76,7 +75,7 @@ describeProcessesOnOneTier('CLI: keys for members', () => {
     }, SLOW);
 
     it('keys:create makes a live public key with its allowed origins and the lifetime asked for, and prints the secret once', async () => {
-      const result = await runCli(
+      const result = await cliInProcess(
         [
           'keys:create', '--org', bootstrapped.organizationId, '--member', memberId, '--scopes', 'availability:read,bookings:create',
           '--type', 'public', '--environment', 'live', '--expires', '7', '--name', 'Widget',
@@ -103,7 +102,7 @@ describeProcessesOnOneTier('CLI: keys for members', () => {
         return { otherMember: other.member.id, leaver: leaver.id, keys: (await listOrganizationKeys(database.db, bootstrapped.organizationId)).length };
       });
       const create = (member: string, scopes: string, ...more: string[]) =>
-        runCli(['keys:create', '--org', bootstrapped.organizationId, '--member', member, '--scopes', scopes, '--json', ...more], { DATABASE_URL: url });
+        cliInProcess(['keys:create', '--org', bootstrapped.organizationId, '--member', member, '--scopes', scopes, '--json', ...more], { DATABASE_URL: url });
 
       expectOneLineError(await create('mem_doesnotexist', 'bookings:read'), 'mem_doesnotexist');
       expectOneLineError(await create(staged.otherMember, 'bookings:read'), staged.otherMember, bootstrapped.organizationId);
@@ -120,18 +119,18 @@ describeProcessesOnOneTier('CLI: keys for members', () => {
       const limitOf = async () =>
         withApp(url, async (ask) => (await ask('{ viewer { apiKey { rateLimit { requests windowSeconds isDefault } } } }', memberKey.secret)).body.data.viewer.apiKey.rateLimit);
 
-      const raised = await runCli(['keys:rate-limit', memberKey.id, '--requests', '50000', '--window', '60'], { DATABASE_URL: url });
+      const raised = await cliInProcess(['keys:rate-limit', memberKey.id, '--requests', '50000', '--window', '60'], { DATABASE_URL: url });
       expect(raised.code, raised.stderr).toBe(0);
       expect(raised.stdout).toContain('50000 requests per 60 s');
       expect(await limitOf()).toEqual({ requests: 50000, windowSeconds: 60, isDefault: false });
 
-      const reset = await runCli(['keys:rate-limit', memberKey.id, '--default'], { DATABASE_URL: url });
+      const reset = await cliInProcess(['keys:rate-limit', memberKey.id, '--default'], { DATABASE_URL: url });
       expect(reset.code, reset.stderr).toBe(0);
       expect((await limitOf()).isDefault).toBe(true);
     }, SLOW);
 
     it('keys:rate-limit refuses, in one line and with exit code 1, a missing or half limit, both forms at once, an unknown key and an out-of-range limit', async () => {
-      const limit = (...args: string[]) => runCli(['keys:rate-limit', ...args], { DATABASE_URL: url });
+      const limit = (...args: string[]) => cliInProcess(['keys:rate-limit', ...args], { DATABASE_URL: url });
       expectOneLineError(await limit(memberKey.id), '--requests', '--default');
       expectOneLineError(await limit(memberKey.id, '--requests', '10'), '--window');
       expectOneLineError(await limit(memberKey.id, '--requests', '10', '--window', '60', '--default'), '--default');

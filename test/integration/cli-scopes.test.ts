@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { cliInProcess } from '../helpers/cli.js';
 import { describeProcessesOnOneTier } from '../helpers/integration.js';
-import { runCli } from '../helpers/processes.js';
 
 const OPERATIONS = `
 query EventTypes($withHosts: Boolean = true) {
@@ -25,7 +25,7 @@ describeProcessesOnOneTier('CLI: scopes:for', () => {
   it("prints each operation's requirement and the fields that need a scope, without a database or a key", async () => {
     const file = join(folder, 'operations.graphql');
     writeFileSync(file, OPERATIONS);
-    const result = await runCli(['scopes:for', file], {});
+    const result = await cliInProcess(['scopes:for', file], {});
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toBe(
       [

@@ -6,9 +6,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { migrateDatabase } from '../../src/db/migrate.js';
 import { bootstrapOrganization } from '../../src/modules/organizations/bootstrap.js';
-import { expectOneLineError, withApp } from '../helpers/cli.js';
+import { cliInProcess, expectOneLineError, withApp } from '../helpers/cli.js';
 import { describeProcessesOnOneTier } from '../helpers/integration.js';
-import { runCli } from '../helpers/processes.js';
 import { createDatabaseUrl } from '../helpers/test-database.js';
 
 const SLOW = 180_000;
@@ -30,12 +29,12 @@ describeProcessesOnOneTier('CLI: service accounts', () => {
   afterAll(() => drop());
 
   it('service-accounts:create, then keys:create --service-account: a key the account owns, capped by its role, received by no member', async () => {
-    const created = await runCli(['service-accounts:create', '--org', org.organizationId, '--name', 'CI', '--role', 'member', '--json'], { DATABASE_URL: url });
+    const created = await cliInProcess(['service-accounts:create', '--org', org.organizationId, '--name', 'CI', '--role', 'member', '--json'], { DATABASE_URL: url });
     expect(created.code, created.stderr).toBe(0);
     expect(JSON.parse(created.stdout)).toEqual({ serviceAccountId: expect.stringMatching(/^sa_/) });
     const { serviceAccountId } = JSON.parse(created.stdout) as { serviceAccountId: string };
 
-    const key = await runCli(
+    const key = await cliInProcess(
       ['keys:create', '--org', org.organizationId, '--service-account', serviceAccountId, '--scopes', 'bookings:read,keys:read', '--json'],
       { DATABASE_URL: url },
     );
@@ -55,18 +54,18 @@ describeProcessesOnOneTier('CLI: service accounts', () => {
   }, SLOW);
 
   it('keys:create refuses, in one line, both owners or none, and another organization’s service account', async () => {
-    const other = await runCli(['service-accounts:create', '--org', org.otherOrganizationId, '--name', 'Theirs', '--role', 'admin', '--json'], { DATABASE_URL: url });
+    const other = await cliInProcess(['service-accounts:create', '--org', org.otherOrganizationId, '--name', 'Theirs', '--role', 'admin', '--json'], { DATABASE_URL: url });
     const theirs = (JSON.parse(other.stdout) as { serviceAccountId: string }).serviceAccountId;
     const create = (...owner: string[]) =>
-      runCli(['keys:create', '--org', org.organizationId, ...owner, '--scopes', 'bookings:read', '--json'], { DATABASE_URL: url });
+      cliInProcess(['keys:create', '--org', org.organizationId, ...owner, '--scopes', 'bookings:read', '--json'], { DATABASE_URL: url });
     expectOneLineError(await create(), '--member', '--service-account');
     expectOneLineError(await create('--member', org.memberId, '--service-account', theirs), '--member', '--service-account');
     expectOneLineError(await create('--service-account', theirs), theirs);
   }, SLOW);
 
   it("members:update refuses to deactivate or demote the organization's last active admin", async () => {
-    expectOneLineError(await runCli(['members:update', org.memberId, '--deactivate'], { DATABASE_URL: url }), 'last active admin');
-    expectOneLineError(await runCli(['members:update', org.memberId, '--role', 'member'], { DATABASE_URL: url }), 'last active admin');
+    expectOneLineError(await cliInProcess(['members:update', org.memberId, '--deactivate'], { DATABASE_URL: url }), 'last active admin');
+    expectOneLineError(await cliInProcess(['members:update', org.memberId, '--role', 'member'], { DATABASE_URL: url }), 'last active admin');
     await withApp(url, async (ask) => {
       expect((await ask('{ viewer { scopes } }', org.adminKey)).body.data.viewer.scopes).toContain('members:manage');
     });

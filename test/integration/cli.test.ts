@@ -6,7 +6,7 @@ import { API_KEY_PATTERN } from '../../src/auth/key-format.js';
 import { ALL_SCOPES } from '../../src/auth/access/scopes.js';
 import { createOperatorKey } from '../../src/modules/api-keys/key-issuance.js';
 import { loadTrustedDocuments } from '../../src/modules/trusted-documents/trusted-documents.service.js';
-import { expectOneLineError, withApp } from '../helpers/cli.js';
+import { cliInProcess, expectOneLineError, withApp } from '../helpers/cli.js';
 import { dumpAllRows, secretFragments } from '../helpers/dump.js';
 import { describeProcessesOnOneTier } from '../helpers/integration.js';
 import { baseEnv, ROOT, runCli } from '../helpers/processes.js';
@@ -25,7 +25,7 @@ describeProcessesOnOneTier('CLI', () => {
   afterAll(() => drop());
 
   it('bootstrap --json prints exactly one JSON object whose secret works against the API afterwards', async () => {
-    const result = await runCli(['bootstrap', '--org', 'Acme', '--admin-email', 'ops@acme.test', '--json'], { DATABASE_URL: url });
+    const result = await cliInProcess(['bootstrap', '--org', 'Acme', '--admin-email', 'ops@acme.test', '--json'], { DATABASE_URL: url });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.endsWith('\n')).toBe(true);
     expect(result.stdout.trim().split('\n')).toHaveLength(1);
@@ -51,7 +51,7 @@ describeProcessesOnOneTier('CLI', () => {
   }, SLOW);
 
   it('bootstrap --environment live makes a live key, and without --json says it is shown once', async () => {
-    const result = await runCli(['bootstrap', '--org', 'Live Co', '--admin-email', 'ops@live.test', '--environment', 'live'], { DATABASE_URL: url });
+    const result = await cliInProcess(['bootstrap', '--org', 'Live Co', '--admin-email', 'ops@live.test', '--environment', 'live'], { DATABASE_URL: url });
     expect(result.code, result.stderr).toBe(0);
     const keys = result.stdout.match(/(sk|pk)_(live|test)_[0-9A-Za-z]{38}/g) ?? [];
     expect(keys).toHaveLength(1);
@@ -60,7 +60,7 @@ describeProcessesOnOneTier('CLI', () => {
   }, SLOW);
 
   it('keys:list shows previews and status, never secrets', async () => {
-    const result = await runCli(['keys:list', '--org', bootstrapped.organizationId, '--json'], { DATABASE_URL: url });
+    const result = await cliInProcess(['keys:list', '--org', bootstrapped.organizationId, '--json'], { DATABASE_URL: url });
     expect(result.code, result.stderr).toBe(0);
     const rows = JSON.parse(result.stdout) as Array<Record<string, string>>;
     expect(rows).toEqual([
@@ -71,7 +71,7 @@ describeProcessesOnOneTier('CLI', () => {
   }, SLOW);
 
   it('keys:revoke refuses the key from the next request on', async () => {
-    const result = await runCli(['keys:revoke', bootstrapped.apiKey.id], { DATABASE_URL: url });
+    const result = await cliInProcess(['keys:revoke', bootstrapped.apiKey.id], { DATABASE_URL: url });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(`Revoked ${bootstrapped.apiKey.id}`);
     await withApp(url, async (ask) => {
@@ -83,7 +83,7 @@ describeProcessesOnOneTier('CLI', () => {
   }, SLOW);
 
   it('orgs:list shows every organization with its active members and keys (a revoked key is not counted); members:list its people', async () => {
-    const listed = await runCli(['orgs:list', '--json'], { DATABASE_URL: url });
+    const listed = await cliInProcess(['orgs:list', '--json'], { DATABASE_URL: url });
     expect(listed.code, listed.stderr).toBe(0);
     const organizations = JSON.parse(listed.stdout) as Array<Record<string, unknown>>;
     expect(organizations.map(({ name, activeMembers, activeKeys }) => ({ name, activeMembers, activeKeys }))).toEqual([
@@ -92,19 +92,19 @@ describeProcessesOnOneTier('CLI', () => {
     ]);
     expect(organizations[0]).toEqual({ id: bootstrapped.organizationId, name: 'Acme', createdAt: expect.any(String), activeMembers: 1, activeKeys: 0 });
 
-    const table = await runCli(['orgs:list'], { DATABASE_URL: url });
+    const table = await cliInProcess(['orgs:list'], { DATABASE_URL: url });
     expect(table.stdout).toContain(bootstrapped.organizationId);
 
-    const members = await runCli(['members:list', '--org', bootstrapped.organizationId, '--json'], { DATABASE_URL: url });
+    const members = await cliInProcess(['members:list', '--org', bootstrapped.organizationId, '--json'], { DATABASE_URL: url });
     expect(members.code, members.stderr).toBe(0);
     expect(JSON.parse(members.stdout)).toEqual([
       { id: bootstrapped.memberId, email: 'ops@acme.test', name: '', role: 'ADMIN', active: true, createdAt: expect.any(String) },
     ]);
-    expectOneLineError(await runCli(['members:list', '--org', 'org_doesnotexist'], { DATABASE_URL: url }), 'org_doesnotexist');
+    expectOneLineError(await cliInProcess(['members:list', '--org', 'org_doesnotexist'], { DATABASE_URL: url }), 'org_doesnotexist');
   }, SLOW);
 
   it("documents:register trusts a build's manifest in one world; a server then runs those documents for a key held to them", async () => {
-    const result = await runCli(
+    const result = await cliInProcess(
       ['documents:register', join(ROOT, 'examples/booking-widget/src/gql/persisted-documents.json'), '--org', bootstrapped.organizationId, '--environment', 'test', '--json'],
       { DATABASE_URL: url },
     );
@@ -128,14 +128,19 @@ describeProcessesOnOneTier('CLI', () => {
   }, SLOW);
 
   it('answers mistakes with exit code 1 and one line', async () => {
-    expectOneLineError(await runCli(['keys:revoke', 'key_doesnotexist'], { DATABASE_URL: url }), 'key_doesnotexist');
-    expectOneLineError(await runCli(['bootstrap', '--org', 'X', '--admin-email', 'not-an-email', '--json'], { DATABASE_URL: url }), 'email');
+    expectOneLineError(await cliInProcess(['keys:revoke', 'key_doesnotexist'], { DATABASE_URL: url }), 'key_doesnotexist');
+    expectOneLineError(await cliInProcess(['bootstrap', '--org', 'X', '--admin-email', 'not-an-email', '--json'], { DATABASE_URL: url }), 'email');
   }, SLOW);
 
-  it('refuses an invalid DATABASE_URL with one line naming it, before touching anything', async () => {
-    const result = await runCli(['keys:list', '--org', 'org_x'], { DATABASE_URL: 'mysql://admin:hunter2@db/tessera' });
+  it('refuses an invalid DATABASE_URL with one line naming it, before touching anything; the real process and a run in this one alike', async () => {
+    const args = ['keys:list', '--org', 'org_x'];
+    const env = { DATABASE_URL: 'mysql://admin:hunter2@db/tessera' };
+    // A process: the entry point's own exit code and stderr, which the other tests run without.
+    const result = await runCli(args, env);
     expectOneLineError(result, 'DATABASE_URL');
     expect(result.stderr).not.toContain('hunter2');
+    const inProcess = await cliInProcess(args, env);
+    expect({ ...inProcess, pid: result.pid }).toEqual(result);
   }, SLOW);
 
   it('`npm run -s cli -- bootstrap … --json` prints nothing but the JSON (as the README says)', async () => {
