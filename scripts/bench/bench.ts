@@ -11,6 +11,8 @@
  * target, alternating, with BENCH_CONNECTIONS connections (default 20); then
  * the latency with one connection (the mean: autocannon's percentiles are
  * whole milliseconds, too coarse here). BENCH_DATABASES=postgres,pglite picks.
+ * BENCH_COMPILED_EXECUTION=false runs (a), (b) and (c) on graphql-js's
+ * executor instead of the compiled one, to compare.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';

@@ -30,6 +30,7 @@ import { createEventType } from '../../src/modules/event-types/event-types.servi
 import { bootstrapOrganization } from '../../src/modules/organizations/bootstrap.js';
 import { RequestGuard } from '../../src/rate-limit/request-limits.js';
 import { KeyUsageLedger } from '../../src/modules/api-keys/usage-ledger.js';
+import { useCompiledExecution } from '../../src/pipeline/compiled-execution.plugin.js';
 import { seedFlooder } from '../../test/helpers/flooder.js';
 import { QueryCounter } from '../../test/helpers/query-counter.js';
 import { benchDatabaseUrl, handWritten } from './hand-written.js';
@@ -69,6 +70,8 @@ const config = loadConfig({
   // High enough that the load never hits them: the benchmark measures their cost, not their refusals.
   RATE_LIMIT_TEST_PER_MINUTE: '10000000',
   ...(mode === 'redis' ? { REDIS_URL: process.env.REDIS_URL } : {}),
+  // BENCH_COMPILED_EXECUTION=false: (a), (b) and (c) on graphql-js's executor, to measure what compiling buys.
+  GRAPHQL_COMPILED_EXECUTION: process.env.BENCH_COMPILED_EXECUTION ?? 'true',
   // The starvation scenario's flood comes from many addresses, as X-Forwarded-For says.
   ...(process.env.TRUST_PROXY ? { TRUST_PROXY: process.env.TRUST_PROXY } : {}),
 });
@@ -90,7 +93,9 @@ if (mode === 'hand') {
   const limits = new RequestGuard({ ...config.limits, fieldLimits: false }, null, logger, new KeyUsageLedger(database.db));
   // Only what the eventTypes resolvers read; the full app builds the rest.
   const context = { db: database.db, principal, tenant: tenantOf(principal), client: { ip: null, userAgent: null }, logger, now: () => new Date(), limits };
-  handler = createYoga({ schema: buildSchema(), context: () => context as unknown as RequestContext, logging: false, landingPage: false });
+  // The same executor as the full app, so (b)/(a) is the cost of everything else.
+  const plugins = config.compiledExecution ? [useCompiledExecution()] : [];
+  handler = createYoga({ schema: buildSchema(), plugins, context: () => context as unknown as RequestContext, logging: false, landingPage: false });
 } else {
   const app = createApp(config, { database, logger });
   if (app.redis && !(await app.redis.waitUntilReady(5000))) throw new Error('Redis not reachable');
