@@ -1,11 +1,13 @@
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/processes.js';
 import { testTier } from '../helpers/test-database.js';
 
 /** `npm test`'s postgres tier on a machine without PostgreSQL server binaries (simulated). */
 function postgresTierWithoutBinaries(env: Record<string, string>) {
-  return spawnSync('npx', ['vitest', 'run', '--project', 'postgres', 'test/integration/smoke.test.ts'], {
+  // vitest's own entry, not npx (a launcher process less).
+  return spawnSync(process.execPath, [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--project', 'postgres', 'test/integration/smoke.test.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, TESSERA_PG_BIN_DIR: '/nonexistent', ...env },
     encoding: 'utf8',

@@ -22,11 +22,11 @@ import { TestHarness, type TestOrganization } from '../helpers/harness.js';
 import { describeIntegration } from '../helpers/integration.js';
 import { testTier } from '../helpers/test-database.js';
 
-// Each tier its own cases: PostgreSQL 40 per field; the embedded database, about three times as costly
-// a request, 10 others (a seed of its own), so the two runs together try 50 different cases per field.
+// Each tier its own cases: PostgreSQL 30 per field; the embedded database, about three times as costly
+// a request, 10 others (a seed of its own), so the two runs together try 40 different cases per field.
 const onPglite = testTier() === 'pglite';
 const SEED = Number(process.env.FUZZ_SEED ?? 20_251_201) + (onPglite ? 1 : 0);
-const RUNS = Number(process.env.FUZZ_RUNS ?? (onPglite ? 10 : 40));
+const RUNS = Number(process.env.FUZZ_RUNS ?? (onPglite ? 10 : 30));
 
 /** What a caller's mistake may be answered with; anything else (INTERNAL_SERVER_ERROR first) is ours. */
 const REFUSALS = new Set(['BAD_USER_INPUT', 'NOT_FOUND', 'FORBIDDEN', 'SLOT_UNAVAILABLE', 'PAYLOAD_TOO_LARGE']);
