@@ -14,7 +14,7 @@
  * (test/helpers/flooder.ts), whose key and event type are reported too.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import { createYoga } from 'graphql-yoga';
 import { createApp } from '../../src/app.js';
 import { tenantOf, type Principal } from '../../src/auth/principal.js';
@@ -36,6 +36,7 @@ import { QueryCounter } from '../../test/helpers/query-counter.js';
 import { benchDatabaseUrl, handWritten } from './hand-written.js';
 
 const mode = process.env.BENCH_MODE as 'hand' | 'bare' | 'memory' | 'redis';
+const BENCH_QUERY = '{ eventTypes(first: 20) { nodes { id title } } }';
 const logger = createLogger('silent');
 const databaseUrl = await benchDatabaseUrl();
 const database = await openDatabase(databaseUrl);
@@ -76,7 +77,8 @@ const config = loadConfig({
   ...(process.env.TRUST_PROXY ? { TRUST_PROXY: process.env.TRUST_PROXY } : {}),
 });
 
-let handler;
+// Every target is a Yoga instance: a node:http handler, and `fetch` for requests without a socket.
+let handler: RequestListener & { fetch(url: string, init: RequestInit): Response | Promise<Response> };
 let counters = () => ({ keyLookups: 0, lastUsedWrites: 0, auditRecords: 0 });
 if (mode === 'hand') {
   handler = handWritten(database, tenant, () => queries++);
@@ -108,11 +110,35 @@ server.listen(0, '127.0.0.1', () => {
   const address = server.address();
   process.send!({ port: typeof address === 'object' && address ? address.port : 0, key: org.secret, flood });
 });
-process.on('message', (message) => {
+process.on('message', (message: 'stats' | { inProcess: number }) => {
   if (message === 'stats') {
     const cpu = process.cpuUsage();
     process.send!({ queries, authPathQueries, cpuMicros: cpu.user + cpu.system, ...counters() });
+  } else if (typeof message === 'object' && message.inProcess > 0) {
+    void inProcess(message.inProcess).then((cpuPerRequest) => process.send!({ cpuPerRequest }));
   }
 });
+
+/**
+ * cpu-per-request.ts: `count` requests through the handler itself (no socket, no HTTP parsing, no
+ * load generator sharing the cores), 10 at a time; answers this process's CPU µs per request.
+ */
+async function inProcess(count: number): Promise<number> {
+  const body = JSON.stringify({ query: BENCH_QUERY });
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${org.secret}` };
+  let left = count;
+  const before = process.cpuUsage();
+  await Promise.all(
+    Array.from({ length: 10 }, async () => {
+      while (left-- > 0) {
+        const response = await handler.fetch('http://bench.test/graphql', { method: 'POST', headers, body });
+        await response.text();
+        if (response.status !== 200) throw new Error(`answered ${response.status}`);
+      }
+    }),
+  );
+  const cpu = process.cpuUsage(before);
+  return (cpu.user + cpu.system) / count;
+}
 // Lets a profiler (node --cpu-prof) write its file: it does so on a normal exit.
 process.on('SIGINT', () => process.exit(0));

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
 import { EmbeddedDatabaseInUse, LOCK_FILE } from '../../src/db/embedded-folder.js';
+import { cliInProcess } from '../helpers/cli.js';
 import { demoKeyOf, logLines, runCli, startServer, type Finished, type RunningServer } from '../helpers/processes.js';
 import { testTier } from '../helpers/test-database.js';
 
@@ -164,8 +165,9 @@ describe.skipIf(embeddedOnly)('the embedded database has one owner', { concurren
     const first = await serve({ DATABASE_URL: url, BOOTSTRAP_DEMO: 'true' });
     expect((await stop(first)).code).toBe(0);
 
+    // The steps between the two starts, in this process: the folder's one owner is what the tests above are about.
     const cli = async (...args: string[]) => {
-      const result = await runCli(args, { DATABASE_URL: url });
+      const result = await cliInProcess(args, { DATABASE_URL: url });
       expect(result.code, result.stderr).toBe(0);
       return result.stdout;
     };

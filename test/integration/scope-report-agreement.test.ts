@@ -140,9 +140,15 @@ describe.skipIf(!onTheOneTier())('the report agrees with enforcement', () => {
       let compared = 0;
       for (const checked of operations.filter(({ operation }) => operation.operation === 'query')) {
         for (const scopes of [ALL_SCOPES as string[], withoutOneOfEach(checked.report)]) {
-          const [compiled, interpreted] = [await send(harness.app, checked, scopes), await send(graphqlJs, checked, scopes)];
+          // The requests themselves write (audit records, last-used times, flushed in batches): a listing of
+          // those may change between the two. Asked again, a real difference stays; such a change does not.
+          let compiled: Answer | undefined;
+          let interpreted: Answer | undefined;
+          for (let attempt = 0; attempt < 3 && !(compiled && interpreted && answeredAlike(compiled, interpreted)); attempt++) {
+            [compiled, interpreted] = [await send(harness.app, checked, scopes), await send(graphqlJs, checked, scopes)];
+          }
           compared++;
-          if (!answeredAlike(compiled, interpreted)) {
+          if (!answeredAlike(compiled!, interpreted!)) {
             differences.push(`${checked.name}: compiled ${JSON.stringify(compiled).slice(0, 1500)}\n  graphql-js ${JSON.stringify(interpreted).slice(0, 1500)}`);
           }
         }

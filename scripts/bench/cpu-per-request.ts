@@ -1,0 +1,69 @@
+/**
+ * `npm run bench:cpu`: the CPU each target spends per request with no HTTP
+ * in between — each target (bench.ts's (h), (a), (b), each in its own
+ * process over one throw-away PostgreSQL) answers BENCH_REQUESTS (1,000)
+ * requests through its own handler, 10 at a time, in BENCH_ROUNDS (5)
+ * alternating rounds; it prints each round and the median. Without a load
+ * generator on the same cores, small differences show that autocannon's
+ * req/s hides on a shared machine. Each target runs twice: with queries
+ * compiled (graphql-jit) and on graphql-js's executor
+ * (BENCH_COMPILED_EXECUTION=false), to measure what compiling buys.
+ * A tool, not a test: it asserts nothing.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { loadavg } from 'node:os';
+import { findServerBinDir, startCluster } from '../../test/helpers/postgres-cluster.js';
+
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+
+type Target = { label: string; child: ChildProcess; rounds: number[] };
+
+const binDir = findServerBinDir();
+if (!binDir) throw new Error('PostgreSQL server binaries not found (TESSERA_PG_BIN_DIR or the usual places): nothing to measure on');
+console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} (1, 5, 15 min) at the start`);
+const cluster = await startCluster(binDir);
+const targets: Target[] = [];
+try {
+  const adminUrl = `postgres://postgres@127.0.0.1:${cluster.port}/postgres`;
+  const variants = [
+    ['(h) hand-written', 'hand', 'true'],
+    ['(a) bare Yoga, compiled', 'bare', 'true'],
+    ['(a) bare Yoga, graphql-js', 'bare', 'false'],
+    ['(b) full, compiled', 'memory', 'true'],
+    ['(b) full, graphql-js', 'memory', 'false'],
+  ] as const;
+  for (const [label, mode, compiled] of variants) {
+    const child = fork(fileURLToPath(new URL('./target.ts', import.meta.url)), [], {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, BENCH_MODE: mode, BENCH_ADMIN_URL: adminUrl, BENCH_COMPILED_EXECUTION: compiled },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    await once(child, 'message');
+    targets.push({ label, child, rounds: [] });
+  }
+  const run = async (target: Target, count: number) => {
+    target.child.send({ inProcess: count });
+    const [reply] = (await once(target.child, 'message')) as [{ cpuPerRequest: number }];
+    return reply.cpuPerRequest;
+  };
+  // Warm: caches filled, code compiled and optimized.
+  for (const target of targets) await run(target, REQUESTS);
+  for (let i = 0; i < ROUNDS; i++) for (const target of targets) target.rounds.push(await run(target, REQUESTS));
+  const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
+  const hand = median(targets[0]!.rounds);
+  console.table(
+    targets.map(({ label, rounds }) => ({
+      target: label,
+      'CPU µs/req, each round': rounds.map((value) => Math.round(value)).join(' '),
+      median: Math.round(median(rounds)),
+      'vs (h)': (hand / median(rounds)).toFixed(2),
+    })),
+  );
+} finally {
+  await Promise.all(targets.map((target) => (target.child.kill('SIGINT'), once(target.child, 'exit'))));
+  cluster.stop();
+}
+console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} (1, 5, 15 min) at the end`);
