@@ -145,7 +145,7 @@ export const SETTINGS = {
     words: ['true', 'false'],
     default: true,
     description:
-      'Queries and mutations run as code compiled once per document (graphql-jit: the same resolvers and scope checks, about a fifth less CPU per request). `false` runs every operation through graphql-js, should a document ever behave differently.',
+      'Queries and mutations run as code compiled once per document, from its second run (graphql-jit: the same resolvers and scope checks, about a fifth less CPU per request). `false` runs every operation through graphql-js, should a document ever behave differently.',
   }),
   logLevel: oneOf({
     variable: 'LOG_LEVEL',

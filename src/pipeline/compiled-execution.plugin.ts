@@ -25,14 +25,22 @@ type Compiled = Map<string, CompiledQuery | null>;
  *   argument, see variable-errors.ts) is exactly graphql-js's;
  * - a document it cannot compile is run by graphql-js, every time.
  * Documents are the ones Yoga's parse cache hands out, so the compiled code is
- * kept per document object and goes with it. Subscriptions stay on graphql-js.
+ * kept per document object and goes with it. A document is compiled the second
+ * time it runs: compiling costs many executions' worth of CPU, which a client
+ * repeating its documents earns back at once, and a caller sending a new
+ * document every time (to make the server compile) does not get. Subscriptions
+ * stay on graphql-js.
  */
 export function useCompiledExecution(): Plugin {
   const compiledByDocument = new WeakMap<DocumentNode, Compiled>();
 
   const compiledFor = (args: ExecutionArgs): CompiledQuery | null => {
     let compiled = compiledByDocument.get(args.document);
-    if (!compiled) compiledByDocument.set(args.document, (compiled = new Map()));
+    // First sight: graphql-js runs it, and it is remembered as seen (no operation compiled yet).
+    if (!compiled) {
+      compiledByDocument.set(args.document, new Map());
+      return null;
+    }
     const name = args.operationName ?? '';
     let query = compiled.get(name);
     if (query === undefined) {

@@ -139,6 +139,8 @@ describe.skipIf(!onTheOneTier())('the report agrees with enforcement', () => {
       const differences: string[] = [];
       let compared = 0;
       for (const checked of operations.filter(({ operation }) => operation.operation === 'query')) {
+        // A document is compiled the second time it runs: the first, here, runs on graphql-js.
+        await send(harness.app, checked, ALL_SCOPES as string[]);
         for (const scopes of [ALL_SCOPES as string[], withoutOneOfEach(checked.report)]) {
           // The requests themselves write (audit records, last-used times, flushed in batches): a listing of
           // those may change between the two. Asked again, a real difference stays; such a change does not.
