@@ -44,4 +44,3 @@ export function createKeyVerification(database: DatabaseHandle, ttlMs: number, l
     },
   };
 }
-

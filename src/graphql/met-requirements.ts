@@ -1,6 +1,5 @@
 import { encodeRequirement } from '../auth/access/scope-usage.js';
-import { satisfiedAlternatives } from '../auth/access/scopes.js';
-import type { ScopeRequirement } from '../auth/access/scopes.js';
+import { satisfiedAlternatives, type ScopeRequirement } from '../auth/access/scopes.js';
 
 /**
  * The scope requirements one request met, for its audit record. scope-auth

@@ -2,7 +2,8 @@ import { getLocation, GraphQLError, visit, type ASTNode, type DocumentNode, type
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
 
-type ExecuteFn = Parameters<NonNullable<Plugin['onExecute']>>[0]['executeFn'];
+/** What executes an operation in Yoga's hooks (the operation stage wraps it too). */
+export type ExecuteFn = Parameters<NonNullable<Plugin['onExecute']>>[0]['executeFn'];
 type ExecutionArgs = Parameters<ExecuteFn>[0];
 
 /** A document's operations, compiled (null: graphql-jit could not, so graphql-js runs it). */

@@ -9,7 +9,7 @@ import type { Logger } from '../lib/logger.js';
 import { admit, type AdmissionDeps } from './admission.js';
 import { useGraphQLMethods } from './allowed-methods.js';
 import { useBodyLimit } from './body-limit.plugin.js';
-import { useCompiledExecution } from './compiled-execution.plugin.js';
+import { useCompiledExecution, type ExecuteFn } from './compiled-execution.plugin.js';
 import { useBrowserCors, type OriginGate } from './cors.plugin.js';
 import { useCsrfPrevention } from './csrf.plugin.js';
 import { useGraphiQLAssets } from './graphiql-assets.js';
@@ -109,8 +109,6 @@ export function useOperationPipeline(deps: OperationPipelineDeps): Plugin {
     },
   };
 }
-
-type ExecuteFn = Parameters<NonNullable<Plugin['onExecute']>>[0]['executeFn'];
 
 /**
  * A query's execution that stops when the request's signal aborts (deadline

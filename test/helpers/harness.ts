@@ -71,11 +71,14 @@ export type HarnessOptions = {
   deps?: Partial<Pick<AppDependencies, 'logger' | 'resolveHost' | 'tracerProvider'>>;
 };
 
+/** A started harness: its database, its app, and the siblings started on that database. */
+type Running = { database: DatabaseHandle; app: App; siblings: App[] };
+
 export class TestHarness {
   /** Tests move this to expire keys or pass grace periods. */
   clock = new Date();
   private organizations = 0;
-  private running: { database: DatabaseHandle; app: App; siblings: App[] } | undefined;
+  private running: Running | undefined;
 
   /** Not started yet: `open()` starts it (describeIntegration does, before the suite's own hooks). */
   constructor(private readonly options: HarnessOptions = {}) {}
@@ -140,7 +143,7 @@ export class TestHarness {
     await this.running.database.close();
   }
 
-  private started(): { database: DatabaseHandle; app: App; siblings: App[] } {
+  private started(): Running {
     if (!this.running) {
       throw new Error('The harness is not started: use it in hooks and tests, not while the suite is being collected.');
     }

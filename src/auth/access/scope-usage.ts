@@ -27,7 +27,6 @@ export function decodeRequirement(text: string): ScopeRequirement {
     .filter((all): all is Scope[] => all.length > 0 && all.every(isScope));
 }
 
-
 /** What one group of a key's audit records says: the requirements met by each of `requests` requests, the last at `lastAt`. */
 export type RequirementTally = { requirements: readonly string[]; requests: number; lastAt: Date };
 

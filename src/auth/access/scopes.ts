@@ -107,14 +107,17 @@ export function intersect<T>(a: Iterable<T>, b: ReadonlySet<T>): Set<T> {
  */
 export type ScopeRequirement = Scope[][];
 
+// Checked for every field of every request: stops at the first alternative met, and allocates nothing.
 export function isSatisfied(requirement: ScopeRequirement, granted: ReadonlySet<string>): boolean {
-  return satisfiedAlternatives(requirement, granted).length > 0;
+  return requirement.some((all) => grantsAll(granted, all));
 }
 
 /** The alternatives of a requirement that these scopes satisfy, in declared order; none: not satisfied. */
 export function satisfiedAlternatives(requirement: ScopeRequirement, granted: ReadonlySet<string>): ScopeRequirement {
-  return requirement.filter((all) => all.every((scope) => granted.has(scope)));
+  return requirement.filter((all) => grantsAll(granted, all));
 }
+
+const grantsAll = (granted: ReadonlySet<string>, all: readonly Scope[]) => all.every((scope) => granted.has(scope));
 
 const PUBLIC_SCOPE_SET: ReadonlySet<Scope> = new Set(PUBLIC_KEY_SCOPES);
 

@@ -111,4 +111,3 @@ export function createTrustedDocumentRegistry(database: DatabaseHandle, logger: 
   });
   return { registry, stop: notices.stop };
 }
-
