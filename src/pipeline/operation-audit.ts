@@ -3,10 +3,11 @@ import { tenantOf, type Client, type Principal } from '../auth/principal.js';
 import type { AppError } from '../lib/errors.js';
 import { newId } from '../lib/random.js';
 import type { NewAuditEvent } from '../modules/audit/audit.service.js';
+import type { RequestAuditRecord } from '../modules/audit/request-audit-log.js';
 import type { RefusalLog } from '../modules/audit/refusal-log.js';
 import type { Outcome } from './operation.js';
 
-type Entry = Pick<NewAuditEvent, 'action' | 'operationName' | 'rootFields' | 'details' | 'requestId' | 'scopeRequirements'> & { outcome: Outcome };
+type Entry = Pick<NewAuditEvent, 'action' | 'operationName' | 'details' | 'requestId' | 'scopeRequirements'> & { rootFields: string[]; outcome: Outcome };
 
 const LIMIT_CODES = new Set(['RATE_LIMITED', 'CONCURRENCY_LIMITED']);
 
@@ -22,7 +23,7 @@ export class OperationAudit {
   private readonly limitedSeen = new Map<string, number>();
 
   constructor(
-    private readonly log: { record(event: NewAuditEvent): void },
+    private readonly log: { record(event: RequestAuditRecord): void },
     private readonly refusals: RefusalLog,
     private readonly now: () => Date,
   ) {}

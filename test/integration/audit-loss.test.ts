@@ -29,12 +29,12 @@ function capturedLogger() {
   return { logger: createLogger('info', sink), lines };
 }
 
-/** A database whose inserts fail like a dropped connection. */
+/** A database whose statements (the audit log's one bulk insert) fail like a dropped connection. */
 function unreachable(db: Database): Database {
   return new Proxy(db, {
     get(target, property, receiver) {
-      if (property === 'insert') {
-        return () => ({ values: () => Promise.reject(Object.assign(new Error('connection ended'), { code: 'CONNECTION_ENDED' })) });
+      if (property === 'execute') {
+        return () => Promise.reject(Object.assign(new Error('connection ended'), { code: 'CONNECTION_ENDED' }));
       }
       return Reflect.get(target, property, receiver);
     },

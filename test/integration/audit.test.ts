@@ -214,15 +214,59 @@ describeOnTier('audit buffering', () => {
     }
   });
 
+  it('writes every column of a record as given, in one statement whatever the batch size', async () => {
+    const database = await createTestDatabase();
+    const statements: string[] = [];
+    const log = new RequestAuditLog(database.db, { flushIntervalMs: 60_000, maxBuffered: 1000 }, createLogger('silent'));
+    const session = (database.db as unknown as { session: { logger: { logQuery(query: string): void } } }).session;
+    session.logger.logQuery = (query) => statements.push(query);
+    const at = new Date('2026-03-04T05:06:07.089Z');
+    const awkward = {
+      id: newId('evt'),
+      organizationId: 'org_x',
+      environment: 'LIVE' as const,
+      apiKeyId: null,
+      action: 'graphql.mutation',
+      operationName: 'Quote"d \\ backslash',
+      rootFields: ['a', 'b "c"', 'd,e', '{f}'],
+      outcome: 'error' as const,
+      targetId: 'bk_1',
+      details: { code: 'X', nested: { list: [1, 'two', null], emoji: 'é 😀' } },
+      ip: '2001:db8::1',
+      userAgent: "it's\nmultiline",
+      requestId: 'req_1',
+      scopeRequirements: ['bookings:read+event_types:read|admin'],
+      createdAt: at,
+    };
+    const plain = { id: newId('evt'), organizationId: 'org_x', environment: 'TEST' as const, action: 'graphql.query', rootFields: [], outcome: 'ok' as const, createdAt: at };
+    try {
+      log.record(awkward);
+      log.record(plain);
+      await log.flush();
+      for (let i = 0; i < 7; i++) log.record({ ...plain, id: newId('evt') });
+      await log.flush();
+      const [read] = await database.db.select().from(auditEvents).where(eq(auditEvents.id, awkward.id));
+      expect(read).toEqual(awkward);
+      const [readPlain] = await database.db.select().from(auditEvents).where(eq(auditEvents.id, plain.id));
+      expect(readPlain).toEqual({ ...plain, apiKeyId: null, operationName: null, targetId: null, details: null, ip: null, userAgent: null, requestId: null, scopeRequirements: null });
+      // Batches of 2 and of 7 rows: the same statement text (one prepared statement per connection, not one per size).
+      const inserts = statements.filter((statement) => statement.startsWith('insert into "audit_events"'));
+      expect(inserts).toHaveLength(2);
+      expect(new Set(inserts).size).toBe(1);
+    } finally {
+      await database.close();
+    }
+  });
+
   it('bounds the buffer, drops (and counts) what does not fit, and keeps records while the database is down', async () => {
     const database = await createTestDatabase();
     let failures = 1;
-    // The first write fails like a dropped connection; later ones go through.
+    // The first write (one bulk insert statement) fails like a dropped connection; later ones go through.
     const flaky = new Proxy(database.db, {
       get(target, property, receiver) {
-        if (property === 'insert' && failures > 0) {
+        if (property === 'execute' && failures > 0) {
           failures--;
-          return () => ({ values: () => Promise.reject(Object.assign(new Error('connection ended'), { code: 'CONNECTION_ENDED' })) });
+          return () => Promise.reject(Object.assign(new Error('connection ended'), { code: 'CONNECTION_ENDED' }));
         }
         return Reflect.get(target, property, receiver);
       },

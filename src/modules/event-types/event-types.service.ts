@@ -2,8 +2,8 @@ import { and, eq, isNull, ne } from 'drizzle-orm';
 import type { Tenant } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
 import { eventTypeHosts, eventTypes } from '../../db/schema/index.js';
-import { keysetPage, type KeysetOrder, type KeysetPage } from '../../db/keyset.js';
-import { inTenant } from '../../db/tenant.js';
+import { preparedKeysetPage, type KeysetOrder, type KeysetPage } from '../../db/keyset.js';
+import { inPlaceholderTenant, inTenant } from '../../db/tenant.js';
 import { isUniqueViolation } from '../../db/unique-violation.js';
 import { badUserInput, appError, notFound } from '../../lib/errors.js';
 import { encodeCursor, type PageRequest } from '../../lib/cursor.js';
@@ -56,15 +56,18 @@ const EVENT_TYPE_ORDER: KeysetOrder = { at: eventTypes.createdAt, id: eventTypes
 
 /** Deleted event types are left out. */
 export function listEventTypes(db: Executor, tenant: Tenant, page: PageRequest): Promise<KeysetPage<EventType>> {
-  return keysetPage(EVENT_TYPE_ORDER, page, ({ where, orderBy, limit }) =>
-    db
-      .select()
-      .from(eventTypes)
-      .where(and(inTenant(eventTypes, tenant), isNull(eventTypes.deletedAt), where))
-      .orderBy(...orderBy)
-      .limit(limit),
-  );
+  return eventTypesPage(db, tenant, page);
 }
+
+// The most read list: built once (src/db/prepared.ts).
+const eventTypesPage = preparedKeysetPage(EVENT_TYPE_ORDER, 'event_types_page', (db, { where, orderBy, limit }) =>
+  db
+    .select()
+    .from(eventTypes)
+    .where(and(inPlaceholderTenant(eventTypes), isNull(eventTypes.deletedAt), where))
+    .orderBy(...orderBy)
+    .limit(limit),
+);
 
 /** Finds deleted event types too: bookings keep pointing at them. */
 export async function findEventType(db: Executor, tenant: Tenant, id: string): Promise<EventType> {
