@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { verifyApiKey } from '../../src/auth/authenticate.js';
 import type { Database } from '../../src/db/client.js';
 import { apiKeys, auditEvents } from '../../src/db/schema/index.js';
@@ -211,6 +211,28 @@ describeOnTier('audit buffering', () => {
       expect(harness.app.auditLog.buffered).toBe(0);
     } finally {
       await harness.database.close();
+    }
+  });
+
+  it('writes a full batch at once and leaves the records that came in meanwhile for the timer', async () => {
+    const database = await createTestDatabase();
+    const inserts: string[] = [];
+    const session = (database.db as unknown as { session: { logger: { logQuery(query: string): void } } }).session;
+    session.logger.logQuery = (query) => void (query.startsWith('insert into "audit_events"') && inserts.push(query));
+    const log = new RequestAuditLog(database.db, { flushIntervalMs: 60_000, maxBuffered: 1000 }, createLogger('silent'));
+    const record = () => ({ id: newId('evt'), organizationId: 'org_x', environment: 'TEST' as const, action: 'graphql.query', rootFields: [], outcome: 'ok' as const, createdAt: new Date() });
+    try {
+      // The 200th record starts a write; 50 more arrive before it has taken its batch.
+      for (let i = 0; i < 250; i++) log.record(record());
+      await vi.waitFor(() => expect(log.written).toBe(200));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(inserts).toHaveLength(1);
+      expect(log.buffered).toBe(50);
+      await log.flush();
+      expect(inserts).toHaveLength(2);
+      expect(log.written).toBe(250);
+    } finally {
+      await database.close();
     }
   });
 

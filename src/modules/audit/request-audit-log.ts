@@ -28,7 +28,9 @@ const insertRecords = bulkInsert<typeof auditEvents, RequestAuditRecord>(auditEv
 export class RequestAuditLog implements BackgroundTask {
   private buffer: RequestAuditRecord[] = [];
   private readonly task: PeriodicTask;
-  private flushing: Promise<void> | undefined;
+  /** The write in progress; the next one starts after it. */
+  private writing: Promise<void> | undefined;
+  private fullBatchQueued = false;
   dropped = 0;
   written = 0;
 
@@ -53,23 +55,41 @@ export class RequestAuditLog implements BackgroundTask {
       return;
     }
     this.buffer.push(event);
-    if (this.buffer.length >= BATCH_SIZE) void this.flush();
+    // A full batch goes at once, and only full batches: the rest waits for the timer. (Writing on
+    // whatever had come in meanwhile made a busy server send a statement for every few requests.)
+    if (this.buffer.length >= BATCH_SIZE && !this.fullBatchQueued) {
+      this.fullBatchQueued = true;
+      void this.write(BATCH_SIZE).finally(() => {
+        this.fullBatchQueued = false;
+      });
+    }
   }
 
   get buffered(): number {
     return this.buffer.length;
   }
 
-  /** Writes what is buffered; concurrent callers share one flush. */
+  /** Writes everything buffered, after any write in progress. */
   flush(): Promise<void> {
-    this.flushing ??= this.writeAll().finally(() => {
-      this.flushing = undefined;
-    });
-    return this.flushing;
+    return this.write(1);
   }
 
-  private async writeAll(): Promise<void> {
-    while (this.buffer.length > 0) {
+  /** Writes batches while at least `minimum` records wait; one write at a time. */
+  private write(minimum: number): Promise<void> {
+    const previous = this.writing;
+    const next = (async () => {
+      await previous;
+      await this.writeBatches(minimum);
+    })();
+    this.writing = next;
+    void next.finally(() => {
+      if (this.writing === next) this.writing = undefined;
+    });
+    return next;
+  }
+
+  private async writeBatches(minimum: number): Promise<void> {
+    while (this.buffer.length > 0 && this.buffer.length >= minimum) {
       const batch = this.buffer.splice(0, BATCH_SIZE);
       try {
         await insertRecords(this.db, batch);
