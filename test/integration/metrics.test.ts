@@ -59,6 +59,9 @@ describeIntegration('Prometheus metrics at /metrics', { env: { RATE_LIMIT_TEST_P
     const statuses = [];
     for (let i = 0; i < 5; i++) statuses.push((await viewerQuery(key.secret)).status);
     expect(statuses).toEqual([200, 200, 200, 200, 429]);
+    // A refusal before the document was read is timed too, with what was known of it.
+    const refused = 'graphql_yoga_http_duration_count{operationName="Anonymous",operationType="unknown",method="POST",statusCode="429"}';
+    expect(sample((await scrape(harness)).text, refused)).toBe(1);
     expect((await harness.request('query Broken {', { key: org.adminKey })).body.errors?.[0]?.extensions.code).toBe('GRAPHQL_PARSE_FAILED');
 
     const { text } = await scrape(harness);

@@ -13,7 +13,8 @@ const GRAPHQL_PATH = '/graphql';
 const MAX_CODES = 20;
 
 /**
- * The last stage of every request: the `X-Request-Id` response header, and
+ * The last stage of every request: the `X-Request-Id` response header, the
+ * HTTP duration of a /graphql request once its response starts, and
  * once the answer is complete (the response, or the end of its stream) one
  * access log line and the request's counts — operation, outcome, the limits
  * that refused it. Runs after useErrorTypes, so every error has its code.
@@ -75,6 +76,16 @@ export function useAccessLog(deps: { logger: Logger; metrics: ServiceMetrics }):
       const observation = context.observation;
       if (!observation) return;
       observation.status = response.status;
+      if (pathOf(request.url) === GRAPHQL_PATH) {
+        const summary = context.operation?.summary;
+        const labels = {
+          operationName: metrics.operationNames.of(summary?.name ?? context.params?.operationName ?? null),
+          operationType: summary?.type ?? 'unknown',
+          method: request.method,
+          statusCode: response.status,
+        };
+        metrics.httpDuration.observe(labels, (performance.now() - observation.startedAt) / 1000);
+      }
       if (observation.stream !== 'open') finish(request, context, observation);
     },
   };

@@ -70,20 +70,8 @@ export function usePrometheusMetrics(metrics: ServiceMetrics): Plugin {
         shouldObserve: examinedOnce(),
         phases: ['parse'],
       }),
-      graphql_yoga_http_duration: createHistogram({
-        registry,
-        histogram: {
-          name: 'graphql_yoga_http_duration',
-          help: 'Time to answer a GraphQL HTTP request (to the start of a stream)',
-          labelNames: ['operationName', 'operationType', 'method', 'statusCode'] as const,
-        },
-        fillLabelsFn: (params, context: { request: Request; response: Response }) => ({
-          ...operation(params),
-          method: context.request.method,
-          statusCode: context.response.status,
-        }),
-        phases: ['request'],
-      }),
+      // Observed by the access log (access-log.plugin.ts), with the labels it already has.
+      graphql_yoga_http_duration: false,
       graphql_envelop_request: false,
       graphql_envelop_phase_parse: false,
       graphql_envelop_phase_validate: false,
