@@ -59,7 +59,7 @@ export class RequestAuditLog implements BackgroundTask {
     // whatever had come in meanwhile made a busy server send a statement for every few requests.)
     if (this.buffer.length >= BATCH_SIZE && !this.fullBatchQueued) {
       this.fullBatchQueued = true;
-      void this.write(BATCH_SIZE).finally(() => {
+      void this.write('full').finally(() => {
         this.fullBatchQueued = false;
       });
     }
@@ -69,17 +69,20 @@ export class RequestAuditLog implements BackgroundTask {
     return this.buffer.length;
   }
 
-  /** Writes everything buffered, after any write in progress. */
+  /**
+   * Writes what is buffered when it starts (after any write in progress);
+   * records that arrive while it writes wait for the next one.
+   */
   flush(): Promise<void> {
-    return this.write(1);
+    return this.write('buffered');
   }
 
-  /** Writes batches while at least `minimum` records wait; one write at a time. */
-  private write(minimum: number): Promise<void> {
+  /** One write at a time: whole batches only (`full`), or the records buffered when it starts. */
+  private write(what: 'full' | 'buffered'): Promise<void> {
     const previous = this.writing;
     const next = (async () => {
       await previous;
-      await this.writeBatches(minimum);
+      await this.writeBatches(what === 'full' ? 0 : this.buffer.length);
     })();
     this.writing = next;
     void next.finally(() => {
@@ -88,9 +91,12 @@ export class RequestAuditLog implements BackgroundTask {
     return next;
   }
 
-  private async writeBatches(minimum: number): Promise<void> {
-    while (this.buffer.length > 0 && this.buffer.length >= minimum) {
-      const batch = this.buffer.splice(0, BATCH_SIZE);
+  /** Full batches while there are any, and then up to `remainder` more records in all. */
+  private async writeBatches(remainder: number): Promise<void> {
+    let left = remainder;
+    while (this.buffer.length >= BATCH_SIZE || (left > 0 && this.buffer.length > 0)) {
+      const batch = this.buffer.splice(0, this.buffer.length >= BATCH_SIZE ? BATCH_SIZE : Math.min(left, BATCH_SIZE));
+      left -= batch.length;
       try {
         await insertRecords(this.db, batch);
         this.written += batch.length;
