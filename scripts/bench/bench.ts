@@ -9,8 +9,9 @@
  *
  * BENCH_ROUNDS (default 3) rounds of BENCH_DURATION seconds (default 5) per
  * target, alternating, with BENCH_CONNECTIONS connections (default 20); then
- * the latency with one connection (the mean: autocannon's percentiles are
- * whole milliseconds, too coarse here). BENCH_DATABASES=postgres,pglite picks.
+ * the p50 latency with one connection, timed to the microsecond by
+ * one-connection.ts (autocannon keeps whole milliseconds, too coarse for
+ * sub-millisecond answers). BENCH_DATABASES=postgres,pglite picks.
  * BENCH_COMPILED_EXECUTION=false runs (a), (b) and (c) on graphql-js's
  * executor instead of the compiled one, to compare.
  */
@@ -19,6 +20,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism, loadavg } from 'node:os';
 import autocannon from 'autocannon';
+import { oneConnectionLatency, percentiles } from './one-connection.js';
 import { findServerBinDir, startCluster, type Cluster } from '../../test/helpers/postgres-cluster.js';
 import { findRedisServer, startRedisServer, type RedisServer } from '../../test/helpers/redis-server.js';
 
@@ -115,9 +117,13 @@ async function measure(adminUrl: string | undefined): Promise<Row[]> {
     for (const target of targets) await load(target, WARMUP);
     const rounds = new Map<Mode, Round[]>(targets.map((target) => [target.mode, []]));
     for (let i = 0; i < ROUNDS; i++) for (const target of targets) rounds.get(target.mode)!.push(await round(target));
-    const single = new Map<Mode, number>();
-    for (const target of targets) single.set(target.mode, (await load(target, SINGLE_DURATION, 1)).latency.average);
-    return targets.map((target) => summarize(target.mode, rounds.get(target.mode)!, single.get(target.mode)!));
+    // One connection: rounds alternating as well, the samples of all rounds together.
+    const single = new Map<Mode, number[]>(targets.map((target) => [target.mode, []]));
+    const body = JSON.stringify({ query: QUERY });
+    for (let i = 0; i < ROUNDS; i++) {
+      for (const target of targets) single.get(target.mode)!.push(...(await oneConnectionLatency(target.port, target.key, body, SINGLE_DURATION / ROUNDS)));
+    }
+    return targets.map((target) => summarize(target.mode, rounds.get(target.mode)!, percentiles(single.get(target.mode)!).p50));
   } finally {
     // SIGINT: a target exits normally, so a profiler (BENCH_NODE_ARGS) writes its file.
     await Promise.all(targets.map((target) => (target.child.kill('SIGINT'), once(target.child, 'exit'))));
@@ -132,14 +138,14 @@ function report(database: string, rows: Row[]): void {
   const perRequest = (row: Row, count: number) => count / Math.max(row.requests, 1);
   const full = (row: Row) => row.mode === 'memory' || row.mode === 'redis';
   const cpuPerRequest = (row: Row) => perRequest(row, row.stats.cpuMicros);
-  console.log(`\n${database}: ${QUERY}  ·  ${CONNECTIONS} connections  ·  median of ${ROUNDS} alternating ${DURATION} s rounds after ${WARMUP} s warm-up; mean latency at 1 connection over ${SINGLE_DURATION} s (autocannon's percentiles are whole milliseconds)\n`);
+  console.log(`\n${database}: ${QUERY}  ·  ${CONNECTIONS} connections  ·  median of ${ROUNDS} alternating ${DURATION} s rounds after ${WARMUP} s warm-up; p50 latency at 1 connection over ${SINGLE_DURATION} s in ${ROUNDS} alternating rounds, timed here to the microsecond (autocannon's p50/p99 at ${CONNECTIONS} connections are whole milliseconds)\n`);
   console.table(
     rows.map((row) => ({
       target: LABEL[row.mode],
       'req/s': Math.round(row.rps),
       'p50 ms': row.p50,
       'p99 ms': row.p99,
-      'mean ms, 1 conn': row.p50single.toFixed(2),
+      'p50 ms, 1 conn': row.p50single.toFixed(3),
       'vs (h)': (row.rps / hand.rps).toFixed(2),
       'vs (a)': (row.rps / bare.rps).toFixed(2),
       'CPU µs/req': Math.round(cpuPerRequest(row)),
