@@ -1,8 +1,9 @@
-import { and, eq, isNull, ne } from 'drizzle-orm';
+import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { Tenant } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
 import { eventTypeHosts, eventTypes } from '../../db/schema/index.js';
 import { preparedKeysetPage, type KeysetOrder, type KeysetPage } from '../../db/keyset.js';
+import { preparedQuery } from '../../db/prepared.js';
 import { inPlaceholderTenant, inTenant } from '../../db/tenant.js';
 import { isUniqueViolation } from '../../db/unique-violation.js';
 import { badUserInput, appError, notFound } from '../../lib/errors.js';
@@ -71,26 +72,38 @@ const eventTypesPage = preparedKeysetPage(EVENT_TYPE_ORDER, 'event_types_page', 
 
 /** Finds deleted event types too: bookings keep pointing at them. */
 export async function findEventType(db: Executor, tenant: Tenant, id: string): Promise<EventType> {
-  const [eventType] = await db
-    .select()
-    .from(eventTypes)
-    .where(and(inTenant(eventTypes, tenant), eq(eventTypes.id, id)))
-    .limit(1);
+  const [eventType] = await eventTypeById(db, { ...tenant, id });
   if (!eventType) throw notFound('event type', id);
   return eventType;
 }
 
+// Read by every availability request and booking: built once (src/db/prepared.ts).
+const eventTypeById = preparedQuery((db) =>
+  db
+    .select()
+    .from(eventTypes)
+    .where(and(inPlaceholderTenant(eventTypes), eq(eventTypes.id, sql.placeholder('id'))))
+    .limit(1)
+    .prepare('event_type_by_id'),
+);
+
 /** A slug names a not-deleted event type; once deleted, its slug is free for a new one. */
 export async function findEventTypeBySlug(db: Executor, tenant: Tenant, slug: string): Promise<EventType> {
   if (slug.length > TEXT_LIMITS.slug) throw badUserInput('slug', `must be at most ${TEXT_LIMITS.slug} characters.`);
-  const [eventType] = await db
-    .select()
-    .from(eventTypes)
-    .where(and(inTenant(eventTypes, tenant), eq(eventTypes.slug, slug), isNull(eventTypes.deletedAt)))
-    .limit(1);
+  const [eventType] = await eventTypeBySlug(db, { ...tenant, slug });
   if (!eventType) throw appError('NOT_FOUND', `No event type with slug "${slug}".`);
   return eventType;
 }
+
+// What a public booking page opens with: built once.
+const eventTypeBySlug = preparedQuery((db) =>
+  db
+    .select()
+    .from(eventTypes)
+    .where(and(inPlaceholderTenant(eventTypes), eq(eventTypes.slug, sql.placeholder('slug')), isNull(eventTypes.deletedAt)))
+    .limit(1)
+    .prepare('event_type_by_slug'),
+);
 
 async function assertSlugFree(db: Executor, tenant: Tenant, slug: string, exceptId?: string): Promise<void> {
   const taken = await db
