@@ -98,7 +98,7 @@ describeIntegration('listing bookings', (harness) => {
       });
       expect(response!.body.errors).toBeUndefined();
       expect(response!.body.data!.bookings.nodes).toHaveLength(first);
-      return statements.filter((sql) => PAGE_READS.test(sql)).length;
+      return statements.filter((sql) => PAGE_READS.test(sql));
     }
 
     it('costs the same few queries for a page of 200 bookings as for a page of 2', async () => {
@@ -139,8 +139,10 @@ describeIntegration('listing bookings', (harness) => {
       await queriesFor(2); // warms authentication caches
       const small = await queriesFor(2);
       const large = await queriesFor(200);
-      expect(large).toBe(small);
-      expect(large).toBeLessThanOrEqual(6); // bookings, event types, hosts, keys, history (+ acting keys)
+      expect(large.length).toBe(small.length);
+      expect(large.length).toBeLessThanOrEqual(6); // bookings, event types, hosts, keys, history (+ acting keys)
+      // The very same statements, whatever the number of ids a loader asks for: one prepared statement each per connection.
+      expect([...large].sort()).toEqual([...small].sort());
     });
   });
 });

@@ -4,8 +4,9 @@
  * kind of object instead of one per booking.
  */
 import DataLoader from 'dataloader';
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { apiKeys, bookingEvents, eventTypes, teamMembers } from '../../db/schema/index.js';
+import { inTextList } from '../../db/in-list.js';
 import { inTenant } from '../../db/tenant.js';
 import type { Executor } from '../../db/client.js';
 import type { Tenant } from '../../db/tenant.js';
@@ -25,10 +26,10 @@ function createLoaders({ db, tenant }: RequestScope) {
   return {
     // Deleted event types included: existing bookings keep pointing at them.
     eventType: new DataLoader(async (ids: readonly string[]) =>
-      byId(ids, await db.select().from(eventTypes).where(and(inTenant(eventTypes, tenant), inArray(eventTypes.id, [...ids])))),
+      byId(ids, await db.select().from(eventTypes).where(and(inTenant(eventTypes, tenant), inTextList(eventTypes.id, ids)))),
     ),
     teamMember: new DataLoader(async (ids: readonly string[]) =>
-      byId(ids, await db.select().from(teamMembers).where(and(inTenant(teamMembers, tenant), inArray(teamMembers.id, [...ids])))),
+      byId(ids, await db.select().from(teamMembers).where(and(inTenant(teamMembers, tenant), inTextList(teamMembers.id, ids)))),
     ),
     keyReference: new DataLoader(async (ids: readonly string[]) =>
       byId<KeyReference>(
@@ -36,14 +37,14 @@ function createLoaders({ db, tenant }: RequestScope) {
         await db
           .select({ id: apiKeys.id, preview: apiKeys.preview })
           .from(apiKeys)
-          .where(and(eq(apiKeys.organizationId, tenant.organizationId), inArray(apiKeys.id, [...ids]))),
+          .where(and(eq(apiKeys.organizationId, tenant.organizationId), inTextList(apiKeys.id, ids))),
       ),
     ),
     history: new DataLoader(async (bookingIds: readonly string[]) => {
       const rows = await db
         .select()
         .from(bookingEvents)
-        .where(and(inTenant(bookingEvents, tenant), inArray(bookingEvents.bookingId, [...bookingIds])))
+        .where(and(inTenant(bookingEvents, tenant), inTextList(bookingEvents.bookingId, bookingIds)))
         .orderBy(asc(bookingEvents.sequence));
       const grouped = new Map<string, BookingEvent[]>(bookingIds.map((id) => [id, []]));
       for (const row of rows) grouped.get(row.bookingId)?.push(row);

@@ -2,6 +2,7 @@ import { and, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Principal } from '../../auth/principal.js';
 import { isPublicCaller, tenantOf } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
+import { inTextList } from '../../db/in-list.js';
 import { bookingEvents, bookings } from '../../db/schema/index.js';
 import { keysetPage, type KeysetOrder, type KeysetPage } from '../../db/keyset.js';
 import { inTenant } from '../../db/tenant.js';
@@ -35,7 +36,7 @@ export function visibleTo(viewer: Principal, proof: BookingProof = {}): SQL {
   const own = and(tenant, eq(bookings.createdByKeyId, viewer.id))!;
   if (isPublicCaller(viewer)) {
     const hashes = accessTokenHashes(proof.accessTokens, 'accessTokens');
-    return hashes.length ? and(own, inArray(bookings.accessTokenHash, hashes))! : sql`false`;
+    return hashes.length ? and(own, inTextList(bookings.accessTokenHash, hashes))! : sql`false`;
   }
   return viewer.scopes.has('bookings:read') ? tenant : own;
 }

@@ -1,7 +1,8 @@
-import { and, eq, inArray, isNotNull } from 'drizzle-orm';
+import { and, eq, isNotNull } from 'drizzle-orm';
 import type ICAL from 'ical.js';
 import type { Tenant } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
+import { inTextList } from '../../db/in-list.js';
 import { calendarConnections, teamMembers } from '../../db/schema/index.js';
 import { inTenant } from '../../db/tenant.js';
 import { busyIntervals, mergeIntervals, parseSnapshot, type BusyInterval } from './ics.js';
@@ -50,7 +51,7 @@ export async function calendarBusyIntervals(
     .where(
       and(
         inTenant(calendarConnections, tenant),
-        inArray(calendarConnections.teamMemberId, [...teamMemberIds]),
+        inTextList(calendarConnections.teamMemberId, teamMemberIds),
         isNotNull(calendarConnections.busySnapshot),
       ),
     );

@@ -1,6 +1,7 @@
-import { and, asc, eq, inArray, ne } from 'drizzle-orm';
+import { and, asc, eq, ne } from 'drizzle-orm';
 import type { Tenant } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
+import { inTextList } from '../../db/in-list.js';
 import { eventTypeHosts, teamMembers, type WorkingHours } from '../../db/schema/index.js';
 import { keysetPage, type KeysetOrder, type KeysetPage } from '../../db/keyset.js';
 import { inTenant } from '../../db/tenant.js';
@@ -62,7 +63,7 @@ export async function teamMembersByIds(db: Executor, tenant: Tenant, ids: readon
   return db
     .select()
     .from(teamMembers)
-    .where(and(inTenant(teamMembers, tenant), inArray(teamMembers.id, [...ids])));
+    .where(and(inTenant(teamMembers, tenant), inTextList(teamMembers.id, ids)));
 }
 
 /** Hosts of each event type, in one query for a whole page of event types. */
@@ -77,7 +78,7 @@ export async function hostsByEventType(
     .select({ eventTypeId: eventTypeHosts.eventTypeId, member: teamMembers })
     .from(eventTypeHosts)
     .innerJoin(teamMembers, eq(teamMembers.id, eventTypeHosts.teamMemberId))
-    .where(and(inTenant(eventTypeHosts, tenant), inArray(eventTypeHosts.eventTypeId, [...eventTypeIds])))
+    .where(and(inTenant(eventTypeHosts, tenant), inTextList(eventTypeHosts.eventTypeId, eventTypeIds)))
     .orderBy(asc(teamMembers.createdAt), asc(teamMembers.id));
   for (const row of rows) byEventType.get(row.eventTypeId)?.push(row.member);
   return byEventType;

@@ -1,6 +1,7 @@
-import { and, count, eq, inArray } from 'drizzle-orm';
+import { and, count, eq } from 'drizzle-orm';
 import type { Actor } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
+import { inTextList } from '../../db/in-list.js';
 import { keysetPage, type KeysetPage } from '../../db/keyset.js';
 import { organizations, trustedDocuments } from '../../db/schema/index.js';
 import { inTenant, type Tenant } from '../../db/tenant.js';
@@ -101,7 +102,7 @@ async function registered(tx: Executor, tenant: Tenant, hashes: string[]): Promi
   const rows = await tx
     .select()
     .from(trustedDocuments)
-    .where(and(inTenant(trustedDocuments, tenant), inArray(trustedDocuments.hash, hashes)));
+    .where(and(inTenant(trustedDocuments, tenant), inTextList(trustedDocuments.hash, hashes)));
   return new Map(rows.map((row) => [row.hash, row]));
 }
 
