@@ -4,6 +4,7 @@
  * the real server process: each gets a 4xx in our error shape, never a 500 or
  * a stack trace, and the server keeps serving.
  */
+import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
@@ -11,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/eventually.js';
 import { describeOnTier } from '../helpers/integration.js';
 import { demoKeyOf, startServer, type RunningServer } from '../helpers/processes.js';
+import { createDatabaseUrl } from '../helpers/test-database.js';
 
 type RawResponse = { status: number; headers: Record<string, string>; body: string };
 
@@ -57,15 +59,24 @@ describeOnTier('bad HTTP gets a 4xx, never a 500', () => {
   let get: (path: string, ...headers: string[]) => Promise<RawResponse>;
   const warnings = () => server.output.stdout.split('\n').filter((line) => line.includes('"level":40'));
 
+  let database: { url: string; drop(): Promise<void> } | undefined;
+
   beforeAll(async () => {
-    server = await startServer({ DATABASE_URL: 'memory://', BOOTSTRAP_DEMO: 'true' });
-    // memory:// has no folder: the demo key is in a temporary one of its own.
+    // The tier's migrated database (a copy of the run's template): what is tested is HTTP, and memory://
+    // would spend seconds of CPU creating and migrating a database in the child first.
+    database = await createDatabaseUrl();
+    server = await startServer({ DATABASE_URL: database.url, BOOTSTRAP_DEMO: 'true' });
     demo = demoKeyOf(server);
     get = (path, ...headers) => send(server.port, [`GET ${path} HTTP/1.1`, 'Host: localhost', ...headers]);
   }, 60_000);
-  afterAll(() => {
-    server?.child.kill('SIGKILL');
+  afterAll(async () => {
+    if (server && server.child.exitCode === null && server.child.signalCode === null) {
+      server.child.kill('SIGKILL');
+      await once(server.child, 'exit');
+    }
+    // On PostgreSQL the demo key is in a temporary folder of its own; in PGlite's folder otherwise.
     if (demo) rmSync(dirname(demo.keyFile), { recursive: true, force: true });
+    await database?.drop();
   });
 
   async function expectStillServing() {
