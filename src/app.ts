@@ -151,6 +151,9 @@ export function createApp(config: Config, deps: AppDependencies): App {
     logging: logger,
     maskedErrors: { maskError: maskError(logger, (error) => availability.report(error)) },
     cors: false, // answered per origin by the pipeline's CORS stage
+    // The pipeline's body limit (MAX_BODY_BYTES, body-limit.plugin.ts) refuses large bodies before anything reads
+    // them; Yoga's own 25 MB check would pipe every body through a counting stream (≈ 20 µs a request).
+    maxRequestBodySize: false,
     renderGraphiQL: renderLocalGraphiQL,
     graphiql: {
       title: 'Tessera GraphiQL',

@@ -97,7 +97,8 @@ if (mode === 'hand') {
   const context = { db: database.db, principal, tenant: tenantOf(principal), client: { ip: null, userAgent: null }, logger, now: () => new Date(), limits };
   // The same executor as the full app, so (b)/(a) is the cost of everything else.
   const plugins = config.compiledExecution ? [useCompiledExecution()] : [];
-  handler = createYoga({ schema: buildSchema(), plugins, context: () => context as unknown as RequestContext, logging: false, landingPage: false });
+  // Yoga's own body-size check off as in the full app (whose pipeline limits bodies itself): (b)/(a) is the rest.
+  handler = createYoga({ schema: buildSchema(), plugins, context: () => context as unknown as RequestContext, logging: false, landingPage: false, maxRequestBodySize: false });
 } else {
   const app = createApp(config, { database, logger });
   if (app.redis && !(await app.redis.waitUntilReady(5000))) throw new Error('Redis not reachable');
