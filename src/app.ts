@@ -152,7 +152,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
     maskedErrors: { maskError: maskError(logger, (error) => availability.report(error)) },
     cors: false, // answered per origin by the pipeline's CORS stage
     // The pipeline's body limit (MAX_BODY_BYTES, body-limit.plugin.ts) refuses large bodies before anything reads
-    // them; Yoga's own 25 MB check would pipe every body through a counting stream (≈ 20 µs a request).
+    // them; Yoga's own 25 MB check would pipe every body through a counting stream, a third of a request's CPU.
     maxRequestBodySize: false,
     renderGraphiQL: renderLocalGraphiQL,
     graphiql: {

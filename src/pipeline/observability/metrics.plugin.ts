@@ -16,8 +16,8 @@ type Phase = 'parse' | 'validate' | 'execute' | 'subscribe';
  * Yoga's Prometheus plugin on the app's registry, configured for a
  * multi-tenant API: operation names bounded (OperationNames), errors labelled
  * by `extensions.code` rather than by path (a path holds list indexes: a
- * series per item), the HTTP histogram without the URL (a GET's URL holds the
- * whole document). Off, for what they cost on every request (together they
+ * series per item). The HTTP histogram is the access log's (without the URL:
+ * a GET's URL holds the whole document). Off, for what they cost on every request (together they
  * were a tenth of a request's CPU) against what they tell: the operation
  * counter (tessera_requests_total counts every request, refused ones too),
  * the parse, validate and execute phase histograms (parse and validate hit
