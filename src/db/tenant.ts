@@ -9,16 +9,12 @@ type TenantTable = { organizationId: PgColumn; environment: PgColumn };
 /**
  * The condition every query on tenant-owned rows starts from: one organization,
  * and only the live or the test world. Services apply it, so a resolver cannot
- * forget it.
+ * forget it. A query built once (src/db/prepared.ts) passes TENANT_PLACEHOLDERS
+ * and a Tenant as their values.
  */
-export function inTenant(table: TenantTable, tenant: Tenant): SQL {
+export function inTenant(table: TenantTable, tenant: Tenant | typeof TENANT_PLACEHOLDERS): SQL {
   return and(eq(table.organizationId, tenant.organizationId), eq(table.environment, tenant.environment))!;
 }
 
-/**
- * inTenant for a prepared query: the organization and the environment are the
- * placeholders `organizationId` and `environment`, so a Tenant is their values.
- */
-export function inPlaceholderTenant(table: TenantTable): SQL {
-  return and(eq(table.organizationId, sql.placeholder('organizationId')), eq(table.environment, sql.placeholder('environment')))!;
-}
+/** A tenant's two columns as placeholders named like a Tenant's fields. */
+export const TENANT_PLACEHOLDERS = { organizationId: sql.placeholder('organizationId'), environment: sql.placeholder('environment') };

@@ -57,5 +57,7 @@ export type RequestObservation = {
   /** A streamed result is over when its stream is, not when the response starts. */
   stream?: 'open' | 'closed';
   status?: number;
+  /** performance.now() when the response started (graphql_yoga_http_duration). */
+  respondedAt?: number;
   logged?: boolean;
 };

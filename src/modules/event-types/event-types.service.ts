@@ -4,7 +4,7 @@ import type { Executor } from '../../db/client.js';
 import { eventTypeHosts, eventTypes } from '../../db/schema/index.js';
 import { preparedKeysetPage, type KeysetOrder, type KeysetPage } from '../../db/keyset.js';
 import { preparedQuery } from '../../db/prepared.js';
-import { inPlaceholderTenant, inTenant } from '../../db/tenant.js';
+import { inTenant, TENANT_PLACEHOLDERS } from '../../db/tenant.js';
 import { isUniqueViolation } from '../../db/unique-violation.js';
 import { badUserInput, appError, notFound } from '../../lib/errors.js';
 import { encodeCursor, type PageRequest } from '../../lib/cursor.js';
@@ -65,7 +65,7 @@ const eventTypesPage = preparedKeysetPage(EVENT_TYPE_ORDER, 'event_types_page', 
   db
     .select()
     .from(eventTypes)
-    .where(and(inPlaceholderTenant(eventTypes), isNull(eventTypes.deletedAt), where))
+    .where(and(inTenant(eventTypes, TENANT_PLACEHOLDERS), isNull(eventTypes.deletedAt), where))
     .orderBy(...orderBy)
     .limit(limit),
 );
@@ -82,7 +82,7 @@ const eventTypeById = preparedQuery((db) =>
   db
     .select()
     .from(eventTypes)
-    .where(and(inPlaceholderTenant(eventTypes), eq(eventTypes.id, sql.placeholder('id'))))
+    .where(and(inTenant(eventTypes, TENANT_PLACEHOLDERS), eq(eventTypes.id, sql.placeholder('id'))))
     .limit(1)
     .prepare('event_type_by_id'),
 );
@@ -100,7 +100,7 @@ const eventTypeBySlug = preparedQuery((db) =>
   db
     .select()
     .from(eventTypes)
-    .where(and(inPlaceholderTenant(eventTypes), eq(eventTypes.slug, sql.placeholder('slug')), isNull(eventTypes.deletedAt)))
+    .where(and(inTenant(eventTypes, TENANT_PLACEHOLDERS), eq(eventTypes.slug, sql.placeholder('slug')), isNull(eventTypes.deletedAt)))
     .limit(1)
     .prepare('event_type_by_slug'),
 );

@@ -13,11 +13,10 @@ const GRAPHQL_PATH = '/graphql';
 const MAX_CODES = 20;
 
 /**
- * The last stage of every request: the `X-Request-Id` response header, the
- * HTTP duration of a /graphql request once its response starts, and
+ * The last stage of every request: the `X-Request-Id` response header, and
  * once the answer is complete (the response, or the end of its stream) one
  * access log line and the request's counts — operation, outcome, the limits
- * that refused it. Runs after useErrorTypes, so every error has its code.
+ * that refused it, and for /graphql the time to the start of the response. Runs after useErrorTypes, so every error has its code.
  */
 export function useAccessLog(deps: { logger: Logger; metrics: ServiceMetrics }): Plugin {
   const { logger, metrics } = deps;
@@ -35,7 +34,14 @@ export function useAccessLog(deps: { logger: Logger; metrics: ServiceMetrics }):
     const summary = context.operation?.summary;
     const operationName = summary?.name ?? context.params?.operationName ?? null;
     const operationType = summary?.type ?? null;
-    if (path === GRAPHQL_PATH) metrics.requests.labels(operationType ?? 'unknown', metrics.operationNames.of(operationName), outcome).inc();
+    if (path === GRAPHQL_PATH) {
+      const type = operationType ?? 'unknown';
+      const name = metrics.operationNames.of(operationName);
+      metrics.requests.labels(type, name, outcome).inc();
+      // Timed to the start of the response (of a stream: its first byte), observed with the other counts.
+      const toResponse = ((observation.respondedAt ?? performance.now()) - observation.startedAt) / 1000;
+      metrics.httpDuration.observe({ operationName: name, operationType: type, method: request.method, statusCode: status }, toResponse);
+    }
     const caller = context.principal ?? context.identified;
     const line = {
       requestId: context.requestId,
@@ -76,16 +82,7 @@ export function useAccessLog(deps: { logger: Logger; metrics: ServiceMetrics }):
       const observation = context.observation;
       if (!observation) return;
       observation.status = response.status;
-      if (pathOf(request.url) === GRAPHQL_PATH) {
-        const summary = context.operation?.summary;
-        const labels = {
-          operationName: metrics.operationNames.of(summary?.name ?? context.params?.operationName ?? null),
-          operationType: summary?.type ?? 'unknown',
-          method: request.method,
-          statusCode: response.status,
-        };
-        metrics.httpDuration.observe(labels, (performance.now() - observation.startedAt) / 1000);
-      }
+      observation.respondedAt = performance.now();
       if (observation.stream !== 'open') finish(request, context, observation);
     },
   };
