@@ -227,6 +227,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
       for (const outcome of await Promise.allSettled(parts)) {
         if (outcome.status === 'rejected') logger.error({ err: outcome.reason }, 'a part failed to stop cleanly');
       }
+      await guard.flush();
       await redis?.close();
       await ownTracer?.shutdown();
     },

@@ -94,22 +94,10 @@ export async function admit(
 
 /** The caller's request limit and an organization slot: the slot, or the first refusal (with the rate-limit headers set either way). */
 async function countAndTakeSlot(guard: RequestGuard, principal: Principal, rateLimit: RateLimitOverride | null, context: PipelineContext): Promise<Slot> {
-  const policy = guard.keyPolicy(principal.key.environment, rateLimit);
-  // Asked together: with Redis, both commands leave in one pipelined write, one round trip.
-  const [counted, slotOutcome] = await Promise.all([
-    guard.countRequest(principal.id, policy),
-    guard.takeSlot(principal.organizationId).then(
-      (taken) => ({ taken }),
-      (refusal: unknown) => ({ refusal }),
-    ),
-  ]);
-  context.responseHeaders = counted.headers;
-  if (counted.refusal) {
-    if ('taken' in slotOutcome) slotOutcome.taken.release();
-    throw counted.refusal;
-  }
-  if ('refusal' in slotOutcome) throw slotOutcome.refusal;
-  return slotOutcome.taken;
+  const admitted = await guard.admitRequest(principal.id, guard.keyPolicy(principal.key.environment, rateLimit), principal.organizationId);
+  context.responseHeaders = admitted.headers;
+  if (admitted.refusal) throw admitted.refusal;
+  return admitted.slot;
 }
 
 /**

@@ -21,7 +21,7 @@ export class AuthFailureThrottle {
     private readonly limitPerMinute: number,
     redis: RedisConnection | null,
   ) {
-    this.counters = new WindowCounters('authfail', redis);
+    this.counters = new WindowCounters('authfail', redis, [WINDOW_SECONDS]);
   }
 
   /** Seconds until the address may try again, or 0 if it may now. */

@@ -10,12 +10,16 @@ import { ConcurrencyGate, type Slot } from './concurrency.js';
 import { FieldLimiter } from './field-limiter.js';
 import { MemoryFieldStore, RedisFieldStore } from './field-store.js';
 import { rateLimitHeaders } from './headers.js';
+import { SharedAdmission } from './shared-admission.js';
 import { usagePeriodAt, type KeyUsage, type UsagePeriod } from './usage-budget.js';
 import { UsageCounters, type UsageLedger } from './usage-counters.js';
-import { WindowCounters } from './window-counters.js';
+import { WindowCounters, type WindowCount } from './window-counters.js';
 
 /** A key's effective request limit. */
 export type KeyPolicy = { requests: number; windowSeconds: number; isDefault: boolean };
+
+/** A request counted against its caller: the rate-limit headers either way, and its slot or the 429. */
+export type RequestAdmission = { headers: Record<string, string> } & ({ slot: Slot; refusal: null } | { slot: null; refusal: AppError });
 
 /** What resolvers see of the limits (RequestContext.limits). */
 export type RequestLimits = {
@@ -44,7 +48,10 @@ export class RequestGuard implements RequestLimits {
   readonly computations = new ComputeQueue();
   /** Usage-limited keys' budgets; the app starts and stops their ledger writes. */
   readonly usage: UsageCounters;
-  private readonly keyCounts: WindowCounters;
+  /** With Redis: the key window and the organization slot in one script. */
+  private readonly shared: SharedAdmission | null;
+  /** Without Redis, or while it does not answer: this instance's own counts. */
+  private readonly keyCounts = new WindowCounters('key', null);
   private readonly authFailures: AuthFailureThrottle;
 
   constructor(
@@ -53,10 +60,10 @@ export class RequestGuard implements RequestLimits {
     logger: Logger,
     usageLedger: UsageLedger,
   ) {
-    this.keyCounts = new WindowCounters('key', redis);
+    this.shared = redis ? new SharedAdmission(redis, config.organizationConcurrency, config.concurrencySlotTtlMs) : null;
     this.usage = new UsageCounters(redis, usageLedger, logger);
     this.authFailures = new AuthFailureThrottle(config.authFailuresPerMinute, redis);
-    this.concurrency = new ConcurrencyGate(config.organizationConcurrency, config.concurrencySlotTtlMs, redis);
+    this.concurrency = new ConcurrencyGate(config.organizationConcurrency);
     const memory = new MemoryFieldStore();
     this.fields = new FieldLimiter(redis ? new RedisFieldStore(redis, memory) : memory, logger, config.fieldLimits);
   }
@@ -102,18 +109,45 @@ export class RequestGuard implements RequestLimits {
   }
 
   /**
-   * Counts the request against its caller. The headers describe the budget
-   * either way; `refusal` is the 429 when the caller is over its limit.
+   * Counts the request against its caller and, within the caller's limit,
+   * takes a concurrency slot of its organization: with Redis in one command
+   * shared by every instance; without it, or while it does not answer, in
+   * this instance's memory.
    */
-  async countRequest(callerId: string, policy: KeyPolicy): Promise<{ headers: Record<string, string>; refusal: AppError | null }> {
-    const count = await this.keyCounts.consume(callerId, policy.requests, policy.windowSeconds);
+  async admitRequest(callerId: string, policy: KeyPolicy, organizationId: string): Promise<RequestAdmission> {
+    let count: WindowCount | null = null;
+    let slot: Slot | null = null;
+    if (this.shared?.ready) {
+      try {
+        ({ count, slot } = await this.shared.admit(callerId, policy.requests, policy.windowSeconds, organizationId));
+      } catch {
+        // Redis went away mid-call: counted here instead.
+      }
+    }
+    if (!count) {
+      count = await this.keyCounts.consume(callerId, policy.requests, policy.windowSeconds);
+      if (count.allowed) slot = this.concurrency.acquire(organizationId);
+    }
     const headers = rateLimitHeaders(count, policy.windowSeconds);
-    if (count.allowed) return { headers, refusal: null };
-    const retryAfter = Math.max(1, Math.ceil(count.msBeforeReset / 1000));
-    return {
-      headers,
-      refusal: limitError('RATE_LIMITED', `This key is over its limit of ${policy.requests} requests per ${policy.windowSeconds} s; retry in ${retryAfter} s.`, retryAfter),
-    };
+    if (!count.allowed) {
+      const retryAfter = Math.max(1, Math.ceil(count.msBeforeReset / 1000));
+      const refusal = limitError('RATE_LIMITED', `This key is over its limit of ${policy.requests} requests per ${policy.windowSeconds} s; retry in ${retryAfter} s.`, retryAfter);
+      return { headers, slot: null, refusal };
+    }
+    if (!slot) {
+      const refusal = limitError(
+        'CONCURRENCY_LIMITED',
+        `This organization already has ${this.config.organizationConcurrency} requests in flight; retry when one has finished.`,
+        1,
+      );
+      return { headers, slot: null, refusal };
+    }
+    return { headers, slot, refusal: null };
+  }
+
+  /** Sends what is still waiting to go to Redis (slot releases), at shutdown. */
+  async flush(): Promise<void> {
+    await this.shared?.flush();
   }
 
   /**
@@ -130,17 +164,6 @@ export class RequestGuard implements RequestLimits {
     const period = usagePeriodAt(usage, now);
     const used = await this.usage.used(period);
     return { limit: period.limit, remaining: Math.max(period.limit - used, 0), refillsAt: period.refillsAt };
-  }
-
-  /** A concurrency slot of the organization, or the 429 when all are taken. */
-  async takeSlot(organizationId: string): Promise<Slot> {
-    const slot = await this.concurrency.acquire(organizationId);
-    if (slot) return slot;
-    throw limitError(
-      'CONCURRENCY_LIMITED',
-      `This organization already has ${this.config.organizationConcurrency} requests in flight; retry when one has finished.`,
-      1,
-    );
   }
 }
 

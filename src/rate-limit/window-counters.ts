@@ -24,10 +24,20 @@ const UNBOUNDED = Number.MAX_SAFE_INTEGER;
 export class WindowCounters {
   private readonly limiters = new Map<number, RateLimiterAbstract>();
 
+  /**
+   * `windows`: the window lengths known now, their limiters built at once.
+   * rate-limiter-flexible's Redis limiter defines its script on the shared
+   * client when built, and ioredis fails a command defined while an
+   * auto-pipeline is being filled, and misaligns that pipeline's replies
+   * (redis/ioredis#1931): built on first use, under load, it would.
+   */
   constructor(
     private readonly prefix: string,
     private readonly redis: RedisConnection | null,
-  ) {}
+    windows: readonly number[] = [],
+  ) {
+    for (const windowSeconds of windows) this.limiterFor(windowSeconds);
+  }
 
   async consume(subject: string, limit: number, windowSeconds: number): Promise<WindowCount> {
     const result: RateLimiterRes = await this.limiterFor(windowSeconds).consume(subject);

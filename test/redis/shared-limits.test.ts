@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/lib/logger.js';
-import { ConcurrencyGate } from '../../src/rate-limit/concurrency.js';
 import { RedisConnection } from '../../src/lib/redis.js';
+import { SharedAdmission } from '../../src/rate-limit/shared-admission.js';
 import { eventually } from '../helpers/eventually.js';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
 
@@ -76,29 +76,65 @@ describe.skipIf(!redisUrl)('limits shared through Redis', () => {
     expect(rest.errors[0].extensions.code).toBe('FIELD_RATE_LIMITED');
   });
 
-  it('holds an organization to its concurrency limit across instances, and forgets slots of dead instances', async () => {
-    const connection = new RedisConnection(redisUrl!, 250, createLogger('silent'));
-    await connection.waitUntilReady(5000);
-    const gateA = new ConcurrencyGate(2, 60_000, connection);
-    const gateB = new ConcurrencyGate(2, 60_000, connection);
-    const organization = `org_slots_${Date.now()}`;
-    const [time] = (await redis.time()) as unknown as [string, string];
-    // Two slots an instance took and never gave back: their expiry has passed.
-    await redis.zadd(`tessera:inflight:${organization}`, Number(time) * 1000 - 1000, 'dead:1', Number(time) * 1000 - 1000, 'dead:2');
+  describe('one admission script per request', () => {
+    let connection: RedisConnection;
+    let gateA: SharedAdmission;
+    let gateB: SharedAdmission;
+    let organization: string;
+    const slots = () => redis.zcard(`tessera:inflight:${organization}`);
+    const admit = (gate: SharedAdmission, caller = 'caller', limit = 1000) => gate.admit(`${organization}_${caller}`, limit, 60, organization);
 
-    const first = await gateA.acquire(organization);
-    const secondSlot = await gateB.acquire(organization);
-    expect(first).not.toBeNull();
-    expect(secondSlot).not.toBeNull();
-    expect(await gateA.acquire(organization)).toBeNull();
-    expect(await redis.zcard(`tessera:inflight:${organization}`)).toBe(2);
-    first!.release();
-    first!.release(); // twice is once
-    // The release is sent without waiting for it.
-    await eventually(async () => (await redis.zcard(`tessera:inflight:${organization}`)) === 1, 2000, 'the slot release');
-    expect(await gateB.acquire(organization)).not.toBeNull();
-    expect(gateA.heldLocally(organization)).toBe(0); // counted in Redis, not in memory
-    await connection.close();
+    beforeAll(async () => {
+      connection = new RedisConnection(redisUrl!, 250, createLogger('silent'));
+      await connection.waitUntilReady(5000);
+    });
+    afterAll(() => connection.close());
+    beforeEach(() => {
+      // Two instances' gates on one Redis, two slots per organization.
+      gateA = new SharedAdmission(connection, 2, 60_000);
+      gateB = new SharedAdmission(connection, 2, 60_000);
+      organization = `org_slots_${Date.now()}_${Math.random().toString(36).slice(2)}`;
+    });
+
+    it('holds an organization to its concurrency limit across instances, and forgets slots of dead instances', async () => {
+      const [time] = (await redis.time()) as unknown as [string, string];
+      // Two slots an instance took and never gave back: their expiry has passed.
+      await redis.zadd(`tessera:inflight:${organization}`, Number(time) * 1000 - 1000, 'dead:1', Number(time) * 1000 - 1000, 'dead:2');
+
+      const first = (await admit(gateA)).slot;
+      const second = (await admit(gateB)).slot;
+      expect(first).not.toBeNull();
+      expect(second).not.toBeNull();
+      expect((await admit(gateA)).slot).toBeNull();
+      expect(await slots()).toBe(2);
+      first!.release();
+      first!.release(); // twice is once
+      // Not waited for, and sent on its own when no admission of the organization comes to carry it.
+      await eventually(async () => (await slots()) === 1, 2000, 'the slot release');
+      expect((await admit(gateB)).slot).not.toBeNull();
+    });
+
+    it("gives a released slot back with the organization's next admission, before counting", async () => {
+      const first = (await admit(gateA)).slot!;
+      expect((await admit(gateA)).slot).not.toBeNull();
+      first.release();
+      // At once, before the release could have gone on its own: the admission carries it.
+      const next = await admit(gateA);
+      expect(next.slot).not.toBeNull();
+      expect(await slots()).toBe(2);
+    });
+
+    it('counts the window in the layout rate-limiter-flexible uses, and takes no slot for a request over the limit', async () => {
+      const within = await admit(gateA, 'limited', 1);
+      expect(within.count).toMatchObject({ allowed: true, limit: 1, remaining: 0 });
+      expect(within.count.msBeforeReset).toBeGreaterThan(59_000);
+      const over = await admit(gateB, 'limited', 1);
+      expect(over.count).toMatchObject({ allowed: false, remaining: 0 });
+      expect(over.slot).toBeNull();
+      expect(await slots()).toBe(1);
+      expect(await redis.get(`tessera:key:60:${organization}_limited`)).toBe('2');
+      expect(await redis.pttl(`tessera:key:60:${organization}_limited`)).toBeGreaterThan(59_000);
+    });
   });
 
   it('reports Redis on /ready', async () => {
