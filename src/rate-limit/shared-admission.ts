@@ -9,25 +9,33 @@ import type { WindowCount } from './window-counters.js';
  * from instances that still use it) and, when it is within ARGV[2], takes a
  * slot of the organization (KEYS[2]) if fewer than ARGV[4] unexpired ones are
  * held. Slots are members of a sorted set scored by their expiry on Redis's
- * own clock, so slots of an instance that died fall out after the TTL. Slots
+ * own clock; expired ones (an instance that died) are swept when the set
+ * looks full, so they fall out after the TTL. Slots
  * this instance gave back since its last call (ARGV[6…]) are removed first.
  * Answers {count, ms until the window ends, 1 slot taken | 0 over the key's
  * limit (no slot asked for) | -1 no slot free}.
  */
 const ADMIT = `
-redis.call('SET', KEYS[1], 0, 'EX', ARGV[1], 'NX')
 local consumed = redis.call('INCR', KEYS[1])
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl == -1 then
-  redis.call('EXPIRE', KEYS[1], ARGV[1])
+local ttl
+if consumed == 1 then
   ttl = 1000 * tonumber(ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], ttl)
+else
+  ttl = redis.call('PTTL', KEYS[1])
+  if ttl < 0 then
+    ttl = 1000 * tonumber(ARGV[1])
+    redis.call('PEXPIRE', KEYS[1], ttl)
+  end
 end
 if #ARGV > 5 then redis.call('ZREM', KEYS[2], unpack(ARGV, 6)) end
 if consumed > tonumber(ARGV[2]) then return {consumed, ttl, 0} end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[4]) then return {consumed, ttl, -1} end
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[4]) then
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+  if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[4]) then return {consumed, ttl, -1} end
+end
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[5]), ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
 return {consumed, ttl, 1}
