@@ -5,6 +5,7 @@ import type { LimitsConfig } from '../config/config.js';
 import { toGraphQLError, useErrorTypes } from '../graphql/error-mapping.js';
 import { metRequirementsOf } from '../graphql/met-requirements.js';
 import { isAppError } from '../lib/errors.js';
+import { isGraphQLName } from '../lib/graphql-name.js';
 import type { Logger } from '../lib/logger.js';
 import { admit, type AdmissionDeps } from './admission.js';
 import { useGraphQLMethods } from './allowed-methods.js';
@@ -77,7 +78,9 @@ export function useOperationPipeline(deps: OperationPipelineDeps): Plugin {
   return {
     async onParams({ request, params, context }) {
       try {
-        await admit(request, params.operationName ?? null, context as unknown as PipelineContext, admission);
+        // Only a refusal's audit record reads it, before any document matched it: a name, or nothing.
+        const named = params.operationName && isGraphQLName(params.operationName) ? params.operationName : null;
+        await admit(request, named, context as unknown as PipelineContext, admission);
       } catch (error) {
         // Refusals fail the whole request: mapped here, where there is no field to blame.
         throw isAppError(error) ? toGraphQLError(error) : error;

@@ -91,6 +91,58 @@ describeOnTier('audit loss on a kill', () => {
     }
   });
 
+  it("keeps recording when a caller names its refused operation with a character the database refuses", async () => {
+    const harness = await TestHarness.start({ AUDIT_FLUSH_INTERVAL_MS: '60000' });
+    try {
+      const org = await harness.organization();
+      // Refused after authentication (another organization's id), so recorded with the operation name it sent.
+      const refused = await harness.app.yoga.fetch('http://tessera.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${org.adminKey}`, 'x-organization-id': 'org_someone_else' },
+        body: JSON.stringify({ query: '{ viewer { scopes } }', operationName: 'Evil\u0000Name' }),
+      });
+      expect(refused.status).toBe(403);
+      await harness.request('query After { viewer { scopes } }', { key: org.adminKey });
+      await harness.app.flush();
+      expect(harness.app.auditLog.buffered).toBe(0);
+      const rows = await harness.db
+        .select({ action: auditEvents.action, operationName: auditEvents.operationName })
+        .from(auditEvents)
+        .where(eq(auditEvents.apiKeyId, org.adminKeyId));
+      expect(rows).toContainEqual({ action: 'graphql.query', operationName: 'After' });
+      // A name that is no GraphQL name is not the caller's to put in the log.
+      expect(rows).toContainEqual({ action: 'graphql.refused', operationName: null });
+    } finally {
+      await harness.stop();
+    }
+  });
+
+  it('writes the rest of a batch the database refuses a record of, and counts and logs that one as dropped', async () => {
+    const database = await createTestDatabase();
+    const { logger, lines } = capturedLogger();
+    const log = new RequestAuditLog(database.db, { flushIntervalMs: 60_000, maxBuffered: 1000 }, logger);
+    try {
+      const good = Array.from({ length: 6 }, requestRecord);
+      // PostgreSQL text cannot hold NUL: no request record carries one today, and none may block the others.
+      const poisoned = { ...requestRecord(), userAgent: 'agent\u0000' };
+      for (const record of [...good.slice(0, 3), poisoned, ...good.slice(3)]) log.record(record);
+      await log.flush();
+      expect(log.buffered).toBe(0);
+      expect(log.dropped).toBe(1);
+      expect(log.written).toBe(6);
+      const ids = await database.db.select({ id: auditEvents.id }).from(auditEvents);
+      expect(ids.map((row) => row.id).sort()).toEqual(good.map((record) => record.id).sort());
+      expect(lines).toContainEqual(
+        expect.objectContaining({ level: 50, id: poisoned.id, action: 'graphql.query', msg: 'the database refused an audit record; dropped it' }),
+      );
+      // Its content stays out of the log line: only what identifies it.
+      expect(JSON.stringify(lines)).not.toContain('agent');
+    } finally {
+      await log.stop();
+      await database.close();
+    }
+  });
+
   it('counts and logs the records it drops when the buffer is full', async () => {
     const database = await createTestDatabase();
     const { logger, lines } = capturedLogger();

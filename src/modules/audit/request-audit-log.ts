@@ -1,5 +1,6 @@
 import { bulkInsert } from '../../db/bulk-insert.js';
 import type { Database } from '../../db/client.js';
+import { isRefusedForItsData } from '../../db/refused-data.js';
 import { auditEvents } from '../../db/schema/index.js';
 import type { Logger } from '../../lib/logger.js';
 import { PeriodicTask, type BackgroundTask } from '../../lib/periodic-task.js';
@@ -97,16 +98,46 @@ export class RequestAuditLog implements BackgroundTask {
     while (this.buffer.length >= BATCH_SIZE || (left > 0 && this.buffer.length > 0)) {
       const batch = this.buffer.splice(0, this.buffer.length >= BATCH_SIZE ? BATCH_SIZE : Math.min(left, BATCH_SIZE));
       left -= batch.length;
+      if (!(await this.writeBatch(batch))) return;
+    }
+  }
+
+  /**
+   * Writes one batch; false when the database could not take it, the batch
+   * back in the buffer for the next attempt (order within the log is by
+   * createdAt anyway). A batch refused for a record it holds would be refused
+   * on every attempt, and hold up every record behind it: it is written in
+   * halves until the records at fault stand alone, and those are dropped.
+   */
+  private async writeBatch(batch: RequestAuditRecord[]): Promise<boolean> {
+    const parts = [batch];
+    while (parts.length > 0) {
+      const part = parts.shift()!;
       try {
-        await insertRecords(this.db, batch);
-        this.written += batch.length;
+        await insertRecords(this.db, part);
+        this.written += part.length;
       } catch (error) {
-        // Keep the batch for the next attempt; order within the log is by createdAt anyway.
-        this.buffer.unshift(...batch);
-        this.logger.error({ err: error, buffered: this.buffer.length }, 'could not write audit records; will retry');
-        return;
+        if (!isRefusedForItsData(error)) {
+          this.buffer.unshift(...part, ...parts.flat());
+          this.logger.error({ err: error, buffered: this.buffer.length }, 'could not write audit records; will retry');
+          return false;
+        }
+        if (part.length === 1) this.dropRefused(part[0]!, error);
+        else {
+          const half = Math.ceil(part.length / 2);
+          parts.unshift(part.slice(0, half), part.slice(half));
+        }
       }
     }
+    return true;
+  }
+
+  private dropRefused(record: RequestAuditRecord, error: unknown): void {
+    this.dropped++;
+    // What identifies the record, not what it holds: its fields are what the database would not take.
+    const { id, action, organizationId, createdAt } = record;
+    const code = (error as { cause?: { code?: unknown } }).cause?.code ?? (error as { code?: unknown }).code;
+    this.logger.error({ id, action, organizationId, createdAt, code, dropped: this.dropped }, 'the database refused an audit record; dropped it');
   }
 
   async stop(): Promise<void> {

@@ -1,5 +1,4 @@
-/** A GraphQL name, not too long to be a label. */
-const NAME = /^[_A-Za-z][_0-9A-Za-z]{0,99}$/;
+import { isGraphQLName } from '../../lib/graphql-name.js';
 
 /**
  * Operation names as metric labels. Clients choose them, so each would be a
@@ -16,7 +15,7 @@ export class OperationNames {
   of(name: string | null | undefined): string {
     if (!name || name === 'Anonymous') return 'Anonymous';
     if (this.known.has(name)) return name;
-    if (!NAME.test(name)) return '(invalid)';
+    if (!isGraphQLName(name)) return '(invalid)';
     if (this.known.size >= this.max) return '(other)';
     this.known.add(name);
     return name;
