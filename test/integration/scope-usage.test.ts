@@ -8,6 +8,7 @@ import { expectBadUserInput, expectOk, expectPolicyRefusal, updateKey, updatePol
 import { attendee, seedEventType, seedHost, tenantOf } from '../helpers/booking-fixtures.js';
 import type { TestOrganization } from '../helpers/harness.js';
 import { describeIntegration } from '../helpers/integration.js';
+import { QueryCounter } from '../helpers/query-counter.js';
 
 const DAY = 86_400_000;
 const USAGE = `query Usage($days: Int) { apiKeys { id scopeUsage(days: $days) { days scopes { scope requests lastUsedAt } unusedScopes suggestedScopes } } }`;
@@ -102,6 +103,27 @@ describeIntegration('which scopes a key exercised', (harness) => {
     });
     expect(expectOk(await updateKey(harness, org.adminKey, idle.id, { applySuggestedScopes: {} })).updateApiKey.scopes).toEqual([]);
     expect(expectOk(await viewer(harness, idle.secret)).viewer.scopes).toEqual([]);
+  });
+
+  it("reads a page of keys' usage in one statement per window asked for, each key credited with its own requests", async () => {
+    const reader = await harness.makeKey({ organization: org, scopes: ['event-types:read', 'bookings:read'] });
+    const other = await harness.makeKey({ organization: org, scopes: ['event-types:read', 'bookings:read'] });
+    expectOk(await harness.request('{ eventTypes { nodes { id } } }', { key: reader.secret }));
+    expectOk(await harness.request('{ bookings { nodes { id } } }', { key: other.secret }));
+    await harness.app.flush();
+    const counter = QueryCounter.attach(harness.db);
+    let listed: Array<{ id: string; month: Usage; week: Usage }> = [];
+    const statements = await counter.during(async () => {
+      const page = `{ apiKeys { id month: scopeUsage(days: 30) { scopes { scope requests lastUsedAt } unusedScopes suggestedScopes }
+                                    week: scopeUsage(days: 7) { scopes { scope requests lastUsedAt } unusedScopes suggestedScopes } } }`;
+      listed = expectOk(await harness.request(page, { key: org.adminKey })).apiKeys as typeof listed;
+    });
+    expect(listed.length).toBeGreaterThan(3);
+    expect(statements.filter((statement) => /from "audit_events"/.test(statement) && /group by/.test(statement))).toHaveLength(2);
+    const usage = (id: string) => listed.find((key) => key.id === id)!;
+    expect(usage(reader.id).month.unusedScopes).toEqual(['bookings:read']);
+    expect(usage(other.id).month.unusedScopes).toEqual(['event-types:read']);
+    expect(usage(reader.id).week).toEqual(usage(reader.id).month);
   });
 
   it('refuses a window outside 1 day to AUDIT_RETENTION_DAYS, naming the argument', async () => {

@@ -1,8 +1,11 @@
+import DataLoader from 'dataloader';
 import type { GrantUse } from '../../auth/access/scope-usage.js';
+import type { ApiKeyRecord } from '../../auth/key-state.js';
+import type { RequestContext } from '../../graphql/context.js';
 import { builder } from '../../graphql/builder.js';
 import { requires } from '../../graphql/requirements.js';
 import { ApiKeyRef } from './api-keys.graphql.js';
-import { DEFAULT_USAGE_DAYS, keyScopeUsage, validUsageDays, type ScopeUsage } from './scope-usage.service.js';
+import { DEFAULT_USAGE_DAYS, keysScopeUsage, validUsageDays, type ScopeUsage } from './scope-usage.service.js';
 
 const ScopeUseRef = builder.objectRef<GrantUse>('ScopeUse').implement({
   description: 'One scope a key holds, and how much of what the key did needed it.',
@@ -47,7 +50,22 @@ builder.objectField(ApiKeyRef, 'scopeUsage', (t) =>
         description: 'The window, from 1 day to AUDIT_RETENTION_DAYS (a server setting: how long audit records are kept).',
       }),
     },
-    resolve: (key, { days }, { db, now, auditRetentionDays }) =>
-      keyScopeUsage(db, key, validUsageDays(days ?? DEFAULT_USAGE_DAYS, auditRetentionDays), now()),
+    resolve: (key, { days }, context) => scopeUsageLoader(context, validUsageDays(days ?? DEFAULT_USAGE_DAYS, context.auditRetentionDays)).load(key),
   }),
 );
+
+type UsageLoader = DataLoader<ApiKeyRecord, ScopeUsage, string>;
+const loadersByRequest = new WeakMap<RequestContext, Map<number, UsageLoader>>();
+
+/** A page of keys asking for their scopeUsage is one statement per window asked for, not one per key. */
+function scopeUsageLoader(context: RequestContext, days: number): UsageLoader {
+  let byDays = loadersByRequest.get(context);
+  if (!byDays) loadersByRequest.set(context, (byDays = new Map()));
+  let loader = byDays.get(days);
+  if (!loader) {
+    const now = context.now();
+    loader = new DataLoader((keys: readonly ApiKeyRecord[]) => keysScopeUsage(context.db, keys, days, now), { cacheKeyFn: (key) => key.id });
+    byDays.set(days, loader);
+  }
+  return loader;
+}

@@ -1,4 +1,5 @@
 import { and, count, eq, gte, lte, max, sql } from 'drizzle-orm';
+import { inTextList } from '../../db/in-list.js';
 import { summarizeScopeUsage, type RequirementTally, type ScopeUsageSummary } from '../../auth/access/scope-usage.js';
 import type { ApiKeyRecord } from '../../auth/key-state.js';
 import type { Executor } from '../../db/client.js';
@@ -32,25 +33,56 @@ export async function requirementTallies(
   key: Pick<ApiKeyRecord, 'id' | 'organizationId'>,
   window: { since: Date; until: Date },
 ): Promise<RequirementTally[]> {
+  return (await requirementTalliesByKey(db, key.organizationId, [key.id], window)).get(key.id) ?? [];
+}
+
+/** The same for several keys of one organization in one statement (a page of keys asking for their scopeUsage). */
+export async function requirementTalliesByKey(
+  db: Executor,
+  organizationId: string,
+  keyIds: readonly string[],
+  window: { since: Date; until: Date },
+): Promise<Map<string, RequirementTally[]>> {
   const rows = await db
-    .select({ requirements: auditEvents.scopeRequirements, requests: count(), lastAt: max(auditEvents.createdAt) })
+    .select({ keyId: auditEvents.apiKeyId, requirements: auditEvents.scopeRequirements, requests: count(), lastAt: max(auditEvents.createdAt) })
     .from(auditEvents)
     .where(
       and(
-        eq(auditEvents.organizationId, key.organizationId),
-        eq(auditEvents.apiKeyId, key.id),
+        eq(auditEvents.organizationId, organizationId),
+        inTextList(auditEvents.apiKeyId, keyIds),
         gte(auditEvents.createdAt, window.since),
         lte(auditEvents.createdAt, window.until),
         sql`cardinality(${auditEvents.scopeRequirements}) > 0`,
       ),
     )
-    .groupBy(auditEvents.scopeRequirements);
-  return rows.map((row) => ({ requirements: row.requirements ?? [], requests: Number(row.requests), lastAt: row.lastAt! }));
+    .groupBy(auditEvents.apiKeyId, auditEvents.scopeRequirements);
+  const byKey = new Map<string, RequirementTally[]>();
+  for (const row of rows) {
+    const tallies = byKey.get(row.keyId!) ?? [];
+    tallies.push({ requirements: row.requirements ?? [], requests: Number(row.requests), lastAt: row.lastAt! });
+    byKey.set(row.keyId!, tallies);
+  }
+  return byKey;
 }
 
 /** What the key did with its scopes over the last `days` days (validated by the caller). */
 export async function keyScopeUsage(db: Executor, key: Pick<ApiKeyRecord, 'id' | 'organizationId' | 'scopes'>, days: number, now: Date): Promise<ScopeUsage> {
+  return (await keysScopeUsage(db, [key], days, now))[0]!;
+}
+
+/** The same for several keys of one organization, in one statement; in the order given. */
+export async function keysScopeUsage(
+  db: Executor,
+  keys: ReadonlyArray<Pick<ApiKeyRecord, 'id' | 'organizationId' | 'scopes'>>,
+  days: number,
+  now: Date,
+): Promise<ScopeUsage[]> {
   const since = new Date(now.getTime() - days * DAY_MS);
-  const tallies = await requirementTallies(db, key, { since, until: now });
-  return { days, since, ...summarizeScopeUsage(key.scopes, tallies) };
+  const organizations = [...new Set(keys.map((key) => key.organizationId))];
+  const tallies = new Map<string, RequirementTally[]>();
+  for (const organizationId of organizations) {
+    const ids = keys.filter((key) => key.organizationId === organizationId).map((key) => key.id);
+    for (const [id, rows] of await requirementTalliesByKey(db, organizationId, ids, { since, until: now })) tallies.set(id, rows);
+  }
+  return keys.map((key) => ({ days, since, ...summarizeScopeUsage(key.scopes, tallies.get(key.id) ?? []) }));
 }
