@@ -415,6 +415,9 @@ async function withClosedDatabase(work: (closed: TestHarness, key: string) => Pr
   const closed = await TestHarness.start();
   try {
     const org = await closed.organization();
+    // Closed only once key changes are heard: a LISTEN the closed database refused would leave nothing cached,
+    // and the key's verification would need the database (a busy machine set up the LISTEN late enough).
+    await closed.app.keyChangesHeard;
     await closed.request(VIEWER, { key: org.adminKey });
     await closed.database.close();
     return await work(closed, org.adminKey);
