@@ -68,6 +68,25 @@ describeIntegration('audit log', { env: { TRUST_PROXY: 'true' } }, (harness) => 
       expect(byName(null, 'graphql.invalid')).toMatchObject({ outcome: 'error', rootFields: [] });
     });
 
+    it('keeps recording when a caller names its refused operation with a character the database refuses', async () => {
+      const key = await harness.makeKey({ organization: org, environment: 'LIVE', scopes: ['event-types:read'] });
+      // Refused after authentication (another organization's id), so recorded with the operation name it sent.
+      const refused = await harness.app.yoga.fetch('http://tessera.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key.secret}`, 'x-organization-id': 'org_someone_else' },
+        body: JSON.stringify({ query: '{ viewer { scopes } }', operationName: 'Evil\u0000Name' }),
+      });
+      expect(refused.status).toBe(403);
+      await harness.request('query After { viewer { scopes } }', { key: key.secret });
+      const rows = await rowsOf(key.id);
+      expect(harness.app.auditLog.buffered).toBe(0);
+      expect(rows.map((row) => [row.action, row.operationName])).toEqual([
+        // A name that is no GraphQL name is not the caller's to put in the log.
+        ['graphql.refused', null],
+        ['graphql.query', 'After'],
+      ]);
+    });
+
     it('does not record requests that never authenticated', async () => {
       await harness.app.flush();
       const before = (await harness.db.select().from(auditEvents)).length;
