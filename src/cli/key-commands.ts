@@ -62,6 +62,7 @@ type CreateKeyOptions = {
   environment: 'live' | 'test';
   expires: keyof typeof EXPIRES;
   allowedOrigin: string[];
+  trustedDocumentsOnly?: boolean;
   json?: boolean;
 };
 
@@ -78,6 +79,7 @@ export const createKey: CliCommand = (program, { print, withDatabase }) =>
     .addOption(environmentOption())
     .addOption(new Option('--expires <days>', '7, 30, 90 or never').choices(Object.keys(EXPIRES)).default('90'))
     .option('--allowed-origin <url>', 'public keys: an origin allowed to use it (repeat for more)', collect, [])
+    .option('--trusted-documents-only', "public keys: run only the organization's trusted documents (documents:register)")
     .option('--json', 'print exactly one JSON object')
     .action(async (options: CreateKeyOptions) => {
       if (Boolean(options.member) === Boolean(options.serviceAccount)) fail('give the owner: --member ID or --service-account ID');
@@ -94,6 +96,7 @@ export const createKey: CliCommand = (program, { print, withDatabase }) =>
             scopes: options.scopes.split(',').map((scope) => scope.trim()).filter(Boolean),
             expiresIn: EXPIRES[options.expires],
             allowedOrigins: options.allowedOrigin,
+            trustedDocumentsOnly: options.trustedDocumentsOnly ?? false,
           },
           new Date(),
           'cli',

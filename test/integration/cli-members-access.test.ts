@@ -79,7 +79,7 @@ describeProcessesOnOneTier('CLI: keys for members', () => {
         [
           'keys:create', '--org', bootstrapped.organizationId, '--member', memberId, '--scopes', 'availability:read,bookings:create',
           '--type', 'public', '--environment', 'live', '--expires', '7', '--name', 'Widget',
-          '--allowed-origin', 'https://shop.example.com', '--allowed-origin', 'https://www.example.com',
+          '--allowed-origin', 'https://shop.example.com', '--allowed-origin', 'https://www.example.com', '--trusted-documents-only',
         ],
         { DATABASE_URL: url },
       );
@@ -89,7 +89,7 @@ describeProcessesOnOneTier('CLI: keys for members', () => {
       const id = /API key (key_\w+)/.exec(result.stdout)![1]!;
       await withApp(url, async (_ask, database) => {
         const key = (await findKeyById(database.db, id))!;
-        expect(key).toMatchObject({ name: 'Widget', type: 'PUBLIC', environment: 'LIVE', ownerMemberId: memberId, lifetimeDays: 7 });
+        expect(key).toMatchObject({ name: 'Widget', type: 'PUBLIC', environment: 'LIVE', ownerMemberId: memberId, lifetimeDays: 7, trustedDocumentsOnly: true });
         expect(key.allowedOrigins).toEqual(['https://shop.example.com', 'https://www.example.com']);
       });
     }, SLOW);
@@ -108,6 +108,8 @@ describeProcessesOnOneTier('CLI: keys for members', () => {
       expectOneLineError(await create(staged.otherMember, 'bookings:read'), staged.otherMember, bootstrapped.organizationId);
       expectOneLineError(await create(staged.leaver, 'bookings:read'), staged.leaver, 'deactivated');
       expectOneLineError(await create(memberId, 'bookings:read,bookings:fly'), 'scopes', 'bookings:fly');
+      // A secret key runs on a server, where documents are not shipped to strangers: the restriction is for public keys.
+      expectOneLineError(await create(memberId, 'bookings:read', '--trusted-documents-only'), 'trustedDocumentsOnly');
       expectOneLineError(await create(memberId, 'keys:manage', '--type', 'public'), 'scopes', 'public key');
 
       await withApp(url, async (_ask, database) => {
