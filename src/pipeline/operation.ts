@@ -1,7 +1,19 @@
-import { getOperationAST, Kind, type DocumentNode, type ExecutionResult, type SelectionSetNode } from 'graphql';
+import {
+  getOperationAST,
+  Kind,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLSchema,
+  type SelectionSetNode,
+} from 'graphql';
 
-/** What the audit record says about the operation a request ran. */
-export type OperationSummary = { type: string; name: string | null; rootFields: string[] };
+export type DeprecatedField = { typeName: string; fieldName: string };
+
+/** What the audit record says about the operation a request ran, and the deprecated fields its document asks for (metrics). */
+export type OperationSummary = { type: string; name: string | null; rootFields: string[]; deprecatedFields: readonly DeprecatedField[] };
 
 function rootFieldsOf(selectionSet: SelectionSetNode, document: DocumentNode, seen = new Set<string>()): string[] {
   const fields: string[] = [];
@@ -26,22 +38,40 @@ function rootFieldsOf(selectionSet: SelectionSetNode, document: DocumentNode, se
  */
 const summaries = new WeakMap<DocumentNode, Map<string | null, OperationSummary | undefined>>();
 
-export function summarizeOperation(document: DocumentNode, operationName: string | null | undefined): OperationSummary | undefined {
+export function summarizeOperation(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): OperationSummary | undefined {
   let byName = summaries.get(document);
   if (!byName) summaries.set(document, (byName = new Map()));
   const key = operationName ?? null;
-  if (!byName.has(key)) byName.set(key, summarize(document, key));
+  if (!byName.has(key)) byName.set(key, summarize(schema, document, key));
   return byName.get(key);
 }
 
-function summarize(document: DocumentNode, operationName: string | null): OperationSummary | undefined {
+function summarize(schema: GraphQLSchema, document: DocumentNode, operationName: string | null): OperationSummary | undefined {
   const operation = getOperationAST(document, operationName);
   if (!operation) return undefined;
   return {
     type: operation.operation,
     name: operation.name?.value ?? operationName,
     rootFields: rootFieldsOf(operation.selectionSet, document),
+    deprecatedFields: deprecatedFieldsIn(schema, document),
   };
+}
+
+/** Each deprecated field the document asks for, once (fragments included). */
+function deprecatedFieldsIn(schema: GraphQLSchema, document: DocumentNode): DeprecatedField[] {
+  const typeInfo = new TypeInfo(schema);
+  const found = new Map<string, DeprecatedField>();
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field() {
+        const field = typeInfo.getFieldDef();
+        const parent = typeInfo.getParentType();
+        if (field?.deprecationReason != null && parent) found.set(`${parent.name}.${field.name}`, { typeName: parent.name, fieldName: field.name });
+      },
+    }),
+  );
+  return [...found.values()];
 }
 
 export type Outcome = 'ok' | 'denied' | 'limited' | 'error';

@@ -42,6 +42,9 @@ export type OperationInFlight = {
   deadline: Deadline;
   startedAt: Date;
   summary?: OperationSummary;
+  /** performance.now() when its document's validation began, and when its result was complete (graphql_envelop_request_duration). */
+  validatedAt?: number;
+  endedAt?: number;
   /** Set by stages that must act once the operation's result is known (e.g. origin refresh). */
   afterResult: Array<() => Promise<void>>;
   /** Its slot was given back and its audit record written: once, whichever hook saw its end first. */

@@ -19,7 +19,7 @@ import { useHealthRoutes, type HealthOptions } from './health.plugin.js';
 import { useAcceptedScopesHeader } from './accepted-scopes.plugin.js';
 import { useAccessLog } from './observability/access-log.plugin.js';
 import type { ServiceMetrics } from './observability/metrics.js';
-import { useMetricsRoute, usePrometheusMetrics } from './observability/metrics.plugin.js';
+import { useMetricsRoute } from './observability/metrics.plugin.js';
 import { useRequestIdentity } from './observability/request-identity.plugin.js';
 import { useTracing, type TracingOptions } from './observability/tracing.plugin.js';
 import { useOriginRefreshOnKeyChange } from './origin-refresh.plugin.js';
@@ -58,6 +58,7 @@ export function useOperationPipeline(deps: OperationPipelineDeps): Plugin {
     const { operation, principal, client } = context;
     if (!operation || !principal || !client || operation.finished) return;
     operation.finished = true;
+    operation.endedAt = performance.now();
     try {
       await Promise.all(operation.afterResult.map((task) => task()));
     } finally {
@@ -88,7 +89,9 @@ export function useOperationPipeline(deps: OperationPipelineDeps): Plugin {
     },
     onValidate({ context, params }) {
       const { operation, params: request } = context as unknown as PipelineContext;
-      if (operation) operation.summary = summarizeOperation(params.documentAST, request?.operationName);
+      if (!operation) return;
+      operation.validatedAt = performance.now();
+      operation.summary = summarizeOperation(params.schema, params.documentAST, request?.operationName);
     },
     onExecute({ context, executeFn, setExecuteFn }) {
       const { signal, operation } = context as unknown as PipelineContext;
@@ -206,7 +209,6 @@ export function requestPipeline(parts: RequestPipelineParts): Plugin[] {
     useDatabaseGate(parts.availability),
     useAcceptedScopesHeader(),
     useOriginRefreshOnKeyChange(parts.origins),
-    usePrometheusMetrics(metrics),
     useErrorTypes(logger),
     useAccessLog({ logger, metrics }),
   ];

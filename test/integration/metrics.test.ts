@@ -63,12 +63,16 @@ describeIntegration('Prometheus metrics at /metrics', { env: { RATE_LIMIT_TEST_P
     const refused = 'graphql_yoga_http_duration_count{operationName="Anonymous",operationType="unknown",method="POST",statusCode="429"}';
     expect(sample((await scrape(harness)).text, refused)).toBe(1);
     expect((await harness.request('query Broken {', { key: org.adminKey })).body.errors?.[0]?.extensions.code).toBe('GRAPHQL_PARSE_FAILED');
+    expect((await harness.request('query Invalid { noSuchField }', { key: org.adminKey })).body.errors?.[0]?.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
 
     const { text } = await scrape(harness);
     expect(sample(text, 'tessera_limit_refusals_total{kind="key_rate_limit"}')).toBe(1);
     expect(sample(text, 'tessera_limit_refusals_total{kind="concurrency"}')).toBe(0);
     expect(sample(text, 'tessera_requests_total{operation_type="unknown",operation_name="Anonymous",outcome="RATE_LIMITED"}')).toBe(1);
     expect(sample(text, 'graphql_envelop_error_result{operationName="Anonymous",operationType="unknown",phase="parse",code="GRAPHQL_PARSE_FAILED"}')).toBe(1);
+    expect(sample(text, 'graphql_envelop_error_result{operationName="Invalid",operationType="query",phase="validate",code="GRAPHQL_VALIDATION_FAILED"}')).toBe(1);
+    // An operation that never ran has no execution to time.
+    expect(text).not.toContain('graphql_envelop_request_duration_count{operationName="Invalid"');
   });
 
   it('counts failed authentications by reason', async () => {

@@ -1,7 +1,7 @@
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../../lib/logger.js';
-import type { PipelineContext, RequestObservation } from '../pipeline-context.js';
+import type { OperationInFlight, PipelineContext, RequestObservation } from '../pipeline-context.js';
 import { isAsyncIterable, untilDone } from '../streams.js';
 import { LIMIT_KINDS, type ServiceMetrics } from './metrics.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
@@ -41,6 +41,7 @@ export function useAccessLog(deps: { logger: Logger; metrics: ServiceMetrics }):
       // Timed to the start of the response (of a stream: its first byte), observed with the other counts.
       const toResponse = ((observation.respondedAt ?? performance.now()) - observation.startedAt) / 1000;
       metrics.httpDuration.observe({ operationName: name, operationType: type, method: request.method, statusCode: status }, toResponse);
+      if (context.operation) observeOperation(metrics, context.operation, name, type, observation.codes);
     }
     const caller = context.principal ?? context.identified;
     const line = {
@@ -87,6 +88,34 @@ export function useAccessLog(deps: { logger: Logger; metrics: ServiceMetrics }):
     },
   };
 }
+
+/**
+ * An admitted operation's series, named and labelled as Yoga's Prometheus
+ * plugin names them: its errors by phase and code, the deprecated fields its
+ * document asks for (found once per document, operation.ts), and, when it
+ * ran, its time from validation to the end of execution.
+ */
+function observeOperation(metrics: ServiceMetrics, operation: OperationInFlight, operationName: string, operationType: string, codes: readonly string[]): void {
+  let ran = operation.summary !== undefined;
+  for (const code of codes) {
+    const phase = PHASE_OF_CODE[code] ?? 'execute';
+    if (phase !== 'execute') ran = false;
+    metrics.errorResults.labels(operationName, operationType, phase, code).inc();
+  }
+  for (const { fieldName, typeName } of operation.summary?.deprecatedFields ?? []) {
+    metrics.deprecatedFields.labels(operationName, operationType, fieldName, typeName).inc();
+  }
+  if (ran && operation.validatedAt !== undefined && operation.endedAt !== undefined) {
+    metrics.operationDuration.labels(operationName, operationType).observe((operation.endedAt - operation.validatedAt) / 1000);
+  }
+}
+
+/** The codes of errors raised before execution; any other arose executing. */
+const PHASE_OF_CODE: Record<string, 'parse' | 'validate'> = {
+  GRAPHQL_PARSE_FAILED: 'parse',
+  GRAPHQL_VALIDATION_FAILED: 'validate',
+  QUERY_TOO_COMPLEX: 'validate',
+};
 
 function noteErrors(observation: RequestObservation, result: ExecutionResult): void {
   for (const error of result.errors ?? []) {

@@ -36,18 +36,23 @@ export const AUTH_FAILURE_REASONS = [
 export type AuthFailureReason = (typeof AUTH_FAILURE_REASONS)[number];
 
 /**
- * The series Tessera adds to what Yoga's Prometheus plugin reports, on one
- * registry the plugin shares (one per app, so tests can run several). Counters
- * of requests, refusals and failed authentications are counted by the
- * pipeline as it answers; the rest is read from the parts at scrape time.
+ * The service's series, on one registry per app (so tests can run several).
+ * Counters of requests, refusals and failed authentications, and the series
+ * named as Yoga's Prometheus plugin names them (durations, errors by code,
+ * deprecated fields), are counted by the pipeline as it answers, where the
+ * operation's labels are already known; the rest is read from the parts at
+ * scrape time.
  */
 export class ServiceMetrics {
   readonly registry = new Registry();
   /** Operation names are chosen by clients: a bounded set of them becomes labels. */
   readonly operationNames = new OperationNames();
   readonly requests: Counter<'operation_type' | 'operation_name' | 'outcome'>;
-  /** The series Yoga's plugin would report, observed by the access log where the labels are known (the plugin walked the document and copied the context for every request). */
+  /** The series Yoga's plugin would report, with its names and labels, observed by the access log (access-log.plugin.ts). */
   readonly httpDuration: Histogram<'operationName' | 'operationType' | 'method' | 'statusCode'>;
+  readonly operationDuration: Histogram<'operationName' | 'operationType'>;
+  readonly errorResults: Counter<'operationName' | 'operationType' | 'phase' | 'code'>;
+  readonly deprecatedFields: Counter<'operationName' | 'operationType' | 'fieldName' | 'typeName'>;
   readonly limitRefusals: Counter<'kind'>;
   readonly authFailures: Counter<'reason'>;
 
@@ -63,6 +68,24 @@ export class ServiceMetrics {
       name: 'graphql_yoga_http_duration',
       help: 'Time to answer a GraphQL HTTP request (to the start of a stream), refused ones included',
       labelNames: ['operationName', 'operationType', 'method', 'statusCode'],
+      registers,
+    });
+    this.operationDuration = new Histogram({
+      name: 'graphql_envelop_request_duration',
+      help: "Time from the operation's validation to the end of its execution",
+      labelNames: ['operationName', 'operationType'],
+      registers,
+    });
+    this.errorResults = new Counter({
+      name: 'graphql_envelop_error_result',
+      help: "Errors in admitted operations' results, by phase (parse, validate, execute) and extensions.code",
+      labelNames: ['operationName', 'operationType', 'phase', 'code'],
+      registers,
+    });
+    this.deprecatedFields = new Counter({
+      name: 'graphql_envelop_deprecated_field',
+      help: 'Deprecated fields asked for, per operation that asked',
+      labelNames: ['operationName', 'operationType', 'fieldName', 'typeName'],
       registers,
     });
     this.limitRefusals = new Counter({ name: 'tessera_limit_refusals_total', help: 'Refusals by a limit, by kind', labelNames: ['kind'], registers });
