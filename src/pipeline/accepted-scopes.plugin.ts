@@ -73,7 +73,8 @@ export function useAcceptedScopesHeader(cache = new AcceptedScopes()): Plugin {
       if (!context.principal) return;
       const text = context.params?.query ?? args.document.loc?.source.body;
       const value = cache.headerFor(args.schema, args.document, args.operationName, text);
-      if (value !== null) context.responseHeaders = { ...context.responseHeaders, [ACCEPTED_SCOPES_HEADER]: value };
+      // The request's own headers object (admission made it): added to, not copied.
+      if (value !== null) (context.responseHeaders ??= {})[ACCEPTED_SCOPES_HEADER] = value;
     },
   };
 }

@@ -76,10 +76,9 @@ export async function admit(
     assertOrganizationHeader(principal, request);
     const slot = await countAndTakeSlot(deps.guard, principal, rateLimit, context);
     if (usageLimit) await spendUsage(deps, usageLimit, principal, slot);
-    // A client that goes away gives its slot back at once, even while its resolvers still run.
-    request.signal?.addEventListener('abort', () => slot.release(), { once: true });
     const at = deps.now();
-    const deadline = startDeadline(request, deps.execution.timeoutMs);
+    // A client that goes away gives its slot back at once, even while its resolvers still run.
+    const deadline = startDeadline(request, deps.execution.timeoutMs, () => slot.release());
     context.operation = { slot, deadline, startedAt: at, afterResult: [] };
     context.signal = deadline.signal;
     context.hostDays = new HostDayBudget(deps.execution.hostDays);

@@ -9,9 +9,11 @@ export type Deadline = { signal: AbortSignal; end(): void };
  * answer as its reason: TIMEOUT once `timeoutMs` have passed, or
  * CLIENT_CLOSED_REQUEST as soon as the client goes away (`request.signal`).
  * Execution and long computations watch it (src/lib/pace.ts), so work stops
- * on both instead of running on for nobody.
+ * on both instead of running on for nobody. `onClientGone` runs too when the
+ * client goes away first (the admission gives its slot back at once): one
+ * listener on the request for both.
  */
-export function startDeadline(request: Request, timeoutMs: number): Deadline {
+export function startDeadline(request: Request, timeoutMs: number, onClientGone: () => void = () => {}): Deadline {
   const controller = new AbortController();
   // Every call of the request waiting for its turn (src/rate-limit/compute-queue.ts) listens: aliases make many.
   setMaxListeners(0, controller.signal);
@@ -22,14 +24,18 @@ export function startDeadline(request: Request, timeoutMs: number): Deadline {
       ),
     timeoutMs,
   );
-  const gone = () => controller.abort(appError('CLIENT_CLOSED_REQUEST', 'The client went away before the answer; the work was stopped.'));
-  if (request.signal?.aborted) gone();
-  else request.signal?.addEventListener('abort', gone, { once: true });
+  const gone = () => {
+    onClientGone();
+    controller.abort(appError('CLIENT_CLOSED_REQUEST', 'The client went away before the answer; the work was stopped.'));
+  };
+  const clientSignal = request.signal;
+  if (clientSignal?.aborted) gone();
+  else clientSignal?.addEventListener('abort', gone, { once: true });
   return {
     signal: controller.signal,
     end() {
       clearTimeout(timer);
-      request.signal?.removeEventListener('abort', gone);
+      clientSignal?.removeEventListener('abort', gone);
     },
   };
 }

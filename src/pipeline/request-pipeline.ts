@@ -60,7 +60,7 @@ export function useOperationPipeline(deps: OperationPipelineDeps): Plugin {
     operation.finished = true;
     operation.endedAt = performance.now();
     try {
-      await Promise.all(operation.afterResult.map((task) => task()));
+      if (operation.afterResult.length > 0) await Promise.all(operation.afterResult.map((task) => task()));
     } finally {
       operation.deadline.end();
       operation.slot.release();
@@ -111,7 +111,7 @@ export function useOperationPipeline(deps: OperationPipelineDeps): Plugin {
     },
     onResponse({ response, serverContext }) {
       const headers = (serverContext as unknown as PipelineContext).responseHeaders;
-      for (const [name, value] of Object.entries(headers ?? {})) response.headers.set(name, value);
+      for (const name in headers) response.headers.set(name, headers[name]!);
     },
   };
 }

@@ -29,6 +29,26 @@ describe('a request deadline', () => {
     deadline.end();
   });
 
+  it('tells its caller when the client goes away, and only then', () => {
+    vi.useFakeTimers();
+    try {
+      const gone = vi.fn();
+      const { client, request: incoming } = request();
+      startDeadline(incoming, 1000, gone);
+      vi.advanceTimersByTime(1000);
+      expect(gone).not.toHaveBeenCalled();
+      client.abort();
+      expect(gone).toHaveBeenCalledTimes(1);
+      const ended = vi.fn();
+      const second = request();
+      startDeadline(second.request, 1000, ended).end();
+      second.client.abort();
+      expect(ended).not.toHaveBeenCalled();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('once ended, neither the clock nor the client aborts it', () => {
     vi.useFakeTimers();
     try {
