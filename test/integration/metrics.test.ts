@@ -1,5 +1,5 @@
 /**
- * /metrics as Prometheus scrapes it: Yoga's plugin's series (operations,
+ * /metrics as Prometheus scrapes it: the series named as Yoga's plugin names them (operations,
  * durations, errors by code) and ours (requests by outcome, refusals by limit,
  * failed authentications by reason, the audit buffer, the key cache, the
  * database, the webhook queue), after real requests through the app.
