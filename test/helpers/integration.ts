@@ -37,6 +37,19 @@ export function describeIntegration(title: string, optionsOrBody: HarnessOptions
 }
 
 /**
+ * describeIntegration for a suite whose subject does not depend on the database (the HTTP edge,
+ * headers, the schema's declarations): on one tier only (onTheOneTier), not once per database.
+ */
+export function describeIntegrationOnOneTier(title: string, body: SuiteBody): void;
+export function describeIntegrationOnOneTier(title: string, options: HarnessOptions, body: SuiteBody): void;
+export function describeIntegrationOnOneTier(title: string, optionsOrBody: HarnessOptions | SuiteBody, body?: SuiteBody): void {
+  describe.skipIf(!onTheOneTier())(title, () => {
+    if (typeof optionsOrBody === 'function') describeIntegration(title, optionsOrBody);
+    else describeIntegration(title, optionsOrBody, body!);
+  });
+}
+
+/**
  * A suite of separate processes or CLI runs (servers, commands), on one tier only: PostgreSQL where
  * its server binaries are (a run connects in milliseconds; opening an
  * embedded PGlite costs each run up to a second of CPU), else PGlite. What is

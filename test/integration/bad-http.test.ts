@@ -10,7 +10,7 @@ import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/eventually.js';
-import { describeOnTier } from '../helpers/integration.js';
+import { describeProcessesOnOneTier } from '../helpers/integration.js';
 import { demoKeyOf, startServer, type RunningServer } from '../helpers/processes.js';
 import { createDatabaseUrl } from '../helpers/test-database.js';
 
@@ -53,7 +53,7 @@ function send(port: number, lines: string[], body = ''): Promise<RawResponse> {
   });
 }
 
-describeOnTier('bad HTTP gets a 4xx, never a 500', () => {
+describeProcessesOnOneTier('bad HTTP gets a 4xx, never a 500', () => {
   let server: RunningServer;
   let demo: { keyFile: string; key: string } | undefined;
   let get: (path: string, ...headers: string[]) => Promise<RawResponse>;

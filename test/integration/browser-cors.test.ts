@@ -1,6 +1,6 @@
 import { beforeAll, expect, it, vi } from 'vitest';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegrationOnOneTier } from '../helpers/integration.js';
 
 const SHOP = 'https://shop.example.com';
 const STRANGER = 'https://stranger.example.net';
@@ -23,7 +23,7 @@ const CREATE_PUBLIC_LIVE_KEY = `mutation($origins: [String!]!) {
   }
 }`;
 
-describeIntegration('CORS while only pk_live_ keys exist', (harness) => {
+describeIntegrationOnOneTier('CORS while only pk_live_ keys exist', (harness) => {
   let org: TestOrganization;
   let live: string;
 
@@ -103,7 +103,7 @@ describeIntegration('CORS while only pk_live_ keys exist', (harness) => {
   });
 });
 
-describeIntegration('CORS once a pk_test_ key exists', (harness) => {
+describeIntegrationOnOneTier('CORS once a pk_test_ key exists', (harness) => {
   beforeAll(async () => {
     const org = await harness.organization();
     await harness.makeKey({ organization: org, scopes: PUBLIC_SCOPES, type: 'PUBLIC', environment: 'TEST' });
@@ -116,7 +116,7 @@ describeIntegration('CORS once a pk_test_ key exists', (harness) => {
   });
 });
 
-describeIntegration('CSRF prevention and GraphiQL', (harness) => {
+describeIntegrationOnOneTier('CSRF prevention and GraphiQL', (harness) => {
   let org: TestOrganization;
 
   beforeAll(async () => {

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessLines, captureLogs } from '../helpers/captured-logs.js';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegrationOnOneTier } from '../helpers/integration.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const INFO = 30;
@@ -18,7 +18,7 @@ const DEBUG = 20;
 const logs = captureLogs('debug');
 const lineOf = (requestId: string | null) => accessLines(logs.lines).filter((line) => line.requestId === requestId);
 
-describeIntegration('request ids and the access log', { env: { RATE_LIMIT_LIVE_PER_MINUTE: '3', QUERY_MAX_TOKENS: '200' }, deps: { logger: logs.logger } }, (harness) => {
+describeIntegrationOnOneTier('request ids and the access log', { env: { RATE_LIMIT_LIVE_PER_MINUTE: '3', QUERY_MAX_TOKENS: '200' }, deps: { logger: logs.logger } }, (harness) => {
   let org: TestOrganization;
   beforeAll(async () => {
     org = await harness.organization();

@@ -17,7 +17,7 @@ import { buildSchema } from '../../src/schema.js';
 import { ALL_SCOPES, type Scope } from '../../src/auth/access/scopes.js';
 import { printSchemaFile } from '../../scripts/print-schema.js';
 import type { TestOrganization } from '../helpers/harness.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegrationOnOneTier } from '../helpers/integration.js';
 import { printedSchemaWithoutDescriptions } from '../helpers/schema-text.js';
 
 const schema = buildSchema();
@@ -105,7 +105,7 @@ describe('schema contract', () => {
   });
 });
 
-describeIntegration('the directive is what is enforced', (harness) => {
+describeIntegrationOnOneTier('the directive is what is enforced', (harness) => {
   let org: TestOrganization;
   const keysByScopes = new Map<string, string>();
 

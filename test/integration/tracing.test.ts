@@ -8,7 +8,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegrationOnOneTier } from '../helpers/integration.js';
 import { LocalServer } from '../helpers/local-server.js';
 
 const CALLER_TRACE = '0af7651916cd43dd8448eb211c80319c';
@@ -23,7 +23,7 @@ const byName = (spans: ReadableSpan[], name: string) => spans.find((span) => spa
 
 const traced = inMemory();
 
-describeIntegration('OpenTelemetry traces', { deps: { tracerProvider: traced.provider } }, (harness) => {
+describeIntegrationOnOneTier('OpenTelemetry traces', { deps: { tracerProvider: traced.provider } }, (harness) => {
   let org: TestOrganization;
   beforeAll(async () => {
     org = await harness.organization();
