@@ -15,7 +15,7 @@ import { findFreePort } from '../helpers/free-port.js';
 import type { TestOrganization } from '../helpers/harness.js';
 import { LocalServer } from '../helpers/local-server.js';
 import { createTeamMember } from '../helpers/scheduling.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegrationOnOneTier } from '../helpers/integration.js';
 
 const PUBLIC_ADDRESS = '93.184.215.14';
 const CATEGORIES = ['unreachable', 'timeout', 'http_error', 'invalid_feed'];
@@ -48,7 +48,7 @@ const sink = new Writable({
   },
 });
 
-describeIntegration(
+describeIntegrationOnOneTier(
   `failed outbound calls show a category, not the network behind them`,
   {
     env: { WEBHOOK_POLL_INTERVAL_MS: '0', WEBHOOK_TIMEOUT_MS: '300', CALENDAR_REFRESH_INTERVAL_MS: '0', CALENDAR_FETCH_TIMEOUT_MS: '300' },

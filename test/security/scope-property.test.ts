@@ -25,7 +25,7 @@ import { attendee, seedEventType, seedHost, tenantOf } from '../helpers/booking-
 import type { TestOrganization } from '../helpers/harness.js';
 import { selectionOf } from '../helpers/graphql-fuzz.js';
 import { allowed, reach, requirementOf } from '../helpers/reach.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegrationOnOneTier } from '../helpers/integration.js';
 
 const schema = buildSchema();
 const SEED = Number(process.env.SCOPE_PROPERTY_SEED ?? 20261201);
@@ -88,7 +88,7 @@ function fieldsWithData(value: unknown, type: GraphQLObjectType, out = new Set<s
 
 const grantable = [WILDCARD, ...Object.keys(SCOPES), ...Object.keys(SCOPE_GROUPS)].filter(isGrantable);
 
-describeIntegration(`random keys × random operations`, (harness) => {
+describeIntegrationOnOneTier(`random keys × random operations`, (harness) => {
   let org: TestOrganization;
   beforeAll(async () => {
     harness.clock = new Date('2030-01-07T08:00:00Z');
