@@ -1,6 +1,7 @@
 import type { KeyRefused } from '../auth/authenticate.js';
 import { tenantOf, type Client, type Principal } from '../auth/principal.js';
 import type { AppError } from '../lib/errors.js';
+import { isGraphQLName } from '../lib/graphql-name.js';
 import { newId } from '../lib/random.js';
 import type { NewAuditEvent } from '../modules/audit/audit.service.js';
 import type { RequestAuditRecord } from '../modules/audit/request-audit-log.js';
@@ -50,7 +51,8 @@ export class OperationAudit {
     if (reason === 'IP_NOT_ALLOWED' && !this.firstThisSecond(`${principal.id}|${reason}|${client.ip ?? ''}`)) return;
     this.record(principal, client, {
       action: 'graphql.refused',
-      operationName,
+      // As the client sent it, before any document matched it (it can be any string): a name, or nothing.
+      operationName: operationName !== null && isGraphQLName(operationName) ? operationName : null,
       rootFields: [],
       scopeRequirements: [],
       outcome: limited ? 'limited' : 'denied',

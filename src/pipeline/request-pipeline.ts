@@ -5,7 +5,6 @@ import type { LimitsConfig } from '../config/config.js';
 import { toGraphQLError, useErrorTypes } from '../graphql/error-mapping.js';
 import { metRequirementsOf } from '../graphql/met-requirements.js';
 import { isAppError } from '../lib/errors.js';
-import { isGraphQLName } from '../lib/graphql-name.js';
 import type { Logger } from '../lib/logger.js';
 import { admit, type AdmissionDeps } from './admission.js';
 import { useGraphQLMethods } from './allowed-methods.js';
@@ -79,9 +78,7 @@ export function useOperationPipeline(deps: OperationPipelineDeps): Plugin {
   return {
     async onParams({ request, params, context }) {
       try {
-        // Only a refusal's audit record reads it, before any document matched it: a name, or nothing.
-        const named = params.operationName && isGraphQLName(params.operationName) ? params.operationName : null;
-        await admit(request, named, context as unknown as PipelineContext, admission);
+        await admit(request, params.operationName ?? null, context as unknown as PipelineContext, admission);
       } catch (error) {
         // Refusals fail the whole request: mapped here, where there is no field to blame.
         throw isAppError(error) ? toGraphQLError(error) : error;

@@ -1,6 +1,6 @@
 import { bulkInsert } from '../../db/bulk-insert.js';
 import type { Database } from '../../db/client.js';
-import { isRefusedForItsData } from '../../db/refused-data.js';
+import { refusedDataCode } from '../../db/refused-data.js';
 import { auditEvents } from '../../db/schema/index.js';
 import type { Logger } from '../../lib/logger.js';
 import { PeriodicTask, type BackgroundTask } from '../../lib/periodic-task.js';
@@ -117,12 +117,13 @@ export class RequestAuditLog implements BackgroundTask {
         await insertRecords(this.db, part);
         this.written += part.length;
       } catch (error) {
-        if (!isRefusedForItsData(error)) {
+        const code = refusedDataCode(error);
+        if (code === null) {
           this.buffer.unshift(...part, ...parts.flat());
           this.logger.error({ err: error, buffered: this.buffer.length }, 'could not write audit records; will retry');
           return false;
         }
-        if (part.length === 1) this.dropRefused(part[0]!, error);
+        if (part.length === 1) this.dropRefused(part[0]!, code);
         else {
           const half = Math.ceil(part.length / 2);
           parts.unshift(part.slice(0, half), part.slice(half));
@@ -132,11 +133,10 @@ export class RequestAuditLog implements BackgroundTask {
     return true;
   }
 
-  private dropRefused(record: RequestAuditRecord, error: unknown): void {
+  private dropRefused(record: RequestAuditRecord, code: string): void {
     this.dropped++;
     // What identifies the record, not what it holds: its fields are what the database would not take.
     const { id, action, organizationId, createdAt } = record;
-    const code = (error as { cause?: { code?: unknown } }).cause?.code ?? (error as { code?: unknown }).code;
     this.logger.error({ id, action, organizationId, createdAt, code, dropped: this.dropped }, 'the database refused an audit record; dropped it');
   }
 
