@@ -16,8 +16,8 @@ const integrationTimeouts = { testTimeout: 30_000, hookTimeout: 30_000 };
 const pgliteTemplate = 'test/helpers/pglite-template.ts';
 // Files run one after another in a worker process that keeps its loaded modules (the app, PGlite's compiled
 // WASM) instead of a fresh process each: about half the CPU of the integration tiers. Each file still gets its
-// own database and app, which its harness closes. The redis and browser tiers, which kill and launch
-// processes, keep a process per file.
+// own database and app, which its harness closes. The chaos and browser tiers keep a process per file:
+// their files spend their time on the processes they start, and sharing bought them nothing.
 const sharedWorkers = { isolate: false };
 
 export default defineConfig({
@@ -119,6 +119,7 @@ export default defineConfig({
           // Real redis-server (and PostgreSQL for the two-process test); skipped (loudly) without them.
           name: 'redis',
           include: ['test/redis/**/*.test.ts'],
+          ...sharedWorkers,
           env: { TEST_DATABASE: 'pglite' },
           globalSetup: [pgliteTemplate, 'test/helpers/postgres-cluster.ts', 'test/helpers/pgbouncer.ts', 'test/helpers/redis-server.ts'],
           testTimeout: 60_000,
