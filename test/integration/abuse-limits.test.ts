@@ -1,12 +1,12 @@
 import { beforeAll, expect, it } from 'vitest';
 import { generateApiKey } from '../../src/auth/key-format.js';
 import type { TestOrganization } from '../helpers/harness.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegrationOnOneTier } from '../helpers/integration.js';
 
 const VIEWER = '{ viewer { scopes } }';
 const from = (ip: string) => ({ 'x-forwarded-for': ip });
 
-describeIntegration('failed authentication per client address', { env: { TRUST_PROXY: 'true', AUTH_FAILURES_PER_MINUTE: '5' } }, (harness) => {
+describeIntegrationOnOneTier('failed authentication per client address', { env: { TRUST_PROXY: 'true', AUTH_FAILURES_PER_MINUTE: '5' } }, (harness) => {
   let org: TestOrganization;
 
   beforeAll(async () => {
@@ -51,7 +51,7 @@ describeIntegration('failed authentication per client address', { env: { TRUST_P
   });
 });
 
-describeIntegration('query and body limits', {
+describeIntegrationOnOneTier('query and body limits', {
   env: {
     QUERY_MAX_DEPTH: '3',
     QUERY_MAX_ALIASES: '2',

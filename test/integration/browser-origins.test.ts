@@ -1,6 +1,6 @@
 import { beforeAll, expect, it } from 'vitest';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegrationOnOneTier } from '../helpers/integration.js';
 
 /** The harness calls the API at http://tessera.test, so that is the API's own origin. */
 const API_ORIGIN = 'http://tessera.test';
@@ -8,7 +8,7 @@ const SHOP = 'https://shop.example.com';
 const VIEWER = '{ viewer { scopes } }';
 const PUBLIC_SCOPES = ['event-types:read', 'availability:read', 'bookings:create', 'bookings:read-own'];
 
-describeIntegration('where each kind of key may be used from', (harness) => {
+describeIntegrationOnOneTier('where each kind of key may be used from', (harness) => {
   let org: TestOrganization;
   let live: string;
   let wildcardLive: string;

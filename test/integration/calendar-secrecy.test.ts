@@ -5,7 +5,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSchema } from '../../src/schema.js';
 import type { TestHarness, TestOrganization } from '../helpers/harness.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegrationOnOneTier } from '../helpers/integration.js';
 import { LocalServer } from '../helpers/local-server.js';
 import { createTeamMember } from '../helpers/scheduling.js';
 
@@ -75,7 +75,7 @@ const sink = new Writable({
   },
 });
 
-describeIntegration("a connected calendar's URL stays secret", {
+describeIntegrationOnOneTier("a connected calendar's URL stays secret", {
   env: { CALENDAR_REFRESH_INTERVAL_MS: '0', WEBHOOK_POLL_INTERVAL_MS: '0' },
   deps: { logger: pino({ level: 'trace' }, sink) },
 }, (harness) => {

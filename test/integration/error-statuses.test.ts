@@ -13,7 +13,7 @@ import { ALL_ERROR_CODES, type ErrorCodeEntry } from '../../src/lib/errors.js';
 import { attendee, seedEventType, seedHost, tenantOf } from '../helpers/booking-fixtures.js';
 import { eventually } from '../helpers/eventually.js';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegrationOnOneTier } from '../helpers/integration.js';
 import { testTier } from '../helpers/test-database.js';
 
 type Accept = 'application/json' | 'application/graphql-response+json';
@@ -56,7 +56,7 @@ function expectedStatus(entry: ErrorCodeEntry, scenario: Scenario, accept: Accep
   return entry.status!;
 }
 
-describeIntegration('the HTTP status of every error code', { env: LIMITS, deps: { resolveHost } }, (harness) => {
+describeIntegrationOnOneTier('the HTTP status of every error code', { env: LIMITS, deps: { resolveHost } }, (harness) => {
   let org: TestOrganization;
   let liveOrg: TestOrganization;
   let eventTypeId: string;

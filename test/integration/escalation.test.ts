@@ -3,10 +3,10 @@ import { beforeAll, expect, it } from 'vitest';
 import { apiKeys } from '../../src/db/schema/index.js';
 import { createdKey, createKey, expectBadUserInput, expectFieldError, expectOk, revokeKey, rollKey, updateKey } from '../helpers/api-keys.js';
 import type { TestOrganization } from '../helpers/harness.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegrationOnOneTier } from '../helpers/integration.js';
 
 /** No key may hand out, or take over, more than it holds itself. */
-describeIntegration('no escalation through keys', (harness) => {
+describeIntegrationOnOneTier('no escalation through keys', (harness) => {
   let org: TestOrganization;
   let liveOrg: TestOrganization;
 

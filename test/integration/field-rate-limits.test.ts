@@ -1,6 +1,6 @@
 import { beforeAll, expect, it } from 'vitest';
 import type { TestOrganization } from '../helpers/harness.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegrationOnOneTier } from '../helpers/integration.js';
 
 /** One mutation with `count` aliased calls of setApiKeyRateLimit on the same key. */
 function aliasedLimitChanges(id: string, count: number): string {
@@ -16,7 +16,7 @@ const booking = {
   input: { eventTypeId: 'evt_missing', startAt: '2030-01-07T10:00:00Z', attendee: { name: 'Ada', email: 'ada@example.com' } },
 };
 
-describeIntegration('per-field limits', { env: { FIELD_RATE_LIMITS: 'on', QUERY_MAX_ALIASES: '40', QUERY_MAX_COST: '100000', TRUST_PROXY: 'true' } }, (harness) => {
+describeIntegrationOnOneTier('per-field limits', { env: { FIELD_RATE_LIMITS: 'on', QUERY_MAX_ALIASES: '40', QUERY_MAX_COST: '100000', TRUST_PROXY: 'true' } }, (harness) => {
   let org: TestOrganization;
 
   beforeAll(async () => {

@@ -6,14 +6,14 @@
 import { beforeAll, expect, it } from 'vitest';
 import { attendee, seedEventType, seedHost, tenantOf } from '../helpers/booking-fixtures.js';
 import type { TestOrganization } from '../helpers/harness.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegrationOnOneTier } from '../helpers/integration.js';
 
 const TWO_BOOKINGS = `mutation Two($taken: CreateBookingInput!, $free: CreateBookingInput!) {
   a: createBooking(input: $taken) { id }
   b: createBooking(input: $free) { id status }
 }`;
 
-describeIntegration(`status codes with partial data`, (harness) => {
+describeIntegrationOnOneTier(`status codes with partial data`, (harness) => {
   let org: TestOrganization;
   let eventTypeId: string;
   beforeAll(async () => {

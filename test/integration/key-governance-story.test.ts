@@ -9,12 +9,12 @@
 import { beforeAll, expect, it } from 'vitest';
 import { createdKey, createKey, expectOk, updatePolicy } from '../helpers/api-keys.js';
 import type { TestOrganization } from '../helpers/harness.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegrationOnOneTier } from '../helpers/integration.js';
 import { createdServiceAccount, updateMember } from '../helpers/members.js';
 
 const INTEGRATION_ADDRESS = '203.0.113.20';
 
-describeIntegration('who holds a key, and the organization rules for keys: the story', { env: { TRUST_PROXY: 'true' } }, (harness) => {
+describeIntegrationOnOneTier('who holds a key, and the organization rules for keys: the story', { env: { TRUST_PROXY: 'true' } }, (harness) => {
   let org: TestOrganization;
   let otherAdmin: { secret: string; memberId: string };
 

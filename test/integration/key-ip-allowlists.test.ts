@@ -11,13 +11,13 @@ import {
   updateKey,
 } from '../helpers/api-keys.js';
 import type { TestOrganization } from '../helpers/harness.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegrationOnOneTier } from '../helpers/integration.js';
 import { QueryCounter } from '../helpers/query-counter.js';
 
 const VIEWER = '{ viewer { scopes } }';
 
 // Requests arrive through a trusted proxy (in-process calls count as one), which names the client in X-Forwarded-For.
-describeIntegration('IP allowlists of secret keys', { env: { TRUST_PROXY: 'true', KEY_CACHE_TTL_MS: '86400000' } }, (harness) => {
+describeIntegrationOnOneTier('IP allowlists of secret keys', { env: { TRUST_PROXY: 'true', KEY_CACHE_TTL_MS: '86400000' } }, (harness) => {
   let org: TestOrganization;
   beforeAll(async () => {
     org = await harness.organization('LIVE');

@@ -20,7 +20,7 @@ import {
 } from '../helpers/api-keys.js';
 import { eventually } from '../helpers/eventually.js';
 import type { TestOrganization } from '../helpers/harness.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegrationOnOneTier } from '../helpers/integration.js';
 import { QueryCounter } from '../helpers/query-counter.js';
 
 const DAY = 86_400_000;
@@ -28,7 +28,7 @@ const POLICY = `{ organizationKeyPolicy { ${KEY_POLICY_FIELDS} } }`;
 const LIVE_SECRET: KeyInput = { environment: 'LIVE', type: 'SECRET', scopes: ['bookings:read'] };
 
 // A day-long cache safety net, so only key-change notices can refresh a cached policy.
-describeIntegration('organization key policy', { env: { KEY_CACHE_TTL_MS: '86400000' } }, (harness) => {
+describeIntegrationOnOneTier('organization key policy', { env: { KEY_CACHE_TTL_MS: '86400000' } }, (harness) => {
   const liveOrg = () => harness.organization('LIVE');
   const listViolating = async (org: TestOrganization) =>
     (expectOk(await harness.request('{ apiKeys(violatingPolicy: true) { id } }', { key: org.adminKey })).apiKeys as Array<{ id: string }>).map(

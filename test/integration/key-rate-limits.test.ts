@@ -1,6 +1,6 @@
 import { beforeAll, expect, it } from 'vitest';
 import type { TestOrganization } from '../helpers/harness.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegrationOnOneTier } from '../helpers/integration.js';
 
 const VIEWER = '{ viewer { scopes } }';
 const SET_LIMIT = `mutation ($id: ID!, $limit: ApiKeyRateLimitInput) {
@@ -8,7 +8,7 @@ const SET_LIMIT = `mutation ($id: ID!, $limit: ApiKeyRateLimitInput) {
 }`;
 
 // '' selects the production defaults (the harness relaxes them for other suites).
-describeIntegration('per-key request limits', { env: { RATE_LIMIT_LIVE_PER_MINUTE: '', RATE_LIMIT_TEST_PER_MINUTE: '', FIELD_RATE_LIMITS: 'on' } }, (harness) => {
+describeIntegrationOnOneTier('per-key request limits', { env: { RATE_LIMIT_LIVE_PER_MINUTE: '', RATE_LIMIT_TEST_PER_MINUTE: '', FIELD_RATE_LIMITS: 'on' } }, (harness) => {
   let org: TestOrganization;
 
   beforeAll(async () => {

@@ -11,7 +11,7 @@ import { OperationAudit } from '../../src/pipeline/operation-audit.js';
 import { requestPipeline } from '../../src/pipeline/request-pipeline.js';
 import type { TestOrganization } from '../helpers/harness.js';
 import { accessLines, captureLogs } from '../helpers/captured-logs.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegrationOnOneTier } from '../helpers/integration.js';
 
 /** Server-sent events as Yoga writes them: `event: next` + `data: {...}` blocks, then `event: complete`. */
 function sseEvents(text: string): Array<{ event: string; data?: unknown }> {
@@ -26,7 +26,7 @@ function sseEvents(text: string): Array<{ event: string; data?: unknown }> {
     });
 }
 
-describeIntegration(`the request pipeline, whatever carries the operation`, { env: { RATE_LIMIT_TEST_PER_MINUTE: '1000' } }, (harness) => {
+describeIntegrationOnOneTier(`the request pipeline, whatever carries the operation`, { env: { RATE_LIMIT_TEST_PER_MINUTE: '1000' } }, (harness) => {
   let org: TestOrganization;
   beforeAll(async () => {
     org = await harness.organization();

@@ -3,7 +3,7 @@ import { PUBLIC_KEY_SCOPES } from '../../src/auth/access/scopes.js';
 import { expectBadUserInput, expectOk } from '../helpers/api-keys.js';
 import { seedEventType, seedHost, tenantOf } from '../helpers/booking-fixtures.js';
 import type { TestOrganization } from '../helpers/harness.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegrationOnOneTier } from '../helpers/integration.js';
 
 const SHOP = 'https://shop.example.com';
 const REPORT = `query Report($document: String!, $operationName: String, $variables: JSON) {
@@ -13,7 +13,7 @@ const REPORT = `query Report($document: String!, $operationName: String, $variab
 }`;
 const HOSTS_WITH_EMAIL = '{ eventTypes { nodes { title hosts { name email } } } }';
 
-describeIntegration('least privilege you can see: requiredScopes and Tessera-Accepted-Scopes', (harness) => {
+describeIntegrationOnOneTier('least privilege you can see: requiredScopes and Tessera-Accepted-Scopes', (harness) => {
   let org: TestOrganization;
   let site: string;
   let reader: string;

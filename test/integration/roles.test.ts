@@ -3,12 +3,12 @@ import { ALL_SCOPES } from '../../src/auth/access/scopes.js';
 import { updateMember } from '../../src/modules/members/members.service.js';
 import { expectFieldError, expectOk, expectRequestError, viewer } from '../helpers/api-keys.js';
 import type { TestOrganization } from '../helpers/harness.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegrationOnOneTier } from '../helpers/integration.js';
 
 const WITHHELD_FROM_MEMBERS = ['audit:read', 'keys:manage', 'keys:read', 'members:manage', 'members:read', 'webhooks:manage'];
 
 /** A key's effective scopes are its own intersected with its owner's role, read fresh on every request. */
-describeIntegration('member roles', (harness) => {
+describeIntegrationOnOneTier('member roles', (harness) => {
   let org: TestOrganization;
 
   beforeAll(async () => {

@@ -7,7 +7,7 @@
 import { beforeAll, expect, it } from 'vitest';
 import { createdKey, expectOk, expectRequestError, rollKey, viewer } from '../helpers/api-keys.js';
 import type { TestOrganization } from '../helpers/harness.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegrationOnOneTier } from '../helpers/integration.js';
 import {
   createdServiceAccount,
   deleteServiceAccount,
@@ -22,7 +22,7 @@ import {
 const scopesOf = async (harness: Parameters<typeof viewer>[0], secret: string) =>
   expectOk(await viewer(harness, secret)).viewer.scopes as string[];
 
-describeIntegration('service accounts', (harness) => {
+describeIntegrationOnOneTier('service accounts', (harness) => {
   let org: TestOrganization;
   beforeAll(async () => {
     org = await harness.organization('LIVE');

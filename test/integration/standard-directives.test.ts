@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
 import { buildSchema } from '../../src/schema.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegrationOnOneTier } from '../helpers/integration.js';
 
-describeIntegration("GraphQL's specified directives", (harness) => {
+describeIntegrationOnOneTier("GraphQL's specified directives", (harness) => {
   it('keeps @include, @skip, @deprecated, @specifiedBy and @oneOf next to ours', () => {
     const names = buildSchema().getDirectives().map((directive) => directive.name);
     expect(names).toEqual(expect.arrayContaining(['include', 'skip', 'deprecated', 'specifiedBy', 'oneOf', 'requiresScopes', 'authenticated', 'rateLimit']));

@@ -15,7 +15,7 @@ import { createLogger } from '../../src/lib/logger.js';
 import { createKey, createdKey, expectBadUserInput, expectOk, expectRequestError, rollKey, updateKey } from '../helpers/api-keys.js';
 import { eventually } from '../helpers/eventually.js';
 import type { GraphQLResponse, TestOrganization } from '../helpers/harness.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegrationOnOneTier } from '../helpers/integration.js';
 import { QueryCounter } from '../helpers/query-counter.js';
 import { anotherInstanceOf } from '../helpers/test-database.js';
 
@@ -25,7 +25,7 @@ const SCOPES = 'query Scopes { viewer { scopes } }';
 const EVENT_TYPES = 'query EventTypes($first: Int!) { eventTypes(first: $first) { nodes { id } } }';
 const PUBLIC_SCOPES = ['event-types:read'];
 
-describeIntegration('trusted documents', (harness) => {
+describeIntegrationOnOneTier('trusted documents', (harness) => {
   let org: TestOrganization;
   let other: TestOrganization;
   let fetchOn = (request: Request) => Promise.resolve(harness.app.yoga.fetch(request));

@@ -6,12 +6,12 @@
 import { beforeAll, expect, it } from 'vitest';
 import { generateApiKey } from '../../src/auth/key-format.js';
 import type { TestOrganization } from '../helpers/harness.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegrationOnOneTier } from '../helpers/integration.js';
 
 const OFFICE = { 'x-forwarded-for': '203.0.113.77' };
 const VIEWER = '{ viewer { scopes } }';
 
-describeIntegration(`throttle the guesser, not the office`, { env: { TRUST_PROXY: 'true', AUTH_FAILURES_PER_MINUTE: '3' } }, (harness) => {
+describeIntegrationOnOneTier(`throttle the guesser, not the office`, { env: { TRUST_PROXY: 'true', AUTH_FAILURES_PER_MINUTE: '3' } }, (harness) => {
   let org: TestOrganization;
   beforeAll(async () => {
     org = await harness.organization();

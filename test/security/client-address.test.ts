@@ -10,7 +10,7 @@ import { addressRanges, PRIVATE_RANGES } from '../../src/lib/address-ranges.js';
 import { clientAddress } from '../../src/pipeline/client-address.js';
 import { generateApiKey } from '../../src/auth/key-format.js';
 import type { TestOrganization } from '../helpers/harness.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegrationOnOneTier } from '../helpers/integration.js';
 
 const request = (forwardedFor?: string) =>
   new Request('http://tessera.test/graphql', { headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {} });
@@ -45,7 +45,7 @@ describe('the client address behind trusted proxies', () => {
   });
 });
 
-describeIntegration(`spoofed X-Forwarded-For through the API`, { env: { TRUST_PROXY: 'true', AUTH_FAILURES_PER_MINUTE: '3' } }, (harness) => {
+describeIntegrationOnOneTier(`spoofed X-Forwarded-For through the API`, { env: { TRUST_PROXY: 'true', AUTH_FAILURES_PER_MINUTE: '3' } }, (harness) => {
   let org: TestOrganization;
   beforeAll(async () => {
     org = await harness.organization();

@@ -11,7 +11,7 @@ import { generateApiKey } from '../../src/auth/key-format.js';
 import { auditEvents } from '../../src/db/schema/index.js';
 import { revokeKey } from '../helpers/api-keys.js';
 import type { TestOrganization } from '../helpers/harness.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegrationOnOneTier } from '../helpers/integration.js';
 
 const VIEWER = '{ viewer { scopes } }';
 
@@ -23,7 +23,7 @@ const sink = new Writable({
   },
 });
 
-describeIntegration(
+describeIntegrationOnOneTier(
   `misuse leaves a trace`,
   {
     env: { TRUST_PROXY: 'true', RATE_LIMIT_TEST_PER_MINUTE: '2' },

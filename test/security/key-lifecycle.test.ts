@@ -15,7 +15,7 @@ import {
   viewer,
 } from '../helpers/api-keys.js';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegrationOnOneTier } from '../helpers/integration.js';
 
 const DAY = 86_400_000;
 
@@ -25,7 +25,7 @@ const setLimit = (harness: TestHarness, key: string, id: string, limit: { reques
     variables: { id, limit },
   });
 
-describeIntegration(`key lifecycle follows the holder`, { env: { RATE_LIMIT_TEST_PER_MINUTE: '100' } }, (harness) => {
+describeIntegrationOnOneTier(`key lifecycle follows the holder`, { env: { RATE_LIMIT_TEST_PER_MINUTE: '100' } }, (harness) => {
   let org: TestOrganization;
   beforeAll(async () => {
     org = await harness.organization();

@@ -20,11 +20,11 @@ import {
   viewer,
 } from '../helpers/api-keys.js';
 import type { TestOrganization } from '../helpers/harness.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegrationOnOneTier } from '../helpers/integration.js';
 
 const DAY = 86_400_000;
 
-describeIntegration('key policy and IP allowlists hold', { env: { TRUST_PROXY: 'true' } }, (harness) => {
+describeIntegrationOnOneTier('key policy and IP allowlists hold', { env: { TRUST_PROXY: 'true' } }, (harness) => {
   let org: TestOrganization;
   beforeAll(async () => {
     org = await harness.organization('LIVE');

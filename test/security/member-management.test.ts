@@ -6,7 +6,7 @@
 import { beforeAll, expect, it } from 'vitest';
 import { createdKey, createKey, expectBadUserInput, expectFieldError, expectOk, expectRequestError, rollKey, viewer } from '../helpers/api-keys.js';
 import type { TestOrganization } from '../helpers/harness.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegrationOnOneTier } from '../helpers/integration.js';
 import {
   addMember,
   createdServiceAccount,
@@ -18,7 +18,7 @@ import {
   updateServiceAccount,
 } from '../helpers/members.js';
 
-describeIntegration('who may manage members and service accounts', (harness) => {
+describeIntegrationOnOneTier('who may manage members and service accounts', (harness) => {
   let org: TestOrganization;
   beforeAll(async () => {
     org = await harness.organization('LIVE');

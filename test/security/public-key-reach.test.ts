@@ -13,7 +13,7 @@ import { buildSchema } from '../../src/schema.js';
 import { attendee, seedEventType, seedHost, tenantOf } from '../helpers/booking-fixtures.js';
 import type { TestOrganization } from '../helpers/harness.js';
 import { reach } from '../helpers/reach.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegrationOnOneTier } from '../helpers/integration.js';
 
 const schema = buildSchema();
 const KINDS = {
@@ -64,7 +64,7 @@ describe('what each kind of key can reach (walk of every path)', () => {
   });
 });
 
-describeIntegration(`a public key's attacks over HTTP`, (harness) => {
+describeIntegrationOnOneTier(`a public key's attacks over HTTP`, (harness) => {
   let org: TestOrganization;
   let site: { id: string; secret: string };
   beforeAll(async () => {

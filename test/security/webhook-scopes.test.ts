@@ -8,7 +8,7 @@ import { CREATE_BOOKING, attendee, seedEventType, seedHost, tenantOf } from '../
 import type { TestOrganization } from '../helpers/harness.js';
 import { LocalServer } from '../helpers/local-server.js';
 import { errorCode } from '../helpers/scheduling.js';
-import { describeIntegration } from '../helpers/integration.js';
+import { describeIntegrationOnOneTier } from '../helpers/integration.js';
 
 /** The contract of the issue: what reading each event's data requires. */
 const REQUIRED_TO_READ: Record<string, string> = {
@@ -35,7 +35,7 @@ const UPDATE = `mutation ($id: ID!, $input: UpdateWebhookInput!) {
 const DELETE = 'mutation ($id: ID!) { deleteWebhook(id: $id) { id } }';
 const LIST = '{ webhooks { id url events } }';
 
-describeIntegration(
+describeIntegrationOnOneTier(
   `webhooks honour the scopes of the key that subscribes`,
   {
     env: { WEBHOOK_POLL_INTERVAL_MS: '0', WEBHOOK_TIMEOUT_MS: '1000' },
@@ -157,7 +157,7 @@ describeIntegration(
 
 const MAX = 3;
 
-describeIntegration(
+describeIntegrationOnOneTier(
   `an organization has a bounded number of webhook endpoints per world`,
   {
     env: { WEBHOOK_POLL_INTERVAL_MS: '0', WEBHOOK_MAX_ENDPOINTS: String(MAX) },
