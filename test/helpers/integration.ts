@@ -63,9 +63,11 @@ export function describeProcessesOnOneTier(title: string, body: () => void): voi
 /**
  * For a suite whose subject does not depend on the database (the same code runs on both): true on
  * one tier only, PostgreSQL where its server binaries are (a request there costs the test process
- * about a third of the CPU of the embedded database, which runs inside it), else PGlite.
+ * about a third of the CPU of the embedded database, which runs inside it), else PGlite. Not through
+ * PgBouncer: that project is for the suites whose correctness rests on what a pooler changes.
  */
 export function onTheOneTier(): boolean {
+  if (process.env.TEST_POOLER === 'pgbouncer') return false;
   return testTier() === (findServerBinDir() ? 'postgres' : 'pglite');
 }
 
