@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import HeavyFirstSequencer from './test/helpers/sequencer.js';
 import SummaryReporter from './test/helpers/summary-reporter.js';
 
 // The security tests are integration tests too: each file is the attacks one area refuses.
@@ -34,7 +35,8 @@ export default defineConfig({
     maxWorkers: availableParallelism() + 1,
     // Explicit because test/helpers/integration.ts relies on it: a suite's harness starts before the suite's
     // own beforeAll hooks and stops after its afterAll hooks.
-    sequence: { hooks: 'stack' },
+    // The waiting tiers and the heaviest files first, the short files last (test/helpers/sequencer.ts).
+    sequence: { hooks: 'stack', sequencer: HeavyFirstSequencer },
     reporters: ['default', new SummaryReporter()],
     projects: [
       {
