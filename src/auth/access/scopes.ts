@@ -21,7 +21,7 @@ export const SCOPES = {
   'team:write': 'Create and change team members and their calendars.',
   'calendars:read': 'Read calendar connection metadata.',
   'webhooks:read': 'Read webhooks and their deliveries.',
-  'webhooks:manage': 'Create, change, delete and redeliver webhooks.',
+  'webhooks:manage': 'Create, change, delete, resume and redeliver webhooks.',
   'analytics:read': 'Read booking and API usage analytics.',
   'keys:read': 'List API keys.',
   'keys:manage': 'Create, change, roll and revoke API keys.',

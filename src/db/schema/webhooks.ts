@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, pgEnum, pgTable, text } from 'drizzle-orm/pg-core';
 import { apiKeys } from './api-keys.js';
 import { createdAt, tenantColumns, timestamptz } from './common.js';
+import { members } from './organizations.js';
 
 /** Endpoints that receive signed event notifications. */
 export const webhooks = pgTable(
@@ -14,10 +15,22 @@ export const webhooks = pgTable(
     events: text('events').array().notNull(),
     /** The signing secret, sealed with the configured encryption key: we must read it back to sign. */
     secretSealed: text('secret_sealed').notNull(),
+    /**
+     * The member whose key subscribed the endpoint (created it, changed it or resumed it): it delivers
+     * while they could subscribe it now. Null for a service account's key, and for endpoints older
+     * than this column.
+     */
+    subscribedByMemberId: text('subscribed_by_member_id').references(() => members.id),
+    /** Set when the member above left or lost webhooks:manage: nothing is delivered until an admin resumes it. */
+    pausedAt: timestamptz('paused_at'),
+    pauseReason: text('pause_reason', { enum: ['SUBSCRIBER_DEACTIVATED', 'SUBSCRIBER_ROLE_CHANGED'] }),
     createdAt: createdAt(),
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
   },
-  (t) => [index('webhooks_tenant_idx').on(t.organizationId, t.environment, t.createdAt, t.id)],
+  (t) => [
+    index('webhooks_tenant_idx').on(t.organizationId, t.environment, t.createdAt, t.id),
+    index('webhooks_subscriber_idx').on(t.subscribedByMemberId),
+  ],
 );
 
 /** The outbox: one row per event, written in the transaction of the change that caused it. */

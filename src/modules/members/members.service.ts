@@ -11,6 +11,7 @@ import { encodeCursor, type PageRequest } from '../../lib/cursor.js';
 import { badUserInput, notFound } from '../../lib/errors.js';
 import { TEXT_LIMITS } from '../../lib/input-limits.js';
 import { newId } from '../../lib/random.js';
+import { pauseReasonFor, pauseWebhooksSubscribedBy } from '../webhooks/webhook-subscribers.js';
 import { validName } from '../organizations/organizations.service.js';
 
 /**
@@ -89,7 +90,9 @@ export function listMemberPage(db: Executor, organizationId: string, page: PageR
 
 /**
  * Role and activity changes bind the member's keys from the next request on,
- * on every instance: cached verifications of their keys are dropped. An
+ * on every instance: cached verifications of their keys are dropped; and a
+ * member who leaves or stops managing webhooks pauses the endpoints they
+ * subscribed (webhook-subscribers.ts). An
  * organization always keeps an active admin, whoever asks (the operator too):
  * without one nobody could manage its keys or people over the API.
  * `authorize` sees the member as locked, before the change.
@@ -107,6 +110,9 @@ export async function updateMember(
     await assertKeepsAnActiveAdmin(tx, current, change);
     const [member] = await tx.update(members).set(change).where(eq(members.id, id)).returning();
     await broadcastKeyChange(tx, { memberId: id });
+    // Their endpoints stop with their keys: a webhook must not keep copying data to a departed admin's URL.
+    const pauseReason = pauseReasonFor(member!);
+    if (pauseReason) await pauseWebhooksSubscribedBy(tx, id, pauseReason);
     return member!;
   });
 }

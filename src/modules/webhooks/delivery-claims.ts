@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { webhookDeliveries, webhookEvents, webhooks } from '../../db/schema/index.js';
 import type { OutboundError } from '../../lib/outbound-http.js';
@@ -30,13 +30,15 @@ export async function claimDueDeliveries(db: Database, claim: { now: Date; timeo
   const { now } = claim;
   const claimedUntil = new Date(now.getTime() + claim.timeoutMs + CLAIM_MARGIN_MS);
   const ids = await db.transaction(async (tx) => {
+    // A paused endpoint's deliveries wait for an admin to resume it (webhook-subscribers.ts).
     const due = await tx
       .select({ id: webhookDeliveries.id })
       .from(webhookDeliveries)
-      .where(and(eq(webhookDeliveries.status, 'PENDING'), lte(webhookDeliveries.nextAttemptAt, now)))
+      .innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhookId))
+      .where(and(eq(webhookDeliveries.status, 'PENDING'), lte(webhookDeliveries.nextAttemptAt, now), isNull(webhooks.pausedAt)))
       .orderBy(asc(webhookDeliveries.nextAttemptAt))
       .limit(claim.limit)
-      .for('update', { skipLocked: true });
+      .for('update', { of: webhookDeliveries, skipLocked: true });
     if (due.length === 0) return [];
     const claimedIds = due.map((row) => row.id);
     await tx

@@ -15,6 +15,7 @@ import {
   listDeliveries,
   listWebhooks,
   redeliverWebhookEvent,
+  resumeWebhook,
   rotateWebhookSecret,
   updateWebhook,
   type Webhook,
@@ -80,6 +81,14 @@ const WebhookStatsRef = builder.objectRef<WebhookStats>('WebhookStats').implemen
   }),
 });
 
+const PauseReasonEnum = builder.enumType('WebhookPauseReason', {
+  description: 'Why nothing is being sent to a webhook.',
+  values: {
+    SUBSCRIBER_DEACTIVATED: { description: 'The member whose key subscribed it was deactivated.' },
+    SUBSCRIBER_ROLE_CHANGED: { description: 'The member whose key subscribed it no longer has a role that manages webhooks.' },
+  } as const,
+});
+
 export const WebhookRef = builder.objectRef<Webhook>('Webhook').implement({
   description: 'An endpoint that receives signed event notifications. Its signing secret is shown once, at creation or rotation.',
   fields: (t) => ({
@@ -89,6 +98,13 @@ export const WebhookRef = builder.objectRef<Webhook>('Webhook').implement({
     events: t.exposeStringList('events', { description: 'The event types it receives, such as booking.created.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed.' }),
+    pausedAt: t.expose('pausedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description:
+        'When deliveries stopped because the member whose key subscribed it (created, changed or resumed it) left or stopped managing webhooks; null while it runs. Events still queue; resumeWebhook sends them.',
+    }),
+    pauseReason: t.expose('pauseReason', { type: PauseReasonEnum, nullable: true, description: 'Why it is paused; null while it runs.' }),
     deliveries: t.field({
       type: WebhookDeliveryConnection,
       description: 'Newest first.',
@@ -188,6 +204,14 @@ builder.mutationFields((t) => ({
     description: 'Issues a new signing secret; the old one stops signing immediately.',
     args: { id: t.arg.id({ required: true, description: 'The webhook.' }) },
     resolve: (_root, { id }, { db, tenant, outbound, now }) => rotateWebhookSecret(db, tenant, id, outbound, now()),
+  }),
+  resumeWebhook: t.field({
+    ...requires('webhooks:manage'),
+    type: WebhookRef,
+    description:
+      'Sends to a paused webhook again, the deliveries queued meanwhile first; the calling key then answers for it (its member, when that member leaves, pauses it again). Needs the scopes of its events, as createWebhook does. A running webhook is answered unchanged.',
+    args: { id: t.arg.id({ required: true, description: 'The webhook.' }) },
+    resolve: (_root, { id }, { db, principal, now }) => resumeWebhook(db, principal, id, now()),
   }),
   redeliverWebhookEvent: t.field({
     ...requires('webhooks:manage'),

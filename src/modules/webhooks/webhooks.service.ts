@@ -11,6 +11,7 @@ import { checkOutboundUrl, OutboundRefused, type HostResolver } from '../../lib/
 import { newId, randomBase62 } from '../../lib/random.js';
 import type { SecretBox } from '../../lib/secret-box.js';
 import { assertMaySubscribe, isWebhookEventType, WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhook-events.js';
+import { subscriberOf } from './webhook-subscribers.js';
 
 export type Webhook = typeof webhooks.$inferSelect;
 export type WebhookDelivery = typeof webhookDeliveries.$inferSelect & { eventType: string };
@@ -97,6 +98,7 @@ export async function createWebhook(
         description,
         events,
         secretSealed: deps.secrets.seal(secret),
+        subscribedByMemberId: subscriberOf(principal),
         createdAt: now,
         updatedAt: now,
       })
@@ -149,9 +151,10 @@ export async function updateWebhook(
   if (update.url == null && Object.keys(changes).length === 0) throw badUserInput('input', 'nothing to update.');
   assertMaySubscribe(principal.scopes, changes.events ?? current.events);
   if (update.url != null) changes.url = await validatedUrl(update.url, tenant, deps.resolver);
+  // Whoever re-routes or re-subscribes it answers for it from now on (a paused one stays paused: resumeWebhook).
   const [updated] = await db
     .update(webhooks)
-    .set({ ...changes, updatedAt: now })
+    .set({ ...changes, subscribedByMemberId: subscriberOf(principal), updatedAt: now })
     .where(eq(webhooks.id, current.id))
     .returning();
   return updated!;
@@ -243,4 +246,21 @@ export async function redeliverWebhookEvent(db: Executor, tenant: Tenant, delive
     })
     .returning();
   return { ...created!, eventType: original.eventType };
+}
+
+/**
+ * An admin's review ends a pause: whoever resumes it answers for it from now on, and needs every
+ * scope its events need, as subscribing does. Deliveries queued meanwhile are sent. A running
+ * endpoint is answered as it is.
+ */
+export async function resumeWebhook(db: Executor, principal: Principal, id: string, now: Date): Promise<Webhook> {
+  const current = await findWebhook(db, tenantOf(principal), id);
+  if (current.pausedAt === null) return current;
+  assertMaySubscribe(principal.scopes, current.events);
+  const [resumed] = await db
+    .update(webhooks)
+    .set({ pausedAt: null, pauseReason: null, subscribedByMemberId: subscriberOf(principal), updatedAt: now })
+    .where(eq(webhooks.id, current.id))
+    .returning();
+  return resumed!;
 }
