@@ -102,7 +102,7 @@ export const BACKGROUND_SETTINGS = {
       min: 1,
       max: 36_500,
       description:
-        'How long finished webhook deliveries (succeeded, or failed after every attempt) are kept after their last attempt, and events with no delivery left after they happened; pending deliveries are never deleted.',
+        'How long finished webhook deliveries (succeeded, or failed after every attempt) are kept after their last attempt, and events with no delivery left after they happened; pending deliveries are kept, except those queued this long ago for a webhook paused as long.',
     }),
   },
 } as const;

@@ -96,6 +96,33 @@ describeIntegration('retention', { env: { WEBHOOK_POLL_INTERVAL_MS: '0' } }, (ha
     expect(events.map((row) => row.id).sort()).toEqual([stillRetried, redelivered, recent].sort());
   });
 
+  it("deletes what queued over WEBHOOK_RETENTION_DAYS ago for a webhook paused as long, and the events nothing else points at; a shorter pause keeps its queue", async () => {
+    const pausedWebhook = async (pausedAt: Date) => {
+      const id = newId('wh');
+      await harness.db.insert(webhooks).values({ id, ...tenantOf(org), url: 'https://hooks.example/in', events: ['booking.created'], secretSealed: 'sealed', pausedAt, pauseReason: 'SUBSCRIBER_DEACTIVATED' });
+      return id;
+    };
+    const queued = async (webhookId: string, createdAt: Date) => {
+      const eventId = newId('whevt');
+      await harness.db.insert(webhookEvents).values({ id: eventId, ...tenantOf(org), type: 'booking.created', data: {}, createdAt });
+      const id = newId('whdel');
+      await harness.db.insert(webhookDeliveries).values({ id, ...tenantOf(org), webhookId, eventId, status: 'PENDING', nextAttemptAt: createdAt, createdAt, updatedAt: createdAt });
+      return { id, eventId };
+    };
+    const longPaused = await pausedWebhook(ago(35 * DAY));
+    const forgotten = await queued(longPaused, ago(40 * DAY));
+    const sincePause = await queued(longPaused, ago(10 * DAY));
+    const brieflyPaused = await pausedWebhook(ago(5 * DAY));
+    const waiting = await queued(brieflyPaused, ago(40 * DAY));
+
+    const report = await run();
+    expect(report).toMatchObject({ pausedWebhookBacklog: 1 });
+    const left = await harness.db.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(inArray(webhookDeliveries.webhookId, [longPaused, brieflyPaused]));
+    expect(left.map((row) => row.id).sort()).toEqual([sincePause.id, waiting.id].sort());
+    const events = await harness.db.select({ id: webhookEvents.id }).from(webhookEvents).where(inArray(webhookEvents.id, [forgotten.eventId, sincePause.eventId, waiting.eventId]));
+    expect(events.map((row) => row.id).sort()).toEqual([sincePause.eventId, waiting.eventId].sort());
+  });
+
   it('forgets an idempotency key 24 hours after its booking was made, and keeps the booking', async () => {
     const dayOld = await booking({ createdAt: ago(25 * HOUR), idempotencyKey: 'retry-of-yesterday' });
     const fresh = await booking({ createdAt: ago(23 * HOUR), idempotencyKey: 'retry-of-this-morning' });

@@ -3,7 +3,7 @@ import type { Logger } from '../../lib/logger.js';
 import { PeriodicTask, type BackgroundTask } from '../../lib/periodic-task.js';
 import { maintainAuditPartitions, type AuditPartitionReport } from '../audit/audit-partitions.js';
 import { forgetIdempotencyKeys, IDEMPOTENCY_KEY_LIFETIME_MS, pruneBookingHistory } from '../bookings/booking-retention.js';
-import { pruneFinishedDeliveries, pruneUndeliverableEvents } from '../webhooks/webhook-retention.js';
+import { pruneFinishedDeliveries, prunePausedBacklog, pruneUndeliverableEvents } from '../webhooks/webhook-retention.js';
 
 /** Arbitrary constant naming "Tessera retention" among advisory locks (migrations use 748_615_029). */
 export const RETENTION_LOCK_ID = 748_615_030;
@@ -30,6 +30,7 @@ export type RetentionReport =
       ran: true;
       audit: AuditPartitionReport | null;
       webhookDeliveries: number | null;
+      pausedWebhookBacklog: number | null;
       webhookEvents: number | null;
       idempotencyKeys: number | null;
       bookingHistory: number | null;
@@ -38,7 +39,8 @@ export type RetentionReport =
 /**
  * Keeps stored data bounded: audit partitions made ahead and dropped past
  * AUDIT_RETENTION_DAYS, finished webhook deliveries and their events past
- * WEBHOOK_RETENTION_DAYS, idempotency keys after a day, booking history
+ * WEBHOOK_RETENTION_DAYS (and what queued that long ago for a webhook paused
+ * as long), idempotency keys after a day, booking history
  * AUDIT_RETENTION_DAYS after the booking ended. One instance works
  * at a time (an advisory lock; the others skip the run). Each step stands
  * alone: one that fails is logged, and the others still run.
@@ -82,6 +84,7 @@ export class RetentionJob implements BackgroundTask {
       audit: await this.step('audit partitions', () => maintainAuditPartitions(this.database, now, this.options.auditDays, batch)),
       // Deliveries first: they reference events, which go once nothing points at them.
       webhookDeliveries: await this.step('webhook deliveries', () => pruneFinishedDeliveries(db, webhookCutoff, batch)),
+      pausedWebhookBacklog: await this.step('paused webhooks backlog', () => prunePausedBacklog(db, webhookCutoff, batch)),
       webhookEvents: await this.step('webhook events', () => pruneUndeliverableEvents(db, webhookCutoff, batch)),
       idempotencyKeys: await this.step('idempotency keys', () =>
         forgetIdempotencyKeys(db, new Date(now.getTime() - IDEMPOTENCY_KEY_LIFETIME_MS), batch),
