@@ -110,6 +110,13 @@ describeIntegration('Prometheus metrics at /metrics', { env: { RATE_LIMIT_TEST_P
     ({ text } = await scrape(harness));
     expect(sample(text, 'tessera_webhook_deliveries_pending')).toBe(1);
     expect(sample(text, 'tessera_webhook_delivery_lag_seconds')).toBe(30);
+
+    // A paused webhook's queue waits for an admin's review, not for the worker: counted, but no lag.
+    await harness.database.query(`update webhooks set paused_at = now(), pause_reason = 'SUBSCRIBER_DEACTIVATED' where id = 'wh_metrics'`);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    ({ text } = await scrape(harness));
+    expect(sample(text, 'tessera_webhook_deliveries_pending')).toBe(1);
+    expect(sample(text, 'tessera_webhook_delivery_lag_seconds')).toBe(0);
   });
 
   it('counts every use of a deprecated field, though each document is examined for them only once', async () => {
