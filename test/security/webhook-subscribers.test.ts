@@ -1,9 +1,10 @@
 /**
- * The attack: an admin about to leave subscribes a webhook to their own URL. Their keys stop when
- * they are deactivated; the webhook went on copying every booking to them. Refused: an endpoint
- * delivers while the member whose key subscribed it (created, changed or resumed it) could subscribe
- * it now — deactivated, or moved to a role that does not manage webhooks, pauses it in the same
- * transaction, and nothing more is sent until another admin resumes it and answers for it.
+ * The attack: an admin about to leave subscribes a webhook to their own URL, with their own key or a
+ * service account's they received. Their keys stop when they are deactivated; the webhook went on
+ * copying every booking to them. Refused: an endpoint delivers while the member who held the key that
+ * subscribed it (created, changed or resumed it) could subscribe it now — deactivated, or moved to a
+ * role that does not manage webhooks, pauses it in the same transaction, and nothing more is sent
+ * until another admin resumes it and answers for it.
  */
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { TestOrganization } from '../helpers/harness.js';
@@ -12,6 +13,7 @@ import { CREATE_BOOKING, attendee, seedEventType, seedHost, tenantOf } from '../
 import { describeIntegration } from '../helpers/integration.js';
 import { LocalServer } from '../helpers/local-server.js';
 import { createdServiceAccount, updateMember } from '../helpers/members.js';
+import { createOperatorKey } from '../../src/modules/api-keys/key-issuance.js';
 
 const CREATE_WEBHOOK = `mutation ($input: CreateWebhookInput!) { createWebhook(input: $input) { webhook { id pausedAt pauseReason } } }`;
 const WEBHOOK = `query ($id: ID!) { webhook(id: $id) { id pausedAt pauseReason stats { pending succeeded } } }`;
@@ -112,17 +114,33 @@ describeIntegration('webhooks stop with the member who subscribed them', { env: 
     expect((await webhook(id)).pauseReason).toBe('SUBSCRIBER_DEACTIVATED');
   });
 
-  it("keeps a service account's endpoint running when the member who made its key leaves", async () => {
+  it("pauses an endpoint subscribed with a service account's key when the member who received that key leaves: the URL may be theirs", async () => {
     const maker = await anAdmin();
     const account = await createdServiceAccount(harness, people, { name: `integration ${slot}`, role: 'ADMIN' });
     const accountKey = await createdKey(harness, maker.secret, { scopes: ['webhooks:manage', 'bookings:read'], ownerServiceAccountId: account });
     const id = await subscribe(accountKey.secret, '/integration');
 
     expectOk(await updateMember(harness, people, maker.memberId, { active: false }));
-    expect((await webhook(id)).pausedAt).toBeNull();
+    expect((await webhook(id)).pauseReason).toBe('SUBSCRIBER_DEACTIVATED');
+  });
+
+  it("keeps running an endpoint subscribed with a service account's key from the CLI, which no member received", async () => {
+    const account = await createdServiceAccount(harness, people, { name: `cli integration ${slot}`, role: 'ADMIN' });
+    const { secret } = await createOperatorKey(
+      harness.db,
+      { organizationId: org.organizationId, serviceAccountId: account },
+      { name: 'integration', type: 'SECRET', environment: 'TEST', scopes: ['webhooks:manage', 'bookings:read'], expiresIn: 'NEVER', allowedOrigins: [], usageLimit: null },
+      harness.clock,
+      'test',
+    );
+    const id = await subscribe(secret, '/cli-integration');
+    const [row] = await harness.database.query<{ subscribed_by_member_id: string | null }>(`select subscribed_by_member_id from webhooks where id = '${id}'`);
+    expect(row!.subscribed_by_member_id).toBeNull();
+    for (const admin of [await anAdmin(), await anAdmin()]) expectOk(await updateMember(harness, people, admin.memberId, { active: false }));
     await book();
     await harness.app.webhooks.deliverDueWebhooks();
-    expect(receiver.to('/integration')).toHaveLength(1);
+    expect((await webhook(id)).pausedAt).toBeNull();
+    expect(receiver.to('/cli-integration')).toHaveLength(1);
   });
 
   it('resumes only for a key that could subscribe its events', async () => {

@@ -8,12 +8,14 @@ export type WebhookPauseReason = NonNullable<(typeof webhooks.$inferSelect)['pau
 
 /**
  * A webhook is a standing copy of the organization's data to whoever holds its URL, so someone answers
- * for it: the member whose key subscribed it (created, changed or resumed it). Their keys stop when
- * they leave; so do the endpoints they subscribed. A service account's key answers for itself (it
- * outlives the members who made it, and so do its endpoints): null.
+ * for it: the member who held the secret of the key that subscribed it (created, changed or resumed
+ * it), the one who chose the URL. Their keys stop when they leave; so do the endpoints they
+ * subscribed — also through a service account's key they received, which itself outlives them (it is
+ * listed for rolling), since the URL may well be theirs. Null only for a service account's key issued
+ * at the CLI, which no member received.
  */
 export const subscriberOf = (principal: Principal): string | null =>
-  principal.key.owner.kind === 'member' ? principal.key.owner.memberId : null;
+  principal.key.recipientMemberId ?? (principal.key.owner.kind === 'member' ? principal.key.owner.memberId : null);
 
 /**
  * Why a member's change pauses the endpoints they subscribed, or null when they could still
