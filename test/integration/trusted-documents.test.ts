@@ -21,6 +21,7 @@ import { anotherInstanceOf } from '../helpers/test-database.js';
 
 const REGISTER = 'mutation Register($documents: [String!]!) { registerTrustedDocuments(documents: $documents) { id document createdAt } }';
 const LIST = 'query List($first: Int, $after: String) { trustedDocuments(first: $first, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } }';
+const REMOVE = 'mutation Remove($ids: [String!]!) { removeTrustedDocuments(ids: $ids) { id document } }';
 const SCOPES = 'query Scopes { viewer { scopes } }';
 const EVENT_TYPES = 'query EventTypes($first: Int!) { eventTypes(first: $first) { nodes { id } } }';
 const PUBLIC_SCOPES = ['event-types:read'];
@@ -183,6 +184,55 @@ describeIntegrationOnOneTier('trusted documents', (harness) => {
       expectBadUserInput(await post(site.secret, { documentId: 'sha1:abc' }), 'documentId', 400);
       expectBadUserInput(await post(site.secret, { documentId: 42 }), 'documentId', 400);
       expectBadUserInput(await post(site.secret, { documentId: documentIdOf(SCOPES), query: SCOPES }), 'documentId', 400);
+    });
+  });
+
+  describe('removal', () => {
+    const remove = (key: string, ids: string[]) => harness.request(REMOVE, { key, variables: { ids } });
+    const listed = async (key: string) =>
+      (expectOk(await harness.request(LIST, { key, variables: { first: 100 } })).trustedDocuments.nodes as Array<{ id: string }>).map((node) => node.id);
+
+    it('removes documents from the world: a key held to them is refused them from the next request, their ids are unknown, and the removal is recorded', async () => {
+      const fresh = await harness.organization();
+      await registered(fresh.adminKey, [SCOPES, EVENT_TYPES]);
+      const site = await restrictedKey(fresh);
+      expectOk(await harness.request(SCOPES, { key: site.secret }));
+
+      const removed = expectOk(await remove(fresh.adminKey, [documentIdOf(SCOPES)])).removeTrustedDocuments;
+      expect(removed).toEqual([{ id: documentIdOf(SCOPES), document: SCOPES }]);
+      expectUntrusted(await harness.request(SCOPES, { key: site.secret }));
+      expectUnknownId(await post(site.secret, { documentId: documentIdOf(SCOPES) }));
+      expectOk(await harness.request(EVENT_TYPES, { key: site.secret, variables: { first: 1 } }));
+      expect(await listed(fresh.adminKey)).toEqual([documentIdOf(EVENT_TYPES)]);
+      const records = await harness.db
+        .select({ details: auditEvents.details, apiKeyId: auditEvents.apiKeyId })
+        .from(auditEvents)
+        .where(and(eq(auditEvents.organizationId, fresh.organizationId), eq(auditEvents.action, 'trusted_documents.removed')));
+      expect(records).toEqual([{ details: { documentIds: [documentIdOf(SCOPES)] }, apiKeyId: fresh.adminKeyId }]);
+    });
+
+    it("removes all or none: an id not registered in this world (another organization's included) is NOT_FOUND by name, a malformed one BAD_USER_INPUT", async () => {
+      const fresh = await harness.organization();
+      await registered(fresh.adminKey, [SCOPES]);
+      const theirs = documentIdOf('{ viewer { organization { id } } }');
+      await registered(other.adminKey, ['{ viewer { organization { id } } }']);
+      for (const stranger of [theirs, documentIdOf('{ viewer { organization { name } } }')]) {
+        const refused = await remove(fresh.adminKey, [documentIdOf(SCOPES), stranger]);
+        expect(refused.body.errors?.[0]?.extensions.code).toBe('NOT_FOUND');
+        expect(refused.body.errors?.[0]?.message).toContain(stranger);
+      }
+      expectBadUserInput(await remove(fresh.adminKey, [documentIdOf(SCOPES), 'sha1:abc']), 'ids[1]');
+      expectBadUserInput(await remove(fresh.adminKey, []), 'ids');
+      expect(await listed(fresh.adminKey)).toEqual([documentIdOf(SCOPES)]);
+      expect(await listed(other.adminKey)).toContain(theirs);
+    });
+
+    it('needs keys:manage', async () => {
+      const fresh = await harness.organization();
+      await registered(fresh.adminKey, [SCOPES]);
+      const reader = await harness.makeKey({ organization: fresh, scopes: ['keys:read'] });
+      expect((await remove(reader.secret, [documentIdOf(SCOPES)])).body.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
+      expect(await listed(fresh.adminKey)).toEqual([documentIdOf(SCOPES)]);
     });
   });
 

@@ -20,7 +20,8 @@ export type KeyChangeAction =
   | 'api_key.transferred'
   | 'api_key.leaked'
   | 'key_policy.updated'
-  | 'trusted_documents.registered';
+  | 'trusted_documents.registered'
+  | 'trusted_documents.removed';
 
 
 /** Written inside the caller's transaction, so the change and its record land together. */

@@ -8,6 +8,7 @@ import {
   assertRegistrable,
   listTrustedDocuments,
   registerTrustedDocuments,
+  removeTrustedDocuments,
   TRUSTED_DOCUMENT_LIMITS,
   trustedDocumentCursor,
   type TrustedDocument,
@@ -60,6 +61,30 @@ builder.mutationField('registerTrustedDocuments', (t) =>
       // This instance at once; the others when the change notice reaches them.
       context.trustedDocuments.forget(context.tenant);
       return registered;
+    },
+  }),
+);
+
+builder.mutationField('removeTrustedDocuments', (t) =>
+  t.field({
+    ...requires('keys:manage'),
+    ...rateLimited(...FIELD_LIMITS.keyManagement),
+    type: [TrustedDocumentRef],
+    description:
+      "Removes documents from the calling key's world (live or test), all or none: an id not registered there is NOT_FOUND and nothing is removed. " +
+      'Public keys held to trusted documents stop running them on the next request, on every instance; clients sending them by `documentId` get PERSISTED_DOCUMENT_NOT_FOUND. Answers the removed documents, in order.',
+    args: {
+      // Strings, not IDs: a document id (71 characters) is longer than the API's bound on an ID.
+      ids: t.arg.stringList({
+        required: true,
+        description: `Document ids (\`sha256:\` and 64 hex digits, as TrustedDocument.id), 1 to ${TRUSTED_DOCUMENT_LIMITS.perCall}.`,
+      }),
+    },
+    resolve: async (_root, { ids }, context) => {
+      const removed = await removeTrustedDocuments(context.db, actorOf(context), context.tenant, ids, context.now());
+      // This instance at once; the others when the change notice reaches them.
+      context.trustedDocuments.forget(context.tenant);
+      return removed;
     },
   }),
 );

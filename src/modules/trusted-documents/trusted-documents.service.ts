@@ -6,8 +6,8 @@ import { keysetPage, type KeysetPage } from '../../db/keyset.js';
 import { organizations, trustedDocuments } from '../../db/schema/index.js';
 import { inTenant, type Tenant } from '../../db/tenant.js';
 import { encodeCursor, type PageRequest } from '../../lib/cursor.js';
-import { documentHash, documentIdFromHash } from '../../lib/document-id.js';
-import { appError, badUserInput } from '../../lib/errors.js';
+import { documentHash, documentIdFromHash, hashOfDocumentId } from '../../lib/document-id.js';
+import { appError, badUserInput, notFound } from '../../lib/errors.js';
 import { checkedText, INPUT_LIMITS } from '../../lib/input-limits.js';
 import { recordKeyChange } from '../audit/audit.service.js';
 import { announceDocumentsRegistered } from './document-changes.js';
@@ -94,6 +94,37 @@ export async function registerTrustedDocuments(
     return registered(tx, tenant, hashes);
   });
   return texts.map((text) => toDocument(rows.get(documentHash(text))!));
+}
+
+/**
+ * Removes documents from the caller's world, all or none: an id that is not a
+ * document of this world is NOT_FOUND by name (another organization's or
+ * world's included), and nothing is removed. A key held to trusted documents
+ * stops running them on the next request, on every instance. Answers the
+ * removed documents, in the order given.
+ */
+export async function removeTrustedDocuments(db: Executor, actor: Actor, tenant: Tenant, ids: readonly string[], now: Date): Promise<TrustedDocument[]> {
+  if (ids.length === 0) throw badUserInput('ids', 'give at least one document id.');
+  if (ids.length > TRUSTED_DOCUMENT_LIMITS.perCall) throw badUserInput('ids', `at most ${TRUSTED_DOCUMENT_LIMITS.perCall} documents at a time.`);
+  const hashes = ids.map((id, index) => {
+    const hash = hashOfDocumentId(checkedText(id, `ids[${index}]`, 100));
+    if (!hash) throw badUserInput(`ids[${index}]`, 'a document id is `sha256:` and 64 hex digits.');
+    return hash;
+  });
+  return db.transaction(async (tx) => {
+    const rows = await registered(tx, tenant, [...new Set(hashes)]);
+    const missing = ids.find((_id, index) => !rows.has(hashes[index]!));
+    if (missing !== undefined) throw notFound('trusted document', missing);
+    await tx.delete(trustedDocuments).where(and(inTenant(trustedDocuments, tenant), inTextList(trustedDocuments.hash, [...rows.keys()])));
+    await announceDocumentsRegistered(tx, tenant);
+    await recordKeyChange(
+      tx,
+      actor,
+      { action: 'trusted_documents.removed', ...tenant, targetId: tenant.organizationId, details: { documentIds: [...rows.keys()].map(documentIdFromHash) } },
+      now,
+    );
+    return hashes.map((hash) => toDocument(rows.get(hash)!));
+  });
 }
 
 const keyIdOf = (actor: Actor): string | null => ('principal' in actor ? actor.principal.id : null);
