@@ -1,7 +1,8 @@
-/** GraphQL documents: the scopes they need, and registering a build's as trusted. */
+/** GraphQL documents: the scopes they need, and registering a build's as trusted (and taking them back). */
 import { readFile } from 'node:fs/promises';
 import { requirementText } from '../auth/access/requirement-algebra.js';
 import { readManifest, registerManifest } from '../modules/trusted-documents/manifest.js';
+import { removeTrustedDocuments } from '../modules/trusted-documents/trusted-documents.service.js';
 import { findOrganization } from '../modules/organizations/organizations.service.js';
 import { fail, messageOf, type CliCommand } from './context.js';
 import { environmentOption, worldOf } from './options.js';
@@ -44,4 +45,21 @@ export const registerDocuments: CliCommand = (program, { print, withDatabase }) 
         return registerManifest(database.db, { organizationId: options.org, environment: worldOf(options.environment) }, texts, new Date(), 'cli');
       });
       print(options.json ? JSON.stringify(outcome) : `${outcome.total} documents trusted in the ${options.environment} world of ${options.org} (${outcome.added} new).`);
+    });
+
+export const removeDocuments: CliCommand = (program, { print, withDatabase }) =>
+  program
+    .command('documents:remove')
+    .description("Take trusted documents back from one world of an organization: all the ids given, or none (keys held to trusted documents are refused them from their next request)")
+    .argument('<ids...>', 'document ids, `sha256:` and 64 hex digits, as trustedDocuments lists them')
+    .requiredOption('--org <id>', 'organization id')
+    .addOption(environmentOption())
+    .option('--json', 'print exactly one JSON object')
+    .action(async (ids: string[], options: { org: string; environment: 'live' | 'test'; json?: boolean }) => {
+      const removed = await withDatabase(async (database) => {
+        await findOrganization(database.db, options.org);
+        return removeTrustedDocuments(database.db, { cli: 'cli' }, { organizationId: options.org, environment: worldOf(options.environment) }, ids, new Date());
+      });
+      const removedIds = removed.map((document) => document.id);
+      print(options.json ? JSON.stringify({ removed: removedIds }) : `${removedIds.length} documents removed from the ${options.environment} world of ${options.org}.`);
     });

@@ -7,7 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { StartupRefused } from '../runtime.js';
 import { cliContext, messageOf, type CliCommand, type CliIo } from './context.js';
-import { registerDocuments, scopesFor } from './document-commands.js';
+import { registerDocuments, removeDocuments, scopesFor } from './document-commands.js';
 import { createKey, limitKey, listKeys, revokeKey } from './key-commands.js';
 import {
   addOrganizationMember,
@@ -34,6 +34,7 @@ const COMMANDS: CliCommand[] = [
   createOrganizationServiceAccount,
   updateOrganizationMember,
   registerDocuments,
+  removeDocuments,
 ];
 
 /** Runs one command line (without the `node cli.ts` in front) and answers its exit code. */

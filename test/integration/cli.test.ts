@@ -103,7 +103,7 @@ describeProcessesOnOneTier('CLI', () => {
     expectOneLineError(await cliInProcess(['members:list', '--org', 'org_doesnotexist'], { DATABASE_URL: url }), 'org_doesnotexist');
   }, SLOW);
 
-  it("documents:register trusts a build's manifest in one world; a server then runs those documents for a key held to them", async () => {
+  it("documents:register trusts a build's manifest in one world; a server then runs those documents for a key held to them; documents:remove takes them back", async () => {
     const result = await cliInProcess(
       ['documents:register', join(ROOT, 'examples/booking-widget/src/gql/persisted-documents.json'), '--org', bootstrapped.organizationId, '--environment', 'test', '--json'],
       { DATABASE_URL: url },
@@ -124,6 +124,18 @@ describeProcessesOnOneTier('CLI', () => {
       const [eventTypes] = Object.values(manifest);
       expect((await ask(eventTypes!, secret)).status).toBe(200);
       expect((await ask('{ eventTypes { nodes { id } } }', secret)).body.errors[0].extensions.reason).toBe('UNTRUSTED_DOCUMENT');
+    });
+
+    // Taken back, all or none.
+    const [first, second] = Object.keys(manifest);
+    const unknown = `sha256:${'0'.repeat(64)}`;
+    expectOneLineError(await cliInProcess(['documents:remove', first!, unknown, '--org', bootstrapped.organizationId, '--environment', 'test'], { DATABASE_URL: url }), unknown);
+    const removed = await cliInProcess(['documents:remove', first!, second!, '--org', bootstrapped.organizationId, '--environment', 'test', '--json'], { DATABASE_URL: url });
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(JSON.parse(removed.stdout)).toEqual({ removed: [first, second] });
+    await withApp(url, async (_ask, database) => {
+      const world = { organizationId: bootstrapped.organizationId, environment: 'TEST' as const };
+      expect([...(await loadTrustedDocuments(database.db, world)).keys()].map((hash) => `sha256:${hash}`).sort()).toEqual(Object.keys(manifest).slice(2).sort());
     });
   }, SLOW);
 
