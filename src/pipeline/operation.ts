@@ -34,27 +34,24 @@ function rootFieldsOf(selectionSet: SelectionSetNode, document: DocumentNode, se
 /**
  * Yoga hands the same parsed document to every request with the same query
  * text (its parse cache), so a summary is worked out once per document and
- * operation name, not once per request.
+ * operation name, not once per request; the deprecated fields, a walk of the
+ * whole document, once per document.
  */
-const summaries = new WeakMap<DocumentNode, Map<string | null, OperationSummary | undefined>>();
+type DocumentSummaries = { deprecatedFields: readonly DeprecatedField[]; byName: Map<string | null, OperationSummary | undefined> };
+const summaries = new WeakMap<DocumentNode, DocumentSummaries>();
 
 export function summarizeOperation(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): OperationSummary | undefined {
-  let byName = summaries.get(document);
-  if (!byName) summaries.set(document, (byName = new Map()));
+  let known = summaries.get(document);
+  if (!known) summaries.set(document, (known = { deprecatedFields: deprecatedFieldsIn(schema, document), byName: new Map() }));
   const key = operationName ?? null;
-  if (!byName.has(key)) byName.set(key, summarize(schema, document, key));
-  return byName.get(key);
+  if (!known.byName.has(key)) known.byName.set(key, summarize(document, key, known.deprecatedFields));
+  return known.byName.get(key);
 }
 
-function summarize(schema: GraphQLSchema, document: DocumentNode, operationName: string | null): OperationSummary | undefined {
+function summarize(document: DocumentNode, operationName: string | null, deprecatedFields: readonly DeprecatedField[]): OperationSummary | undefined {
   const operation = getOperationAST(document, operationName);
   if (!operation) return undefined;
-  return {
-    type: operation.operation,
-    name: operation.name?.value ?? operationName,
-    rootFields: rootFieldsOf(operation.selectionSet, document),
-    deprecatedFields: deprecatedFieldsIn(schema, document),
-  };
+  return { type: operation.operation, name: operation.name?.value ?? operationName, rootFields: rootFieldsOf(operation.selectionSet, document), deprecatedFields };
 }
 
 /** Each deprecated field the document asks for, once (fragments included). */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RedisConnection } from '../lib/redis.js';
 import { releaseOnce, type Slot } from './concurrency.js';
-import type { WindowCount } from './window-counters.js';
+import { windowCount, type WindowCount } from './window-counters.js';
 
 /**
  * A request's admission in one call: counts it in its caller's fixed window
@@ -100,7 +100,7 @@ export class SharedAdmission {
       ...carried,
     );
     return {
-      count: { allowed: consumed <= limit, limit, remaining: Math.max(limit - consumed, 0), msBeforeReset: Math.max(msBeforeReset, 0) },
+      count: windowCount(consumed, limit, msBeforeReset),
       slot: slot === 1 ? releaseOnce(() => this.release(slotsKey, member)) : null,
     };
   }

@@ -9,6 +9,11 @@ export type WindowCount = {
   msBeforeReset: number;
 };
 
+/** A window's count (this request included) against a limit, however it was counted. */
+export function windowCount(consumed: number, limit: number, msBeforeReset: number): WindowCount {
+  return { allowed: consumed <= limit, limit, remaining: Math.max(limit - consumed, 0), msBeforeReset: Math.max(msBeforeReset, 0) };
+}
+
 // The limit is compared here, not by the library, so that one counter per
 // window serves every limit: changing a key's limit keeps what it has used.
 const UNBOUNDED = Number.MAX_SAFE_INTEGER;
@@ -41,12 +46,7 @@ export class WindowCounters {
 
   async consume(subject: string, limit: number, windowSeconds: number): Promise<WindowCount> {
     const result: RateLimiterRes = await this.limiterFor(windowSeconds).consume(subject);
-    return {
-      allowed: result.consumedPoints <= limit,
-      limit,
-      remaining: Math.max(limit - result.consumedPoints, 0),
-      msBeforeReset: Math.max(result.msBeforeNext, 0),
-    };
+    return windowCount(result.consumedPoints, limit, result.msBeforeNext);
   }
 
   private limiterFor(windowSeconds: number): RateLimiterAbstract {

@@ -10,7 +10,7 @@ import { documentHash, documentIdFromHash, hashOfDocumentId } from '../../lib/do
 import { appError, badUserInput, notFound } from '../../lib/errors.js';
 import { checkedText, INPUT_LIMITS } from '../../lib/input-limits.js';
 import { recordKeyChange } from '../audit/audit.service.js';
-import { announceDocumentsRegistered } from './document-changes.js';
+import { announceDocumentsChanged } from './document-changes.js';
 
 /**
  * The documents an organization trusts, per world: a public key restricted to
@@ -78,7 +78,7 @@ export async function registerTrustedDocuments(
         .insert(trustedDocuments)
         .values(fresh.map((hash) => ({ ...tenant, hash, document: byHash.get(hash)!, createdAt: now, createdByKeyId: keyIdOf(actor) })))
         .onConflictDoNothing();
-      await announceDocumentsRegistered(tx, tenant);
+      await announceDocumentsChanged(tx, tenant);
       await recordKeyChange(
         tx,
         actor,
@@ -116,7 +116,7 @@ export async function removeTrustedDocuments(db: Executor, actor: Actor, tenant:
     const missing = ids.find((_id, index) => !rows.has(hashes[index]!));
     if (missing !== undefined) throw notFound('trusted document', missing);
     await tx.delete(trustedDocuments).where(and(inTenant(trustedDocuments, tenant), inTextList(trustedDocuments.hash, [...rows.keys()])));
-    await announceDocumentsRegistered(tx, tenant);
+    await announceDocumentsChanged(tx, tenant);
     await recordKeyChange(
       tx,
       actor,
