@@ -4,7 +4,8 @@
  * copying every booking to them. Refused: an endpoint delivers while the member who held the key that
  * subscribed it (created, changed or resumed it) could subscribe it now — deactivated, or moved to a
  * role that does not manage webhooks, pauses it in the same transaction, and nothing more is sent
- * until another admin resumes it and answers for it.
+ * until another admin resumes it and answers for it. The same holds for the service account that
+ * owned the key: deleting it ends its keys and pauses what they subscribed, whoever received them.
  */
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { TestOrganization } from '../helpers/harness.js';
@@ -12,7 +13,7 @@ import { createdKey, expectOk } from '../helpers/api-keys.js';
 import { CREATE_BOOKING, attendee, seedEventType, seedHost, tenantOf } from '../helpers/booking-fixtures.js';
 import { describeIntegration } from '../helpers/integration.js';
 import { LocalServer } from '../helpers/local-server.js';
-import { createdServiceAccount, updateMember } from '../helpers/members.js';
+import { createdServiceAccount, deleteServiceAccount, updateMember, updateServiceAccount } from '../helpers/members.js';
 import { createOperatorKey } from '../../src/modules/api-keys/key-issuance.js';
 
 const CREATE_WEBHOOK = `mutation ($input: CreateWebhookInput!) { createWebhook(input: $input) { webhook { id pausedAt pauseReason } } }`;
@@ -124,8 +125,8 @@ describeIntegration('webhooks stop with the member who subscribed them', { env: 
     expect((await webhook(id)).pauseReason).toBe('SUBSCRIBER_DEACTIVATED');
   });
 
-  it("keeps running an endpoint subscribed with a service account's key from the CLI, which no member received", async () => {
-    const account = await createdServiceAccount(harness, people, { name: `cli integration ${slot}`, role: 'ADMIN' });
+  /** A service account's key issued at the CLI: no member received it. */
+  async function operatorKey(account: string): Promise<string> {
     const { secret } = await createOperatorKey(
       harness.db,
       { organizationId: org.organizationId, serviceAccountId: account },
@@ -133,14 +134,62 @@ describeIntegration('webhooks stop with the member who subscribed them', { env: 
       harness.clock,
       'test',
     );
-    const id = await subscribe(secret, '/cli-integration');
-    const [row] = await harness.database.query<{ subscribed_by_member_id: string | null }>(`select subscribed_by_member_id from webhooks where id = '${id}'`);
-    expect(row!.subscribed_by_member_id).toBeNull();
+    return secret;
+  }
+
+  const subscribers = async (id: string) =>
+    (
+      await harness.database.query<{ subscribed_by_member_id: string | null; subscribed_by_service_account_id: string | null }>(
+        `select subscribed_by_member_id, subscribed_by_service_account_id from webhooks where id = '${id}'`,
+      )
+    )[0]!;
+
+  it("keeps a CLI-issued service account key's endpoint running while members come and go, and pauses it when the account is deleted", async () => {
+    const account = await createdServiceAccount(harness, people, { name: `cli integration ${slot}`, role: 'ADMIN' });
+    const id = await subscribe(await operatorKey(account), '/cli-integration');
+    expect(await subscribers(id)).toEqual({ subscribed_by_member_id: null, subscribed_by_service_account_id: account });
     for (const admin of [await anAdmin(), await anAdmin()]) expectOk(await updateMember(harness, people, admin.memberId, { active: false }));
     await book();
     await harness.app.webhooks.deliverDueWebhooks();
     expect((await webhook(id)).pausedAt).toBeNull();
     expect(receiver.to('/cli-integration')).toHaveLength(1);
+
+    // Its keys end with it; a webhook they subscribed must not go on copying bookings to a URL nobody answers for.
+    expectOk(await deleteServiceAccount(harness, people, account));
+    expect((await webhook(id)).pauseReason).toBe('SUBSCRIBER_DELETED');
+    await book();
+    await harness.app.webhooks.deliverDueWebhooks();
+    expect(receiver.to('/cli-integration'), 'nothing is sent once the account is gone').toHaveLength(1);
+  });
+
+  it("pauses an endpoint a member subscribed with a service account's key when the account is deleted, though the member stays", async () => {
+    const maker = await anAdmin();
+    const account = await createdServiceAccount(harness, people, { name: `deleted integration ${slot}`, role: 'ADMIN' });
+    const accountKey = await createdKey(harness, maker.secret, { scopes: ['webhooks:manage', 'bookings:read'], ownerServiceAccountId: account });
+    const id = await subscribe(accountKey.secret, '/deleted-account');
+    expect(await subscribers(id)).toEqual({ subscribed_by_member_id: maker.memberId, subscribed_by_service_account_id: account });
+    const ownEndpoint = await subscribe(maker.secret, '/maker-own');
+
+    expectOk(await deleteServiceAccount(harness, people, account));
+    expect((await webhook(id)).pauseReason).toBe('SUBSCRIBER_DELETED');
+    expect((await webhook(ownEndpoint)).pausedAt, "the member's own endpoint answers to them alone").toBeNull();
+  });
+
+  it('pauses the endpoints of a service account moved to a role that does not manage webhooks, and only those', async () => {
+    const account = await createdServiceAccount(harness, people, { name: `demoted integration ${slot}`, role: 'ADMIN' });
+    const id = await subscribe(await operatorKey(account), '/demoted-account');
+    expectOk(await updateServiceAccount(harness, people, account, { name: 'renamed' }));
+    expect((await webhook(id)).pausedAt, 'a rename changes nothing').toBeNull();
+    expectOk(await updateServiceAccount(harness, people, account, { role: 'MEMBER' }));
+    expect((await webhook(id)).pauseReason).toBe('SUBSCRIBER_ROLE_CHANGED');
+    await book();
+    await harness.app.webhooks.deliverDueWebhooks();
+    expect(receiver.to('/demoted-account')).toHaveLength(0);
+
+    // Resumed by an admin, who answers for it from then on: the account no longer does.
+    const reviewer = await anAdmin();
+    expectOk(await harness.request(RESUME, { key: reviewer.secret, variables: { id } }));
+    expect(await subscribers(id)).toEqual({ subscribed_by_member_id: reviewer.memberId, subscribed_by_service_account_id: null });
   });
 
   it('resumes only for a key that could subscribe its events', async () => {

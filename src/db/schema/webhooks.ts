@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, pgEnum, pgTable, text } from 'drizzle-orm/pg-core';
 import { apiKeys } from './api-keys.js';
 import { createdAt, tenantColumns, timestamptz } from './common.js';
-import { members } from './organizations.js';
+import { members, serviceAccounts } from './organizations.js';
 
 /** Endpoints that receive signed event notifications. */
 export const webhooks = pgTable(
@@ -16,20 +16,23 @@ export const webhooks = pgTable(
     /** The signing secret, sealed with the configured encryption key: we must read it back to sign. */
     secretSealed: text('secret_sealed').notNull(),
     /**
-     * The member whose key subscribed the endpoint (created it, changed it or resumed it): it delivers
-     * while they could subscribe it now. Null for a service account's key, and for endpoints older
-     * than this column.
+     * The member who held the key that subscribed the endpoint (created it, changed it or resumed it):
+     * it delivers while they could subscribe it now. For a service account's key, the member who
+     * received its secret; null for one issued at the CLI, and for endpoints older than this column.
      */
     subscribedByMemberId: text('subscribed_by_member_id').references(() => members.id),
-    /** Set when the member above left or lost webhooks:manage: nothing is delivered until an admin resumes it. */
+    /** The service account that owned that key, if one did: it delivers while the account could subscribe it now. */
+    subscribedByServiceAccountId: text('subscribed_by_service_account_id').references(() => serviceAccounts.id),
+    /** Set when a subscriber above left, was deleted or lost webhooks:manage: nothing is delivered until an admin resumes it. */
     pausedAt: timestamptz('paused_at'),
-    pauseReason: text('pause_reason', { enum: ['SUBSCRIBER_DEACTIVATED', 'SUBSCRIBER_ROLE_CHANGED'] }),
+    pauseReason: text('pause_reason', { enum: ['SUBSCRIBER_DEACTIVATED', 'SUBSCRIBER_ROLE_CHANGED', 'SUBSCRIBER_DELETED'] }),
     createdAt: createdAt(),
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
   },
   (t) => [
     index('webhooks_tenant_idx').on(t.organizationId, t.environment, t.createdAt, t.id),
     index('webhooks_subscriber_idx').on(t.subscribedByMemberId),
+    index('webhooks_service_account_subscriber_idx').on(t.subscribedByServiceAccountId),
   ],
 );
 

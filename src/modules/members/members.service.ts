@@ -112,7 +112,7 @@ export async function updateMember(
     await broadcastKeyChange(tx, { memberId: id });
     // Their endpoints stop with their keys: a webhook must not keep copying data to a departed admin's URL.
     const pauseReason = pauseReasonFor(member!);
-    if (pauseReason) await pauseWebhooksSubscribedBy(tx, id, pauseReason);
+    if (pauseReason) await pauseWebhooksSubscribedBy(tx, { memberId: id }, pauseReason);
     return member!;
   });
 }

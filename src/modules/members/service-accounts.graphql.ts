@@ -63,7 +63,8 @@ builder.mutationFields((t) => ({
   updateServiceAccount: t.field({
     ...requires('members:manage'),
     type: ServiceAccountRef,
-    description: 'Live keys only; a key cannot change the role of the service account it acts for.',
+    description:
+      'Live keys only; a key cannot change the role of the service account it acts for. A role that does not manage webhooks pauses the webhooks its keys subscribed.',
     args: {
       id: t.arg.id({ required: true, description: 'The service account.' }),
       input: t.arg({ type: UpdateServiceAccountInput, required: true, description: 'What changes.' }),
@@ -73,7 +74,8 @@ builder.mutationFields((t) => ({
   deleteServiceAccount: t.field({
     ...requires('members:manage'),
     type: ServiceAccountRef,
-    description: 'Revokes every key it owns (each recorded in the audit log) and lists it no more. Live keys only.',
+    description:
+      'Revokes every key it owns (each recorded in the audit log), pauses the webhooks its keys subscribed (SUBSCRIBER_DELETED), and lists it no more. Live keys only.',
     args: { id: t.arg.id({ required: true, description: 'The service account.' }) },
     resolve: (_root, { id }, context) => deleteServiceAccountAs(context.db, actorOf(context), id, context.now()),
   }),

@@ -11,11 +11,13 @@ import { badUserInput, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/random.js';
 import { revokeServiceAccountKeys } from '../api-keys/api-keys.service.js';
 import { validName } from '../organizations/organizations.service.js';
+import { pauseReasonFor, pauseWebhooksSubscribedBy } from '../webhooks/webhook-subscribers.js';
 
 /**
  * Service accounts: principals the organization owns, for automation. Their
  * keys are capped by the account's role and, unlike a member's, outlive the
- * member who received the secret. Deleting one ends its keys.
+ * member who received the secret. Deleting one ends its keys, and pauses the
+ * webhooks they subscribed.
  */
 
 export type ServiceAccount = typeof serviceAccounts.$inferSelect;
@@ -102,6 +104,7 @@ export async function updateServiceAccountAs(db: Executor, actor: ApiActor, id: 
     assertMayChangeServiceAccount(principal, current, set.role ? { role: set.role } : {});
     const [updated] = await tx.update(serviceAccounts).set(set).where(eq(serviceAccounts.id, id)).returning();
     if (set.role) await broadcastKeyChange(tx, { serviceAccountId: id });
+    await pauseWebhooksOf(tx, updated!);
     return updated!;
   });
 }
@@ -116,6 +119,13 @@ export async function deleteServiceAccountAs(db: Executor, actor: ApiActor, id: 
     const [deleted] = await tx.update(serviceAccounts).set({ deletedAt: now }).where(eq(serviceAccounts.id, id)).returning();
     await revokeServiceAccountKeys(tx, actor, id, now);
     await broadcastKeyChange(tx, { serviceAccountId: id });
+    await pauseWebhooksOf(tx, deleted!);
     return deleted!;
   });
+}
+
+/** Its endpoints stop with its keys: deleted, or given a role that does not manage webhooks (webhook-subscribers.ts). */
+async function pauseWebhooksOf(tx: Executor, account: ServiceAccount): Promise<void> {
+  const reason = pauseReasonFor(account);
+  if (reason) await pauseWebhooksSubscribedBy(tx, { serviceAccountId: account.id }, reason);
 }

@@ -85,7 +85,8 @@ const PauseReasonEnum = builder.enumType('WebhookPauseReason', {
   description: 'Why nothing is being sent to a webhook.',
   values: {
     SUBSCRIBER_DEACTIVATED: { description: 'The member whose key subscribed it was deactivated.' },
-    SUBSCRIBER_ROLE_CHANGED: { description: 'The member whose key subscribed it no longer has a role that manages webhooks.' },
+    SUBSCRIBER_ROLE_CHANGED: { description: 'The member or service account whose key subscribed it no longer has a role that manages webhooks.' },
+    SUBSCRIBER_DELETED: { description: 'The service account whose key subscribed it was deleted.' },
   } as const,
 });
 

@@ -11,7 +11,7 @@ import { checkOutboundUrl, OutboundRefused, type HostResolver } from '../../lib/
 import { newId, randomBase62 } from '../../lib/random.js';
 import type { SecretBox } from '../../lib/secret-box.js';
 import { assertMaySubscribe, isWebhookEventType, WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhook-events.js';
-import { subscriberOf } from './webhook-subscribers.js';
+import { subscribersOf } from './webhook-subscribers.js';
 
 export type Webhook = typeof webhooks.$inferSelect;
 export type WebhookDelivery = typeof webhookDeliveries.$inferSelect & { eventType: string };
@@ -98,7 +98,7 @@ export async function createWebhook(
         description,
         events,
         secretSealed: deps.secrets.seal(secret),
-        subscribedByMemberId: subscriberOf(principal),
+        ...subscribersOf(principal),
         createdAt: now,
         updatedAt: now,
       })
@@ -154,7 +154,7 @@ export async function updateWebhook(
   // Whoever re-routes or re-subscribes it answers for it from now on (a paused one stays paused: resumeWebhook).
   const [updated] = await db
     .update(webhooks)
-    .set({ ...changes, subscribedByMemberId: subscriberOf(principal), updatedAt: now })
+    .set({ ...changes, ...subscribersOf(principal), updatedAt: now })
     .where(eq(webhooks.id, current.id))
     .returning();
   return updated!;
@@ -259,7 +259,7 @@ export async function resumeWebhook(db: Executor, principal: Principal, id: stri
   assertMaySubscribe(principal.scopes, current.events);
   const [resumed] = await db
     .update(webhooks)
-    .set({ pausedAt: null, pauseReason: null, subscribedByMemberId: subscriberOf(principal), updatedAt: now })
+    .set({ pausedAt: null, pauseReason: null, ...subscribersOf(principal), updatedAt: now })
     .where(eq(webhooks.id, current.id))
     .returning();
   return resumed!;

@@ -1,0 +1,3 @@
+ALTER TABLE "webhooks" ADD COLUMN "subscribed_by_service_account_id" text;--> statement-breakpoint
+ALTER TABLE "webhooks" ADD CONSTRAINT "webhooks_subscribed_by_service_account_id_service_accounts_id_fk" FOREIGN KEY ("subscribed_by_service_account_id") REFERENCES "public"."service_accounts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "webhooks_service_account_subscriber_idx" ON "webhooks" USING btree ("subscribed_by_service_account_id");
