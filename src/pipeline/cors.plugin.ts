@@ -45,27 +45,44 @@ export type OriginGate = { allows(origin: string): Promise<boolean> };
  * allowed: keys travel in headers the page sets itself.
  */
 export function useBrowserCors(gate: OriginGate): Plugin {
+  const answerPreflight = async (origin: string | null): Promise<Response> => {
+    const headers = new Headers({ 'Content-Length': '0', Vary: 'Origin' });
+    if (origin !== null && (await gate.allows(origin))) {
+      headers.set('Access-Control-Allow-Origin', origin);
+      headers.set('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
+      headers.set('Access-Control-Allow-Headers', CORS_ALLOWED_HEADERS.join(', '));
+      headers.set('Access-Control-Max-Age', String(PREFLIGHT_MAX_AGE_SECONDS));
+    }
+    return new Response(null, { status: 204, headers });
+  };
+
+  // Neither hook is async: every request passes through both, and one without an Origin (a server's) waits for nothing.
   return {
-    async onRequest({ request, endResponse }) {
+    onRequest({ request, endResponse }) {
       if (request.method !== 'OPTIONS') return;
-      const origin = request.headers.get('origin');
-      const headers = new Headers({ 'Content-Length': '0', Vary: 'Origin' });
-      if (origin !== null && (await gate.allows(origin))) {
-        headers.set('Access-Control-Allow-Origin', origin);
-        headers.set('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
-        headers.set('Access-Control-Allow-Headers', CORS_ALLOWED_HEADERS.join(', '));
-        headers.set('Access-Control-Max-Age', String(PREFLIGHT_MAX_AGE_SECONDS));
-      }
-      endResponse(new Response(null, { status: 204, headers }));
+      return answerPreflight(request.headers.get('origin')).then(endResponse);
     },
-    async onResponse({ request, response }) {
+    onResponse({ request, response }) {
       if (request.method === 'OPTIONS') return;
-      const origin = request.headers.get('origin');
       // Responses differ by Origin (headers and, for pk_live_ keys, the answer itself).
-      response.headers.append('Vary', 'Origin');
-      if (origin === null || !(await gate.allows(origin))) return;
-      response.headers.set('Access-Control-Allow-Origin', origin);
-      response.headers.set('Access-Control-Expose-Headers', CORS_EXPOSED_HEADERS.join(', '));
+      varyByOrigin(response.headers);
+      const origin = request.headers.get('origin');
+      if (origin === null) return;
+      return gate.allows(origin).then((allowed) => {
+        if (!allowed) return;
+        response.headers.set('Access-Control-Allow-Origin', origin);
+        response.headers.set('Access-Control-Expose-Headers', CORS_EXPOSED_HEADERS.join(', '));
+      });
     },
   };
+}
+
+/**
+ * Adds Origin to the response's Vary. Set, not appended: `append` turns the
+ * Headers' plain object into a Map, and such a response leaves Node one
+ * `setHeader` call per header instead of one `writeHead`.
+ */
+function varyByOrigin(headers: Headers): void {
+  const vary = headers.get('vary');
+  headers.set('Vary', vary ? `${vary}, Origin` : 'Origin');
 }

@@ -24,30 +24,35 @@ export type HealthOptions = {
  * methods get 405.
  */
 export function useHealthRoutes({ probe, readiness, timeoutMs = 2000, sharedStore = () => ({ redis: 'not configured' }) }: HealthOptions): Plugin {
+  const ready = async (): Promise<Response> => {
+    const withdrawn = readiness?.withdrawnBecause;
+    if (withdrawn) return json({ status: withdrawn }, 503);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        probe(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('timed out')), timeoutMs);
+        }),
+      ]);
+      const { redis, warning } = sharedStore();
+      return json({ status: 'ready', database: 'ok', redis, ...(warning ? { warnings: [warning] } : {}) });
+    } catch {
+      return json({ status: 'unavailable', database: 'unreachable', redis: sharedStore().redis }, 503);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
   return {
-    async onRequest({ request, url, serverContext, endResponse }) {
+    // Not async: every other request passes through here, and should not pay for a promise.
+    onRequest({ request, url, serverContext, endResponse }) {
       const { pathname } = url;
       if (pathname !== '/health' && pathname !== '/ready') return;
       const refused = refuseMethod(request.method, READ_METHODS, serverContext as PipelineContext);
       if (refused) return endResponse(refused);
       if (pathname === '/health') return endResponse(json({ status: 'ok' }));
-      const withdrawn = readiness?.withdrawnBecause;
-      if (withdrawn) return endResponse(json({ status: withdrawn }, 503));
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        await Promise.race([
-          probe(),
-          new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new Error('timed out')), timeoutMs);
-          }),
-        ]);
-        const { redis, warning } = sharedStore();
-        endResponse(json({ status: 'ready', database: 'ok', redis, ...(warning ? { warnings: [warning] } : {}) }));
-      } catch {
-        endResponse(json({ status: 'unavailable', database: 'unreachable', redis: sharedStore().redis }, 503));
-      } finally {
-        clearTimeout(timer);
-      }
+      return ready().then(endResponse);
     },
   };
 }

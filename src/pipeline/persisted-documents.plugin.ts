@@ -21,22 +21,27 @@ type Params = Record<string, unknown> & { query?: unknown; documentId?: unknown 
  * neither costs a query once the world is warm.
  */
 export function usePersistedDocuments(documents: TrustedDocumentLookup): Plugin {
+  const apply = async (principal: Principal, requested: unknown, params: Params, setParams: (params: Params) => void): Promise<void> => {
+    try {
+      if (requested !== undefined) {
+        const { documentId: _, ...rest } = params;
+        setParams({ ...rest, query: await registeredText(documents, principal, requested, params) });
+        return;
+      }
+      if (typeof params.query === 'string') await assertTrusted(documents, principal, params.query);
+    } catch (error) {
+      // Fails the whole request, where there is no field to blame.
+      throw isAppError(error) ? toGraphQLError(error) : error;
+    }
+  };
   return {
-    async onParams({ params, request, context, setParams }) {
+    // Not async: a document sent as text by a key not held to trusted documents (nearly every request) waits for nothing.
+    onParams({ params, request, context, setParams }) {
       const { principal } = context as unknown as PipelineContext;
       if (!principal) return;
-      try {
-        const requested = requestedDocumentId(params as Params, request);
-        if (requested !== undefined) {
-          const { documentId: _, ...rest } = params as Params;
-          setParams({ ...rest, query: await registeredText(documents, principal, requested, params as Params) });
-          return;
-        }
-        if (principal.key.trustedDocumentsOnly && typeof params.query === 'string') await assertTrusted(documents, principal, params.query);
-      } catch (error) {
-        // Fails the whole request, where there is no field to blame.
-        throw isAppError(error) ? toGraphQLError(error) : error;
-      }
+      const requested = requestedDocumentId(params as Params, request);
+      if (requested === undefined && !principal.key.trustedDocumentsOnly) return;
+      return apply(principal, requested, params as Params, setParams as (params: Params) => void);
     },
   };
 }

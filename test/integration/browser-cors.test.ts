@@ -70,6 +70,14 @@ describeIntegrationOnOneTier('CORS while only pk_live_ keys exist', (harness) =>
     }
   });
 
+  it('marks every actual response as varying by Origin, once, whether the request had one or not', async () => {
+    // A cache in between must not hand one origin's answer (or its CORS headers) to another.
+    for (const headers of [{ origin: SHOP }, { origin: STRANGER }, {}]) {
+      const response = await harness.request('{ viewer { scopes } }', { key: live, headers });
+      expect(response.headers.get('vary')?.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name === 'origin')).toEqual(['origin']);
+    }
+  });
+
   it('lets browser scripts read the request id and the rate-limit headers of an actual response', async () => {
     const response = await harness.request('{ viewer { scopes } }', { key: live, headers: { origin: SHOP } });
     expect(response.headers.get('access-control-allow-origin')).toBe(SHOP);
