@@ -130,8 +130,8 @@ export function createApp(config: Config, deps: AppDependencies): App {
   const ownTracer = !deps.tracerProvider && otlpEndpoint ? otlpTracerProvider(otlpEndpoint) : null;
   const tracerProvider = deps.tracerProvider ?? ownTracer;
 
-  // The caller (principal, tenant, client), the request's id, signal and budget are already on the context: the pipeline put them there.
-  const services: Omit<RequestContext, 'principal' | 'tenant' | 'client' | 'requestId' | 'signal' | 'hostDays'> = {
+  // The caller (principal, tenant, client), the request's id, deadline and budget are already on the context: the pipeline put them there.
+  const services: Omit<RequestContext, 'principal' | 'tenant' | 'client' | 'requestId' | 'deadline' | 'hostDays'> = {
     db: database.db,
     logger,
     now,

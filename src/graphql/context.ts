@@ -15,7 +15,7 @@ export type CalendarFeedRefresher = { sync(connectionId: string): Promise<unknow
 /**
  * What every resolver receives. The request pipeline (src/pipeline) puts the
  * caller on it once, after authentication: the principal, its tenant and the
- * client, and this request's signal and host-day budget; the app adds the
+ * client, and this request's deadline and host-day budget; the app adds the
  * services below.
  */
 export type RequestContext = {
@@ -26,10 +26,10 @@ export type RequestContext = {
   /** The request's id (X-Request-Id): its errors, its audit records and its log lines carry it. */
   requestId: string;
   /**
-   * Aborts when the request's deadline passes (REQUEST_TIMEOUT_MS) or its client
-   * goes away; long work passes it down and stops (src/lib/pace.ts).
+   * Stops when the request's deadline passes (REQUEST_TIMEOUT_MS) or its client
+   * goes away; long work passes its signal down and stops (src/lib/pace.ts).
    */
-  signal: AbortSignal;
+  deadline: { readonly signal: AbortSignal };
   /** What this request's availability and freeBusy calls may still cover (AVAILABILITY_MAX_HOST_DAYS). */
   hostDays: HostDayBudget;
   db: Database;

@@ -39,7 +39,7 @@ export type AdmissionDeps = {
  * verification (cached) → origin policy and IP allowlist → organization header
  * → the caller's request limit and an organization slot → a usage-limited
  * key's budget. The outcome goes onto the context, with the request's
- * deadline signal and host-day budget.
+ * deadline and host-day budget.
  */
 export async function admit(
   request: Request,
@@ -80,7 +80,7 @@ export async function admit(
     // A client that goes away gives its slot back at once, even while its resolvers still run.
     const deadline = startDeadline(request, deps.execution.timeoutMs, () => slot.release());
     context.operation = { slot, deadline, startedAt: at, afterResult: [] };
-    context.signal = deadline.signal;
+    context.deadline = deadline;
     context.hostDays = new HostDayBudget(deps.execution.hostDays);
   } catch (error) {
     if (isAppError(error)) deps.onRefused(principal, client, operationName, error, requestId);

@@ -29,8 +29,8 @@ export type PipelineContext = {
   client?: Client;
   /** Rate-limit headers for the response, set as soon as the caller was counted (429s carry them too). */
   responseHeaders?: Record<string, string>;
-  /** Aborts at the request's deadline or when its client goes away (deadline.ts). */
-  signal?: AbortSignal;
+  /** Stops at the request's deadline or when its client goes away (deadline.ts). */
+  deadline?: Deadline;
   /** What this request's availability and freeBusy calls may still cover. */
   hostDays?: HostDayBudget;
   operation?: OperationInFlight;

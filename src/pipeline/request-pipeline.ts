@@ -28,6 +28,7 @@ import { useSecretScanningRoute, type SecretScanningEndpoint } from './secret-sc
 import { useQueryLimits } from './query-limits.plugin.js';
 import { outcomeOf, summarizeOperation } from './operation.js';
 import type { OperationAudit } from './operation-audit.js';
+import type { Deadline } from './deadline.js';
 import type { PipelineContext } from './pipeline-context.js';
 import { isAsyncIterable, untilDone } from './streams.js';
 
@@ -91,9 +92,9 @@ export function useOperationPipeline(deps: OperationPipelineDeps): Plugin {
       operation.summary = summarizeOperation(params.schema, params.documentAST, request?.operationName);
     },
     onExecute({ context, executeFn, setExecuteFn }) {
-      const { signal, operation } = context as unknown as PipelineContext;
+      const { operation } = context as unknown as PipelineContext;
       // A mutation, once started, runs to its end and says how it went: a 504 would leave its outcome unknown.
-      if (signal && operation?.summary?.type === 'query') setExecuteFn(stoppedBy(signal, executeFn));
+      if (operation?.summary?.type === 'query') setExecuteFn(stoppedBy(operation.deadline, executeFn));
     },
     async onExecutionResult({ result, setResult, context }) {
       const pipeline = context as unknown as PipelineContext;
@@ -114,29 +115,27 @@ export function useOperationPipeline(deps: OperationPipelineDeps): Plugin {
 }
 
 /**
- * A query's execution that stops when the request's signal aborts (deadline
- * passed, client gone): the request answers the signal's reason alone, at
- * request level (TIMEOUT: 504), with no partial data, without waiting for the
- * fields in flight; work that watches the signal (src/lib/pace.ts) stops too.
- * The compiled execution takes no signal, so the answer does not wait on it:
- * it races the signal (graphql-js's executor, given the signal, gives up the
- * same way).
+ * A query's execution that stops when the request's deadline does (deadline
+ * passed, client gone): the request answers the reason alone, at request level
+ * (TIMEOUT: 504), with no partial data, without waiting for the fields in
+ * flight; work that watches the deadline's signal (src/lib/pace.ts) stops too.
+ * Neither executor takes a signal (graphql-js 16 has none, graphql-jit
+ * neither), so the answer does not wait on them: it races the deadline.
  */
-function stoppedBy(signal: AbortSignal, execute: ExecuteFn): ExecuteFn {
+function stoppedBy(deadline: Deadline, execute: ExecuteFn): ExecuteFn {
   return async (args) => {
-    let onAbort = () => {};
-    const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(signal.reason);
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
+    let unlisten = () => {};
+    const stopped = new Promise<never>((_, reject) => {
+      unlisten = deadline.onStop(reject);
     });
     try {
-      return await Promise.race([execute({ ...args, signal } as typeof args), aborted]);
+      return await Promise.race([execute(args), stopped]);
     } catch (error) {
-      if (error === signal.reason && isAppError(error)) return { errors: [toGraphQLError(error)] };
+      const reason = deadline.stopped;
+      if (reason && error === reason) return { errors: [toGraphQLError(reason)] };
       throw error;
     } finally {
-      signal.removeEventListener('abort', onAbort);
+      unlisten();
     }
   };
 }

@@ -72,7 +72,7 @@ describeIntegrationOnOneTier('CORS while only pk_live_ keys exist', (harness) =>
 
   it('marks every actual response as varying by Origin, once, whether the request had one or not', async () => {
     // A cache in between must not hand one origin's answer (or its CORS headers) to another.
-    for (const headers of [{ origin: SHOP }, { origin: STRANGER }, {}]) {
+    for (const headers of [{ origin: SHOP }, { origin: STRANGER }, {}] as Record<string, string>[]) {
       const response = await harness.request('{ viewer { scopes } }', { key: live, headers });
       expect(response.headers.get('vary')?.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name === 'origin')).toEqual(['origin']);
     }

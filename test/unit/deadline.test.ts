@@ -62,4 +62,35 @@ describe('a request deadline', () => {
       vi.useRealTimers();
     }
   });
+
+  it('tells its stop listeners the reason once, and not those taken back or added after it ended', () => {
+    vi.useFakeTimers();
+    try {
+      const deadline = startDeadline(request().request, 1000);
+      const kept = vi.fn();
+      const takenBack = vi.fn();
+      deadline.onStop(kept);
+      deadline.onStop(takenBack)();
+      vi.advanceTimersByTime(5000);
+      expect(kept).toHaveBeenCalledTimes(1);
+      expect(kept.mock.calls[0]![0]).toMatchObject({ code: 'TIMEOUT' });
+      expect(takenBack).not.toHaveBeenCalled();
+      // A listener that comes late hears at once why it stopped.
+      const late = vi.fn();
+      deadline.onStop(late);
+      expect(late.mock.calls[0]![0]).toBe(deadline.stopped);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('gives work that asks for its signal later one already aborted with the reason', () => {
+    const { client, request: incoming } = request();
+    const deadline = startDeadline(incoming, 60_000);
+    expect(deadline.stopped).toBeUndefined();
+    client.abort();
+    expect(deadline.signal.aborted).toBe(true);
+    expect(deadline.signal.reason).toBe(deadline.stopped);
+    expect(deadline.stopped).toMatchObject({ code: 'CLIENT_CLOSED_REQUEST' });
+  });
 });

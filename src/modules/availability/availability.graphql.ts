@@ -85,7 +85,8 @@ builder.queryFields((t) => ({
         description: "The viewer's IANA zone: only localStart and localEnd are expressed in it; slots are instants.",
       }),
     },
-    resolve: async (_root, args, { db, tenant, now, signal, hostDays, limits }) => {
+    resolve: async (_root, args, { db, tenant, now, deadline, hostDays, limits }) => {
+      const { signal } = deadline;
       const timeZone = checkedTimeZone(args.timeZone ?? 'UTC');
       const range = requestedRange(args.from, args.to);
       const eventType = await findEventType(db, tenant, args.eventTypeId);
@@ -108,7 +109,8 @@ builder.queryFields((t) => ({
       from: t.arg({ type: 'DateTime', required: true, description: FROM }),
       to: t.arg({ type: 'DateTime', required: true, description: TO }),
     },
-    resolve: (_root, args, { db, tenant, now, signal, hostDays, limits }) => {
+    resolve: (_root, args, { db, tenant, now, deadline, hostDays, limits }) => {
+      const { signal } = deadline;
       const range = requestedRange(args.from, args.to);
       return limits.computations.run(tenant.organizationId, signal, () =>
         freeBusy(db, tenant, args.teamMemberIds, range, now(), { signal, budget: hostDays }),
