@@ -49,7 +49,8 @@ async function startTarget(mode: Mode, adminUrl: string | undefined, redisUrl?: 
     // BENCH_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, to profile the targets.
     execArgv: ['--import', 'tsx', ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
     env: { ...process.env, BENCH_MODE: mode, ...(adminUrl ? { BENCH_ADMIN_URL: adminUrl } : {}), ...(redisUrl ? { REDIS_URL: redisUrl } : {}) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // Its stdout is its log (BENCH_LOG_LEVEL=info: an access log line per request), written as a server's goes to a file.
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const [ready] = (await once(child, 'message')) as [{ port: number; key: string }];
   return { child, ...ready };

@@ -37,7 +37,9 @@ import { benchDatabaseUrl, handWritten } from './hand-written.js';
 
 const mode = process.env.BENCH_MODE as 'hand' | 'bare' | 'memory' | 'redis';
 const BENCH_QUERY = '{ eventTypes(first: 20) { nodes { id title } } }';
-const logger = createLogger('silent');
+// BENCH_LOG_LEVEL=info: the access log written (to wherever the target's stdout goes), as a server deployed with defaults does.
+const logLevel = process.env.BENCH_LOG_LEVEL ?? 'silent';
+const logger = createLogger(logLevel);
 const databaseUrl = await benchDatabaseUrl();
 const database = await openDatabase(databaseUrl);
 await migrateDatabase(database);
@@ -67,7 +69,7 @@ const config = loadConfig({
   DATABASE_URL: databaseUrl,
   ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   RETENTION_INTERVAL_MS: '0',
-  LOG_LEVEL: 'silent',
+  LOG_LEVEL: logLevel,
   // High enough that the load never hits them: the benchmark measures their cost, not their refusals.
   RATE_LIMIT_TEST_PER_MINUTE: '10000000',
   ...(mode === 'redis' ? { REDIS_URL: process.env.REDIS_URL } : {}),
