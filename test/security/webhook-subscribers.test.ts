@@ -192,6 +192,30 @@ describeIntegration('webhooks stop with the member who subscribed them', { env: 
     expect(await subscribers(id)).toEqual({ subscribed_by_member_id: reviewer.memberId, subscribed_by_service_account_id: null });
   });
 
+  it('names who answers for it to keys that may see members and service accounts, and to no other', async () => {
+    const maker = await anAdmin();
+    const account = await createdServiceAccount(harness, people, { name: `named integration ${slot}`, role: 'ADMIN' });
+    const accountKey = await createdKey(harness, maker.secret, { scopes: ['webhooks:manage', 'bookings:read'], ownerServiceAccountId: account });
+    const id = await subscribe(accountKey.secret, '/named');
+    const WHO = `query ($id: ID!) { webhook(id: $id) { url subscribedBy { id active } subscribedByServiceAccount { id name } } }`;
+
+    const seen = expectOk(await harness.request(WHO, { key: org.adminKey, variables: { id } })).webhook;
+    expect(seen.subscribedBy).toEqual({ id: maker.memberId, active: true });
+    expect(seen.subscribedByServiceAccount).toEqual({ id: account, name: `named integration ${slot}` });
+
+    // A key that reads webhooks but not people learns the URL, not who is behind it.
+    const webhooksOnly = await harness.makeKey({ organization: org, scopes: ['webhooks:read'] });
+    const narrow = await harness.request(WHO, { key: webhooksOnly.secret, variables: { id } });
+    expect(narrow.body.data?.webhook).toEqual({ url: receiver.url('/named'), subscribedBy: null, subscribedByServiceAccount: null });
+    // Refused on the nested types' own fields (their scopes), which nulls the two references.
+    expect(narrow.body.errors?.map((error) => [error.extensions.code, error.path?.slice(1, 2)[0]])).toEqual([
+      ['FORBIDDEN', 'subscribedBy'],
+      ['FORBIDDEN', 'subscribedBy'],
+      ['FORBIDDEN', 'subscribedByServiceAccount'],
+      ['FORBIDDEN', 'subscribedByServiceAccount'],
+    ]);
+  });
+
   it('resumes only for a key that could subscribe its events', async () => {
     const leaver = await anAdmin();
     const id = await subscribe(leaver.secret, '/narrow');

@@ -1,4 +1,7 @@
 import { builder } from '../../graphql/builder.js';
+import { MemberRef, ServiceAccountRef } from '../members/member-refs.graphql.js';
+import { findMember } from '../members/members.service.js';
+import { serviceAccountById } from '../members/service-accounts.service.js';
 import { connectionOf, pageArgs, resolveConnection } from '../../graphql/connection.js';
 import { deprecated } from '../../graphql/deprecation.js';
 import { requires } from '../../graphql/requirements.js';
@@ -103,9 +106,27 @@ export const WebhookRef = builder.objectRef<Webhook>('Webhook').implement({
       type: 'DateTime',
       nullable: true,
       description:
-        'When deliveries stopped because the member whose key subscribed it (created, changed or resumed it) left or stopped managing webhooks; null while it runs. Events still queue; resumeWebhook sends them.',
+        'When deliveries stopped because whoever answers for it (subscribedBy, subscribedByServiceAccount) left, was deleted or stopped managing webhooks; null while it runs. Events still queue; resumeWebhook sends them.',
     }),
     pauseReason: t.expose('pauseReason', { type: PauseReasonEnum, nullable: true, description: 'Why it is paused; null while it runs.' }),
+    // Who chose the URL, for the admin who reviews it before resuming; Member and ServiceAccount carry their own scopes.
+    subscribedBy: t.field({
+      type: MemberRef,
+      nullable: true,
+      description:
+        "The member who answers for it: who held the key that subscribed it (created, last changed or resumed it); for a service account's key, the member who received it. " +
+        'Deactivating them, or a role that does not manage webhooks, pauses it. Null for a service account key issued at the CLI.',
+      resolve: async (webhook, _args, { db }) =>
+        webhook.subscribedByMemberId === null ? null : ((await findMember(db, webhook.subscribedByMemberId)) ?? null),
+    }),
+    subscribedByServiceAccount: t.field({
+      type: ServiceAccountRef,
+      nullable: true,
+      description:
+        "The service account whose key subscribed it, if one did: deleting the account, or a role that does not manage webhooks, pauses it. Null for a member's own key.",
+      resolve: async (webhook, _args, { db }) =>
+        webhook.subscribedByServiceAccountId === null ? null : ((await serviceAccountById(db, webhook.subscribedByServiceAccountId)) ?? null),
+    }),
     deliveries: t.field({
       type: WebhookDeliveryConnection,
       description: 'Newest first.',
