@@ -15,6 +15,7 @@ import { describeIntegration } from '../helpers/integration.js';
 import { LocalServer } from '../helpers/local-server.js';
 import { createdServiceAccount, deleteServiceAccount, updateMember, updateServiceAccount } from '../helpers/members.js';
 import { createOperatorKey } from '../../src/modules/api-keys/key-issuance.js';
+import { QueryCounter } from '../helpers/query-counter.js';
 
 const CREATE_WEBHOOK = `mutation ($input: CreateWebhookInput!) { createWebhook(input: $input) { webhook { id pausedAt pauseReason } } }`;
 const WEBHOOK = `query ($id: ID!) { webhook(id: $id) { id pausedAt pauseReason stats { pending succeeded } } }`;
@@ -208,12 +209,27 @@ describeIntegration('webhooks stop with the member who subscribed them', { env: 
     const narrow = await harness.request(WHO, { key: webhooksOnly.secret, variables: { id } });
     expect(narrow.body.data?.webhook).toEqual({ url: receiver.url('/named'), subscribedBy: null, subscribedByServiceAccount: null });
     // Refused on the nested types' own fields (their scopes), which nulls the two references.
-    expect(narrow.body.errors?.map((error) => [error.extensions.code, error.path?.slice(1, 2)[0]])).toEqual([
+    expect(narrow.body.errors?.map((error) => [error.extensions.code, error.path?.slice(1, 2)[0]]).sort()).toEqual([
       ['FORBIDDEN', 'subscribedBy'],
       ['FORBIDDEN', 'subscribedBy'],
       ['FORBIDDEN', 'subscribedByServiceAccount'],
       ['FORBIDDEN', 'subscribedByServiceAccount'],
     ]);
+  });
+
+  it('reads who answers for a whole list of webhooks in one members and one service-accounts statement', async () => {
+    const counter = QueryCounter.attach(harness.db);
+    let listed: Array<{ subscribedBy: { id: string } | null; subscribedByServiceAccount: { id: string } | null }> = [];
+    const statements = await counter.during(async () => {
+      listed = expectOk(
+        await harness.request('{ webhooks { id subscribedBy { id } subscribedByServiceAccount { id } } }', { key: org.adminKey }),
+      ).webhooks;
+    });
+    // The earlier cases left endpoints of several members and service accounts.
+    expect(new Set(listed.map((webhook) => webhook.subscribedBy?.id).filter(Boolean)).size).toBeGreaterThan(2);
+    expect(new Set(listed.map((webhook) => webhook.subscribedByServiceAccount?.id).filter(Boolean)).size).toBeGreaterThan(1);
+    expect(statements.filter((sql) => /from "members"/.test(sql))).toHaveLength(1);
+    expect(statements.filter((sql) => /from "service_accounts"/.test(sql))).toHaveLength(1);
   });
 
   it('resumes only for a key that could subscribe its events', async () => {

@@ -4,6 +4,7 @@ import type { MemberRole } from '../../auth/access/scopes.js';
 import { broadcastKeyChange } from '../../auth/key-changes.js';
 import type { ApiActor } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
+import { inTextList } from '../../db/in-list.js';
 import { keysetPage, type KeysetOrder, type KeysetPage } from '../../db/keyset.js';
 import { members, organizations } from '../../db/schema/index.js';
 import { isUniqueViolation } from '../../db/unique-violation.js';
@@ -56,6 +57,14 @@ export async function addMemberAs(db: Executor, actor: ApiActor, person: NewMemb
 }
 
 /** Any organization's member, by id: for the operator and for key records. */
+/** The organization's members by id, for a loader: those found, in no particular order. */
+export function membersByIds(db: Executor, organizationId: string, ids: readonly string[]): Promise<Member[]> {
+  return db
+    .select()
+    .from(members)
+    .where(and(eq(members.organizationId, organizationId), inTextList(members.id, ids)));
+}
+
 export async function findMember(db: Executor, id: string): Promise<Member | undefined> {
   const [member] = await db.select().from(members).where(eq(members.id, id)).limit(1);
   return member;

@@ -4,6 +4,7 @@ import type { MemberRole } from '../../auth/access/scopes.js';
 import { broadcastKeyChange } from '../../auth/key-changes.js';
 import type { ApiActor } from '../../auth/principal.js';
 import type { Executor } from '../../db/client.js';
+import { inTextList } from '../../db/in-list.js';
 import { keysetPage, type KeysetOrder, type KeysetPage } from '../../db/keyset.js';
 import { serviceAccounts } from '../../db/schema/index.js';
 import { encodeCursor, type PageRequest } from '../../lib/cursor.js';
@@ -66,6 +67,14 @@ export async function findServiceAccount(db: Executor, organizationId: string, i
     .limit(1);
   if (!account) throw notFound('service account', id);
   return account;
+}
+
+/** The organization's service accounts by id, deleted ones too, for a loader: those found, in no particular order. */
+export function serviceAccountsByIds(db: Executor, organizationId: string, ids: readonly string[]): Promise<ServiceAccount[]> {
+  return db
+    .select()
+    .from(serviceAccounts)
+    .where(and(eq(serviceAccounts.organizationId, organizationId), inTextList(serviceAccounts.id, ids)));
 }
 
 /** By id, deleted ones too: for the key records that name one. */

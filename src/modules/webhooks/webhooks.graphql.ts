@@ -1,13 +1,12 @@
 import { builder } from '../../graphql/builder.js';
 import { MemberRef, ServiceAccountRef } from '../members/member-refs.graphql.js';
-import { findMember } from '../members/members.service.js';
-import { serviceAccountById } from '../members/service-accounts.service.js';
 import { connectionOf, pageArgs, resolveConnection } from '../../graphql/connection.js';
 import { deprecated } from '../../graphql/deprecation.js';
 import { requires } from '../../graphql/requirements.js';
 import { TEXT_LIMITS } from '../../lib/input-limits.js';
 import { OUTBOUND_ERRORS_DESCRIPTION } from '../../lib/outbound-http.js';
 import { MAX_DELIVERY_ATTEMPTS } from './delivery-policy.js';
+import { webhookLoaders } from './webhook-loaders.js';
 import { WEBHOOK_EVENTS, describeRequirement } from './webhook-events.js';
 import {
   createWebhook,
@@ -116,16 +115,16 @@ export const WebhookRef = builder.objectRef<Webhook>('Webhook').implement({
       description:
         "The member who answers for it: who held the key that subscribed it (created, last changed or resumed it); for a service account's key, the member who received it. " +
         'Deactivating them, or a role that does not manage webhooks, pauses it. Null for a service account key issued at the CLI.',
-      resolve: async (webhook, _args, { db }) =>
-        webhook.subscribedByMemberId === null ? null : ((await findMember(db, webhook.subscribedByMemberId)) ?? null),
+      resolve: (webhook, _args, context) =>
+        webhook.subscribedByMemberId === null ? null : webhookLoaders(context).members.load(webhook.subscribedByMemberId),
     }),
     subscribedByServiceAccount: t.field({
       type: ServiceAccountRef,
       nullable: true,
       description:
         "The service account whose key subscribed it, if one did: deleting the account, or a role that does not manage webhooks, pauses it. Null for a member's own key.",
-      resolve: async (webhook, _args, { db }) =>
-        webhook.subscribedByServiceAccountId === null ? null : ((await serviceAccountById(db, webhook.subscribedByServiceAccountId)) ?? null),
+      resolve: (webhook, _args, context) =>
+        webhook.subscribedByServiceAccountId === null ? null : webhookLoaders(context).serviceAccounts.load(webhook.subscribedByServiceAccountId),
     }),
     deliveries: t.field({
       type: WebhookDeliveryConnection,
