@@ -14,9 +14,10 @@
  * (test/helpers/flooder.ts), whose key and event type are reported too.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type RequestListener } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { createYoga } from 'graphql-yoga';
 import { createApp } from '../../src/app.js';
+import { HttpDrain } from '../../src/lifecycle/http-drain.js';
 import { tenantOf, type Principal } from '../../src/auth/principal.js';
 import { loadConfig } from '../../src/config/config.js';
 import { openDatabase } from '../../src/db/client.js';
@@ -82,6 +83,8 @@ const config = loadConfig({
 // Every target is a Yoga instance: a node:http handler, and `fetch` for requests without a socket.
 let handler: RequestListener & { fetch(url: string, init: RequestInit): Response | Promise<Response> };
 let counters = () => ({ keyLookups: 0, lastUsedWrites: 0, auditRecords: 0 });
+// What node:http calls: the handler itself, or for the full app what `npm start` serves (server.ts: the drain and the HTTP guard before Yoga).
+let listener: (server: Server) => RequestListener = () => handler;
 if (mode === 'hand') {
   handler = handWritten(database, tenant, () => queries++);
 } else if (mode === 'bare') {
@@ -105,10 +108,12 @@ if (mode === 'hand') {
   const app = createApp(config, { database, logger });
   if (app.redis && !(await app.redis.waitUntilReady(5000))) throw new Error('Redis not reachable');
   handler = app.yoga;
+  if (process.env.BENCH_YOGA_ONLY !== 'true') listener = (server) => new HttpDrain(server).listener(app.listener) as RequestListener;
   counters = () => ({ keyLookups: app.keyCache.lookups, lastUsedWrites: app.lastUsed.writes, auditRecords: app.auditLog.written });
 }
 
-const server = createServer(handler);
+const server = createServer();
+server.on('request', listener(server));
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();
   process.send!({ port: typeof address === 'object' && address ? address.port : 0, key: org.secret, flood });

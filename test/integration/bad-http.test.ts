@@ -106,6 +106,7 @@ describeProcessesOnOneTier('bad HTTP gets a 4xx, never a 500', () => {
       ['Host: evil.example/x (a path in the Host)', ['GET /health HTTP/1.1', 'Host: evil.example/x']],
       ['Host: user@evil.example', ['POST /graphql HTTP/1.1', 'Host: user@evil.example', 'Content-Length: 0']],
       ['two Host headers', ['GET /health HTTP/1.1', 'Host: localhost', 'Host: evil.example']],
+      ['two Host headers, written differently', ['GET /health HTTP/1.1', 'Host: localhost', 'HOST: evil.example']],
       ['GET http://[bad/graphql (a target that is not a path)', ['GET http://[bad/graphql HTTP/1.1', 'Host: localhost']],
       ['OPTIONS * (asterisk-form)', ['OPTIONS * HTTP/1.1', 'Host: localhost']],
       ['GET /graphql%zz (bad percent-encoding)', ['GET /graphql%zz HTTP/1.1', 'Host: localhost']],
