@@ -4,6 +4,7 @@
  * kind of object instead of one per booking.
  */
 import DataLoader from 'dataloader';
+import { perRequest } from '../../lib/per-request.js';
 import { and, asc, eq } from 'drizzle-orm';
 import { apiKeys, bookingEvents, eventTypes, teamMembers } from '../../db/schema/index.js';
 import { inTextList } from '../../db/in-list.js';
@@ -55,14 +56,5 @@ function createLoaders({ db, tenant }: RequestScope) {
 
 export type BookingLoaders = ReturnType<typeof createLoaders>;
 
-const perRequest = new WeakMap<RequestScope, BookingLoaders>();
-
-/** The loaders of this request; created on first use, gone with the request. */
-export function bookingLoaders(context: RequestScope): BookingLoaders {
-  let loaders = perRequest.get(context);
-  if (!loaders) {
-    loaders = createLoaders(context);
-    perRequest.set(context, loaders);
-  }
-  return loaders;
-}
+/** The loaders of this request; made on first use, gone with the request. */
+export const bookingLoaders = perRequest(createLoaders);

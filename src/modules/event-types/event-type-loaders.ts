@@ -3,6 +3,7 @@
  * event types costs one hosts query instead of one per event type.
  */
 import DataLoader from 'dataloader';
+import { perRequest } from '../../lib/per-request.js';
 import type { Executor } from '../../db/client.js';
 import type { Tenant } from '../../db/tenant.js';
 
@@ -19,16 +20,5 @@ function createLoaders({ db, tenant }: RequestScope) {
   };
 }
 
-type EventTypeLoaders = ReturnType<typeof createLoaders>;
-
-const perRequest = new WeakMap<RequestScope, EventTypeLoaders>();
-
-/** The loaders of this request; created on first use, gone with the request. */
-export function eventTypeLoaders(context: RequestScope): EventTypeLoaders {
-  let loaders = perRequest.get(context);
-  if (!loaders) {
-    loaders = createLoaders(context);
-    perRequest.set(context, loaders);
-  }
-  return loaders;
-}
+/** The loaders of this request; made on first use, gone with the request. */
+export const eventTypeLoaders = perRequest(createLoaders);

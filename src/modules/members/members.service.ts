@@ -56,7 +56,6 @@ export async function addMemberAs(db: Executor, actor: ApiActor, person: NewMemb
   return addMember(db, actor.principal.organizationId, person, now);
 }
 
-/** Any organization's member, by id: for the operator and for key records. */
 /** The organization's members by id, for a loader: those found, in no particular order. */
 export function membersByIds(db: Executor, organizationId: string, ids: readonly string[]): Promise<Member[]> {
   return db
@@ -65,6 +64,7 @@ export function membersByIds(db: Executor, organizationId: string, ids: readonly
     .where(and(eq(members.organizationId, organizationId), inTextList(members.id, ids)));
 }
 
+/** Any organization's member, by id: for the operator and for key records. */
 export async function findMember(db: Executor, id: string): Promise<Member | undefined> {
   const [member] = await db.select().from(members).where(eq(members.id, id)).limit(1);
   return member;

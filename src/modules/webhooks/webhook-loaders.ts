@@ -4,6 +4,7 @@
  * one service-accounts query instead of one of each per webhook.
  */
 import DataLoader from 'dataloader';
+import { perRequest } from '../../lib/per-request.js';
 import type { Executor } from '../../db/client.js';
 import type { Tenant } from '../../db/tenant.js';
 import { membersByIds, type Member } from '../members/members.service.js';
@@ -27,16 +28,5 @@ function createLoaders({ db, tenant }: RequestScope) {
   };
 }
 
-type WebhookLoaders = ReturnType<typeof createLoaders>;
-
-const perRequest = new WeakMap<RequestScope, WebhookLoaders>();
-
-/** The loaders of this request; created on first use, gone with the request. */
-export function webhookLoaders(context: RequestScope): WebhookLoaders {
-  let loaders = perRequest.get(context);
-  if (!loaders) {
-    loaders = createLoaders(context);
-    perRequest.set(context, loaders);
-  }
-  return loaders;
-}
+/** The loaders of this request; made on first use, gone with the request. */
+export const webhookLoaders = perRequest(createLoaders);

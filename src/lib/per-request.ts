@@ -1,0 +1,16 @@
+/**
+ * A function of the request that makes its value once (a request's loaders)
+ * and hands that same value out for the rest of the request. Keyed by the
+ * object the resolvers share (the GraphQL context), so the value goes with it.
+ */
+export function perRequest<Scope extends object, Value>(make: (scope: Scope) => Value): (scope: Scope) => Value {
+  const made = new WeakMap<Scope, Value>();
+  return (scope) => {
+    let value = made.get(scope);
+    if (value === undefined) {
+      value = make(scope);
+      made.set(scope, value);
+    }
+    return value;
+  };
+}
