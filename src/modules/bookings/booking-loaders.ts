@@ -4,7 +4,7 @@
  * kind of object instead of one per booking.
  */
 import DataLoader from 'dataloader';
-import { perRequest } from '../../lib/per-request.js';
+import { byId, perRequest } from '../../lib/loaders.js';
 import { and, asc, eq } from 'drizzle-orm';
 import { apiKeys, bookingEvents, eventTypes, teamMembers } from '../../db/schema/index.js';
 import { inTextList } from '../../db/in-list.js';
@@ -17,11 +17,6 @@ type RequestScope = { db: Executor; tenant: Tenant };
 import type { BookingEvent } from './bookings.service.js';
 
 export type KeyReference = { id: string; preview: string };
-
-function byId<T extends { id: string }>(ids: readonly string[], rows: T[]): (T | undefined)[] {
-  const found = new Map(rows.map((row) => [row.id, row]));
-  return ids.map((id) => found.get(id));
-}
 
 function createLoaders({ db, tenant }: RequestScope) {
   return {

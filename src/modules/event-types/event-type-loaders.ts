@@ -3,7 +3,7 @@
  * event types costs one hosts query instead of one per event type.
  */
 import DataLoader from 'dataloader';
-import { perRequest } from '../../lib/per-request.js';
+import { perRequest } from '../../lib/loaders.js';
 import type { Executor } from '../../db/client.js';
 import type { Tenant } from '../../db/tenant.js';
 

@@ -4,27 +4,19 @@
  * one service-accounts query instead of one of each per webhook.
  */
 import DataLoader from 'dataloader';
-import { perRequest } from '../../lib/per-request.js';
+import { byId, perRequest } from '../../lib/loaders.js';
 import type { Executor } from '../../db/client.js';
 import type { Tenant } from '../../db/tenant.js';
-import { membersByIds, type Member } from '../members/members.service.js';
-import { serviceAccountsByIds, type ServiceAccount } from '../members/service-accounts.service.js';
+import { membersByIds } from '../members/members.service.js';
+import { serviceAccountsByIds } from '../members/service-accounts.service.js';
 
 /** What the loaders read: one request's database handle and tenant (the GraphQL context has both). */
 type RequestScope = { db: Executor; tenant: Tenant };
 
-/** The rows for `ids`, in their order; null where none was found (in this organization). */
-function inOrder<Row extends { id: string }>(ids: readonly string[], rows: Row[]): (Row | null)[] {
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  return ids.map((id) => byId.get(id) ?? null);
-}
-
 function createLoaders({ db, tenant }: RequestScope) {
   return {
-    members: new DataLoader(async (ids: readonly string[]) => inOrder<Member>(ids, await membersByIds(db, tenant.organizationId, ids))),
-    serviceAccounts: new DataLoader(async (ids: readonly string[]) =>
-      inOrder<ServiceAccount>(ids, await serviceAccountsByIds(db, tenant.organizationId, ids)),
-    ),
+    members: new DataLoader(async (ids: readonly string[]) => byId(ids, await membersByIds(db, tenant.organizationId, ids))),
+    serviceAccounts: new DataLoader(async (ids: readonly string[]) => byId(ids, await serviceAccountsByIds(db, tenant.organizationId, ids))),
   };
 }
 

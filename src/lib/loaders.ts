@@ -14,3 +14,9 @@ export function perRequest<Scope extends object, Value>(make: (scope: Scope) => 
     return value;
   };
 }
+
+/** A loader's answer: the rows for `ids`, in their order; undefined where none was found. */
+export function byId<T extends { id: string }>(ids: readonly string[], rows: T[]): (T | undefined)[] {
+  const found = new Map(rows.map((row) => [row.id, row]));
+  return ids.map((id) => found.get(id));
+}
