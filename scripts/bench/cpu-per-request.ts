@@ -8,6 +8,10 @@
  * req/s hides on a shared machine. Each target runs twice: with queries
  * compiled (graphql-jit) and on graphql-js's executor
  * (BENCH_COMPILED_EXECUTION=false), to measure what compiling buys.
+ * And once more without access control (an ablation,
+ * without-access-control/admission.ts): (b) against that row is what access
+ * control itself costs, apart from the pipeline's other work (audit record,
+ * metrics, log, deadline) that (b) against (a) includes.
  * A tool, not a test: it asserts nothing.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -28,16 +32,19 @@ const cluster = await startCluster(binDir);
 const targets: Target[] = [];
 try {
   const adminUrl = `postgres://postgres@127.0.0.1:${cluster.port}/postgres`;
-  const variants = [
+  const withoutAccessControl = ['--import', fileURLToPath(new URL('./without-access-control/register.mjs', import.meta.url))];
+  const variants: Array<readonly [label: string, mode: string, compiled: string, nodeArgs?: string[]]> = [
     ['(h) hand-written', 'hand', 'true'],
     ['(a) bare Yoga, compiled', 'bare', 'true'],
     ['(a) bare Yoga, graphql-js', 'bare', 'false'],
     ['(b) full, compiled', 'memory', 'true'],
     ['(b) full, graphql-js', 'memory', 'false'],
-  ] as const;
-  for (const [label, mode, compiled] of variants) {
+    // The ablation: (b) with admission's checks taken out (without-access-control/admission.ts); (b) against it is what access control itself costs.
+    ['(b−) full, no access control', 'memory', 'true', withoutAccessControl],
+  ];
+  for (const [label, mode, compiled, nodeArgs = []] of variants) {
     const child = fork(fileURLToPath(new URL('./target.ts', import.meta.url)), [], {
-      execArgv: ['--import', 'tsx'],
+      execArgv: ['--import', 'tsx', ...nodeArgs],
       env: { ...process.env, BENCH_MODE: mode, BENCH_ADMIN_URL: adminUrl, BENCH_COMPILED_EXECUTION: compiled },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
@@ -61,6 +68,11 @@ try {
       median: Math.round(median(rounds)),
       'vs (h)': (hand / median(rounds)).toFixed(2),
     })),
+  );
+  const [full, ablated] = [targets[3]!, targets[5]!].map(({ rounds }) => median(rounds));
+  console.log(
+    `access control itself (b) − (b−): ${Math.round(full! - ablated!)} µs of ${Math.round(full!)} per request, ` +
+      `(b)/(b−) = ${(ablated! / full!).toFixed(2)} (the issue's "access control itself ≤ 5 %": ≥ 0.95)`,
   );
 } finally {
   await Promise.all(targets.map((target) => (target.child.kill('SIGINT'), once(target.child, 'exit'))));

@@ -5,14 +5,13 @@ import { parseApiKey } from '../auth/key-format.js';
 import { presentedApiKey } from '../auth/headers.js';
 import { assertAddressPermitted } from '../auth/address-policy.js';
 import { assertOriginPermitted } from '../auth/origin-policy.js';
-import { tenantOf, type Client, type Principal } from '../auth/principal.js';
+import type { Client, Principal } from '../auth/principal.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { appError, databaseUnavailable, isAppError, type AppError } from '../lib/errors.js';
-import { HostDayBudget } from '../rate-limit/host-day-budget.js';
 import type { Slot } from '../rate-limit/concurrency.js';
 import type { RequestGuard } from '../rate-limit/request-limits.js';
-import { clientAddress, type ProxyTrust } from './client-address.js';
-import { startDeadline } from './deadline.js';
+import type { ProxyTrust } from './client-address.js';
+import { clientOf, startOperation, type ExecutionLimits } from './operation-start.js';
 import type { AuthFailureReason } from './observability/metrics.js';
 import type { PipelineContext } from './pipeline-context.js';
 
@@ -21,8 +20,7 @@ export type AdmissionDeps = {
   keys: KeyCache;
   guard: RequestGuard;
   now: () => Date;
-  /** Each admitted request's deadline (REQUEST_TIMEOUT_MS) and host-day budget (AVAILABILITY_MAX_HOST_DAYS). */
-  execution: { timeoutMs: number; hostDays: number };
+  execution: ExecutionLimits;
   /** A key refused on lookup (unknown, revoked, expired, owner gone): recorded before the 401 leaves. */
   onKeyRefused(refusal: KeyRefused, client: Client, requestId: string | null): Promise<void>;
   /** Any failed authentication, by why it failed (metrics). */
@@ -38,8 +36,8 @@ export type AdmissionDeps = {
  * parsed: client address (computed once) → failed-auth throttle → key
  * verification (cached) → origin policy and IP allowlist → organization header
  * → the caller's request limit and an organization slot → a usage-limited
- * key's budget. The outcome goes onto the context, with the request's
- * deadline and host-day budget.
+ * key's budget. The caller that passed them starts its operation
+ * (operation-start.ts: the deadline, host-day budget and slot on the context).
  */
 export async function admit(
   request: Request,
@@ -47,12 +45,7 @@ export async function admit(
   context: PipelineContext,
   deps: AdmissionDeps,
 ): Promise<void> {
-  const client: Client = {
-    // Worked out when the request arrived (request-identity.plugin.ts), unless admission runs on its own.
-    ip: context.clientIp !== undefined ? context.clientIp : clientAddress(request, context.req?.socket?.remoteAddress ?? null, deps.proxies),
-    userAgent: request.headers.get('user-agent'),
-  };
-  context.client = client;
+  const client = clientOf(request, context, deps.proxies);
   const requestId = context.requestId ?? null;
   const { principal, rateLimit, usageLimit } = await deps.guard
     .authenticate(client.ip, {
@@ -70,25 +63,20 @@ export async function admit(
       throw error;
     });
   context.identified = principal;
+  let slot: Slot;
   try {
     assertOriginPermitted(principal, request, deps.proxies.trustProxy);
     assertAddressPermitted(principal, client.ip);
     assertOrganizationHeader(principal, request);
-    const slot = await countAndTakeSlot(deps.guard, principal, rateLimit, context);
+    slot = await countAndTakeSlot(deps.guard, principal, rateLimit, context);
     if (usageLimit) await spendUsage(deps, usageLimit, principal, slot);
-    const at = deps.now();
-    // A client that goes away gives its slot back at once, even while its resolvers still run.
-    const deadline = startDeadline(request, deps.execution.timeoutMs, () => slot.release());
-    context.operation = { slot, deadline, startedAt: at, afterResult: [] };
-    context.deadline = deadline;
-    context.hostDays = new HostDayBudget(deps.execution.hostDays);
   } catch (error) {
     if (isAppError(error)) deps.onRefused(principal, client, operationName, error, requestId);
     throw error;
   }
-  context.principal = principal;
-  context.tenant = tenantOf(principal);
-  deps.onAdmitted(principal, client, context.operation.startedAt);
+  const at = deps.now();
+  startOperation(context, request, deps.execution, principal, slot, at);
+  deps.onAdmitted(principal, client, at);
 }
 
 /** The caller's request limit and an organization slot: the slot, or the first refusal (with the rate-limit headers set either way). */
