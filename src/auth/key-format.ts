@@ -15,6 +15,8 @@ export type ApiKeyEnvironment = 'LIVE' | 'TEST';
 
 const RANDOM_LENGTH = 32;
 const CHECKSUM_LENGTH = 6;
+/** Every key's length: a two-letter type, a four-letter environment, two underscores, the random part and the checksum. */
+export const API_KEY_LENGTH = 2 + 1 + 4 + 1 + RANDOM_LENGTH + CHECKSUM_LENGTH;
 
 const TYPE_PREFIX: Record<ApiKeyType, 'sk' | 'pk'> = { SECRET: 'sk', PUBLIC: 'pk' };
 const ENVIRONMENT_PREFIX: Record<ApiKeyEnvironment, 'live' | 'test'> = { LIVE: 'live', TEST: 'test' };

@@ -1,4 +1,4 @@
-import { KeyRefused } from '../auth/authenticate.js';
+import { KeyRefused, type VerifiedKey } from '../auth/authenticate.js';
 import type { KeyCache } from '../auth/key-cache.js';
 import type { RateLimitOverride, UsageLimit } from '../auth/key-state.js';
 import { parseApiKey } from '../auth/key-format.js';
@@ -47,21 +47,9 @@ export async function admit(
 ): Promise<void> {
   const client = clientOf(request, context, deps.proxies);
   const requestId = context.requestId ?? null;
-  const { principal, rateLimit, usageLimit } = await deps.guard
-    .authenticate(client.ip, {
-      cached: () => cachedKey(deps.keys, request, deps.now()),
-      verify: () =>
-        deps.keys.verify(presentedApiKey(request.headers), deps.now()).catch(async (error: unknown) => {
-          if (error instanceof KeyRefused) await deps.onKeyRefused(error, client, requestId);
-          throw error;
-        }),
-    })
-    .catch((error: unknown) => {
-      if (isDatabaseUnavailable(error)) throw databaseUnavailable();
-      const reason = authFailureReason(error, request);
-      if (reason) deps.onAuthFailure?.(reason);
-      throw error;
-    });
+  // A key verified before needs nothing more here, not even the failed-authentication throttle (which lets
+  // verified keys through anyway): most requests take this path, without a promise or a closure made for it.
+  const { principal, rateLimit, usageLimit } = cachedKey(deps.keys, request, deps.now()) ?? (await authenticate(request, client, requestId, deps));
   context.identified = principal;
   let slot: Slot;
   try {
@@ -77,6 +65,25 @@ export async function admit(
   const at = deps.now();
   startOperation(context, request, deps.execution, principal, slot, at);
   deps.onAdmitted(principal, client, at);
+}
+
+/** A key not in the cache: verified behind the failed-authentication throttle, every failure recorded and counted. */
+function authenticate(request: Request, client: Client, requestId: string | null, deps: AdmissionDeps): Promise<VerifiedKey> {
+  return deps.guard
+    .authenticate(client.ip, {
+      cached: () => cachedKey(deps.keys, request, deps.now()),
+      verify: () =>
+        deps.keys.verify(presentedApiKey(request.headers), deps.now()).catch(async (error: unknown) => {
+          if (error instanceof KeyRefused) await deps.onKeyRefused(error, client, requestId);
+          throw error;
+        }),
+    })
+    .catch((error: unknown) => {
+      if (isDatabaseUnavailable(error)) throw databaseUnavailable();
+      const reason = authFailureReason(error, request);
+      if (reason) deps.onAuthFailure?.(reason);
+      throw error;
+    });
 }
 
 /** The caller's request limit and an organization slot: the slot, or the first refusal (with the rate-limit headers set either way). */

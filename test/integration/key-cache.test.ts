@@ -37,6 +37,20 @@ describeIntegration('cached key verification', { env: { KEY_CACHE_TTL_MS: '86400
     expect(lookups() - before).toBe(1);
   });
 
+  it('answers from memory only the cached key itself: one character off, or anything added, is refused with its reason and no lookup', async () => {
+    const key = await makeKey();
+    expect(await status(key.secret)).toBe(200);
+    const last = key.secret.at(-1) === 'a' ? 'b' : 'a';
+    const before = lookups();
+    const mistyped = await harness.request(VIEWER, { key: key.secret.slice(0, -1) + last });
+    expect(mistyped.status).toBe(401);
+    expect(mistyped.body.errors?.[0]?.message).toMatch(/checksum/);
+    const longer = await harness.request(VIEWER, { key: `${key.secret}0` });
+    expect(longer.status).toBe(401);
+    expect(longer.body.errors?.[0]?.message).toMatch(/not a Tessera API key/);
+    expect(lookups() - before).toBe(0);
+  });
+
   it('refuses a cached key on the very next request after it is revoked', async () => {
     const key = await makeKey();
     expect(await status(key.secret)).toBe(200);
