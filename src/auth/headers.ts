@@ -24,6 +24,8 @@ export function presentedApiKey(headers: Headers): string {
   const own = headers.get('tessera-api-key')?.trim() || null;
   const legacy = headers.get('x-api-key')?.trim() || null;
   const bearer = bearerKey(headers.get('authorization'), own !== null || legacy !== null);
+  // Nearly every request: the key in Authorization alone, nothing to compare it with.
+  if (bearer !== null && own === null && legacy === null) return bearer;
   const candidates: Array<[string, string | null]> = [['Authorization', bearer], ['Tessera-Api-Key', own], ['X-API-Key', legacy]];
   const presented = candidates.filter((entry): entry is [string, string] => entry[1] !== null);
   if (new Set(presented.map(([, key]) => key)).size > 1) {
