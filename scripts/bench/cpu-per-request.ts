@@ -73,7 +73,9 @@ try {
     })),
   );
   // Round by round, (b) and (b−) ran moments apart: the median of their ratios, which a neighbour's burst moves less than either median.
-  const [full, ablated] = [targets[3]!, targets[5]!];
+  const rowOf = (label: string) => targets.find((target) => target.label === label)!;
+  const full = rowOf('(b) full, compiled');
+  const ablated = rowOf('(b−) full, no access control');
   const ratios = full.rounds.map((cpu, i) => ablated.rounds[i]! / cpu).sort((x, y) => x - y);
   const quartile = (q: number) => ratios[Math.floor(q * (ratios.length - 1))]!.toFixed(2);
   console.log(

@@ -33,8 +33,9 @@ export type AdmissionDeps = {
 
 /**
  * The request pipeline's checks, in their one order, before any document is
- * parsed: client address (computed once) → failed-auth throttle → key
- * verification (cached) → origin policy and IP allowlist → organization header
+ * parsed: client address (computed once) → a key verified before (the key
+ * cache), or else the failed-auth throttle and the key's verification →
+ * origin policy and IP allowlist → organization header
  * → the caller's request limit and an organization slot → a usage-limited
  * key's budget. The caller that passed them starts its operation
  * (operation-start.ts: the deadline, host-day budget and slot on the context).
@@ -47,8 +48,8 @@ export async function admit(
 ): Promise<void> {
   const client = clientOf(request, context, deps.proxies);
   const requestId = context.requestId ?? null;
-  // A key verified before needs nothing more here, not even the failed-authentication throttle (which lets
-  // verified keys through anyway): most requests take this path, without a promise or a closure made for it.
+  // A key verified before needs nothing more here, not even the failed-authentication throttle: a throttled
+  // address's verified keys pass at no cost. Most requests take this path, without a promise or a closure made for it.
   const { principal, rateLimit, usageLimit } = cachedKey(deps.keys, request, deps.now()) ?? (await authenticate(request, client, requestId, deps));
   context.identified = principal;
   let slot: Slot;
@@ -70,14 +71,12 @@ export async function admit(
 /** A key not in the cache: verified behind the failed-authentication throttle, every failure recorded and counted. */
 function authenticate(request: Request, client: Client, requestId: string | null, deps: AdmissionDeps): Promise<VerifiedKey> {
   return deps.guard
-    .authenticate(client.ip, {
-      cached: () => cachedKey(deps.keys, request, deps.now()),
-      verify: () =>
-        deps.keys.verify(presentedApiKey(request.headers), deps.now()).catch(async (error: unknown) => {
-          if (error instanceof KeyRefused) await deps.onKeyRefused(error, client, requestId);
-          throw error;
-        }),
-    })
+    .authenticate(client.ip, () =>
+      deps.keys.verify(presentedApiKey(request.headers), deps.now()).catch(async (error: unknown) => {
+        if (error instanceof KeyRefused) await deps.onKeyRefused(error, client, requestId);
+        throw error;
+      }),
+    )
     .catch((error: unknown) => {
       if (isDatabaseUnavailable(error)) throw databaseUnavailable();
       const reason = authFailureReason(error, request);

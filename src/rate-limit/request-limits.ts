@@ -78,27 +78,26 @@ export class RequestGuard implements RequestLimits {
   }
 
   /**
-   * Verifies the credential; an authentication failure counts against the
-   * address. Once an address is throttled the guesser is slowed, not the
-   * office behind the same address: credentials already verified (`cached`)
-   * pass at no cost, a few cold ones per window still get their lookup, and
-   * failures answer 429 until the window ends. Calls without a known address
-   * (in-process) are not throttled.
+   * Verifies a credential not verified before; an authentication failure
+   * counts against the address. Once an address is throttled the guesser is
+   * slowed, not the office behind the same address: credentials already
+   * verified never come here (admission answers them from the key cache
+   * first, at no cost), a few cold ones per window still get their lookup,
+   * and failures answer 429 until the window ends. Calls without a known
+   * address (in-process) are not throttled.
    */
-  async authenticate<T>(ip: string | null, credential: { cached(): T | undefined; verify(): Promise<T> }): Promise<T> {
+  async authenticate<T>(ip: string | null, verify: () => Promise<T>): Promise<T> {
     const wait = ip ? this.authFailures.retryAfterSeconds(ip) : 0;
     if (wait > 0) {
-      const known = credential.cached();
-      if (known !== undefined) return known;
       if (!this.authFailures.takeLookupWhileBlocked(ip!)) throw throttled(wait);
       try {
-        return await credential.verify();
+        return await verify();
       } catch (error) {
         throw isAuthenticationFailure(error) ? throttled(this.authFailures.retryAfterSeconds(ip!)) : error;
       }
     }
     try {
-      return await credential.verify();
+      return await verify();
     } catch (error) {
       if (ip && isAuthenticationFailure(error)) {
         const blocked = await this.authFailures.recordFailure(ip);
