@@ -25,7 +25,10 @@ export async function openPostgres(url: string, { timeouts, directUrl, preparedS
   const sql = postgres(url, { ...options, max: 10, prepare: preparedStatements });
   // The same pool when there is no pooler in between.
   const direct = directUrl === url ? sql : postgres(directUrl, { ...options, max: 2 });
-  const probe = postgres(url, { ...options, max: 1, idle_timeout: 30 });
+  // The availability probe paces itself (src/db/availability.ts: every 200 ms while the database is down): a
+  // reconnection backoff on top made each failed attempt wait up to half a second more, and the recovery with it.
+  // It runs `select 1` alone, so it need not fetch the array types on each new connection.
+  const probe = postgres(url, { ...options, max: 1, idle_timeout: 30, backoff: () => 0, fetch_types: false });
   const db = drizzlePostgres(preparedStatements ? namedStatements(sql) : sql, { schema }) as unknown as Database;
   const locally = inProcessLocks();
   return {
