@@ -91,7 +91,9 @@ async function openPglite(dataDir: string | undefined, loadDataDir?: Blob): Prom
   // embedded database's WASM build and its Drizzle driver, about 0.35 s of CPU at each start.
   const [{ PGlite }, { drizzle: drizzlePglite }] = await Promise.all([import('@electric-sql/pglite'), import('drizzle-orm/pglite')]);
   // The single-object form: `new PGlite(dataDir, options)` would ignore the options.
-  const client = new PGlite({ dataDir, loadDataDir });
+  // In memory the data already is in memory: PostgreSQL's default 128 MB buffer pool would copy it again, and
+  // setting that pool up costs half a second of CPU at each open (each test file opens one).
+  const client = new PGlite({ dataDir, loadDataDir, ...(dataDir ? {} : { postgresqlconf: ['shared_buffers = 16MB'] }) });
   await client.waitReady;
   // A new folder is unpacked from PGlite's initial data set with its own modes (0666): close those too.
   if (dataDir) ensurePrivateFolder(dataDir);
