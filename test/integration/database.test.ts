@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/client.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
 import { describeOnTier } from '../helpers/integration.js';
-import { createTestDatabase } from '../helpers/test-database.js';
+import { createTestDatabase, testTier } from '../helpers/test-database.js';
 
 /** Tables that belong to no single tenant, each with its reason. */
 const NOT_TENANT_OWNED: Record<string, string> = {
@@ -25,6 +25,13 @@ describeOnTier('database', () => {
     database = await createTestDatabase();
   });
   afterAll(() => database.close());
+
+  // In memory its data is in memory already: a second copy in a default-sized buffer pool would cost
+  // half a second of CPU at each open (src/db/client.ts). A folder keeps PostgreSQL's default.
+  it.skipIf(testTier() !== 'pglite')('gives an in-memory embedded database a small buffer pool', async () => {
+    const [setting] = await database.query<{ shared_buffers: string }>('show shared_buffers');
+    expect(setting!.shared_buffers).toBe('16MB');
+  });
 
   it('runs the migrations again without changing anything', async () => {
     const tables = () => database.query<{ n: number }>(`select count(*)::int as n from information_schema.columns where table_schema = 'public'`);
