@@ -132,6 +132,48 @@ describe.skipIf(browserTierSkipped)('the booking widget in Chromium', () => {
     });
   });
 
+  describe('when an earlier question answers last', () => {
+    let api: ApiStack;
+    beforeAll(async () => {
+      api = await startApi();
+    });
+    afterAll(() => api.close());
+
+    it("keeps the chosen day's times when today's, asked first, arrive after them", async () => {
+      const org = await api.organization('TEST');
+      await seedBookable(api, org.adminKey);
+      await registerWidgetDocuments(api.graphqlUrl, org.adminKey);
+      const key = await createPublicKey(api, org.adminKey, 'TEST');
+      const site = await serveWidget(api, key.secret);
+      const day = bookingDay();
+      // Choosing the event type asks for today's times (the day field's first value); picking the day asks again.
+      // Today's answer is held back until the chosen day's has been shown.
+      let release = () => {};
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let heldUrl: string | undefined;
+      await widget.page.route(api.graphqlUrl, async (route) => {
+        const from = (route.request().postDataJSON() as { variables?: { from?: string } } | null)?.variables?.from;
+        if (from && !from.startsWith(day)) {
+          heldUrl = route.request().url();
+          await held;
+        }
+        await route.continue();
+      });
+      await widget.open(site.url);
+      await widget.chooseEventType('Intro call');
+      await widget.pickDay(day);
+      expect(heldUrl).toBeDefined();
+      const late = widget.page.waitForResponse((response) => response.request().method() === 'POST' && response.url() === heldUrl);
+      release();
+      await late;
+      // The late answer has been read by now (the widget's own continuation, then a frame).
+      await widget.page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
+      expect(await widget.freeTimes.count()).toBeGreaterThan(0);
+      expect(await widget.freeTimes.first().textContent()).toBe(firstFreeTime(day));
+      expect(await widget.page.getByLabel('Day').inputValue()).toBe(day);
+    });
+  });
+
   describe('when several visitors book from one site', () => {
     let api: ApiStack;
     beforeAll(async () => {

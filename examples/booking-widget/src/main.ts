@@ -37,6 +37,12 @@ class BookingWidget {
   private eventType: EventType | undefined;
   private slots: Slot[] = [];
   private slot: Slot | undefined;
+  /**
+   * Which call of loadSlots is the latest: choosing an event type and then a day starts two, and the
+   * first to be asked can be the last to answer. Only the latest one's answer is shown (an earlier one
+   * arriving late would replace the chosen day's times, under the visitor's pointer, with another day's).
+   */
+  private slotLoads = 0;
   /** One per chosen slot: resubmitting the same choice can never book twice. */
   private idempotencyKey = crypto.randomUUID();
 
@@ -106,6 +112,7 @@ class BookingWidget {
   }
 
   private async loadSlots(): Promise<void> {
+    const load = ++this.slotLoads;
     this.slot = undefined;
     this.slots = [];
     this.view.bookButton.disabled = true;
@@ -113,9 +120,12 @@ class BookingWidget {
     if (!this.eventType) return;
     replaceChildren(this.view.slotList, h('p', {}, 'Looking for free times…'));
     try {
-      this.slots = await slotsOnDay(this.config, this.eventType.id, this.view.dayInput.value, visitorTimeZone);
+      const slots = await slotsOnDay(this.config, this.eventType.id, this.view.dayInput.value, visitorTimeZone);
+      if (load !== this.slotLoads) return;
+      this.slots = slots;
       this.renderSlots();
     } catch (error) {
+      if (load !== this.slotLoads) return;
       replaceChildren(this.view.slotList);
       this.view.message.error(error);
     }
