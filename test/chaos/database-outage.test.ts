@@ -37,9 +37,9 @@ describe.skipIf(!binDir)('PostgreSQL stopped for 8 s under load', () => {
 
     await sleep(2000);
     const stoppedAt = Date.now();
-    world.cluster.halt('fast');
+    await world.cluster.halt('fast');
     await sleep(8000);
-    world.cluster.resume();
+    await world.cluster.resume();
     const backAt = Date.now();
     await sleep(3500);
     const answers = await load.stop();
@@ -79,9 +79,9 @@ describe.skipIf(!binDir)('PostgreSQL stopped for 8 s under load', () => {
   it('loses no acknowledged booking when PostgreSQL crashes (-m immediate) under load', async () => {
     const load = startLoad(world, () => server.port, { perSecond: 40, waitMs: 15_000 });
     await sleep(2000);
-    world.cluster.halt('immediate');
+    await world.cluster.halt('immediate');
     await sleep(1000);
-    world.cluster.resume(); // crash recovery replays the WAL
+    await world.cluster.resume(); // crash recovery replays the WAL
     await sleep(3000);
     const answers = await load.stop();
     const acknowledged = answers.flatMap((a) => (a.bookingId ? [a.bookingId] : []));
@@ -97,13 +97,13 @@ describe.skipIf(!binDir)('PostgreSQL stopped for 8 s under load', () => {
   });
 
   it('starts while PostgreSQL is down: waits, retrying, then serves once it is up', async () => {
-    world.cluster.halt('fast');
+    await world.cluster.halt('fast');
     const startedAt = Date.now();
     const late = world.spawn();
     // Down until the server has said it is waiting (a slow machine may take seconds to get there).
     await late.waitFor(/database not reachable yet/);
     await sleep(1000);
-    world.cluster.resume();
+    await world.cluster.resume();
     const backAt = Date.now();
     const port = await late.listening;
     const retries = late.output.stdout.split('\n').filter((line) => line.includes('database not reachable yet')).length;
@@ -115,7 +115,7 @@ describe.skipIf(!binDir)('PostgreSQL stopped for 8 s under load', () => {
   });
 
   it('gives up after DATABASE_STARTUP_TIMEOUT_MS with one line saying why, and exit code 1', async () => {
-    world.cluster.halt('fast');
+    await world.cluster.halt('fast');
     try {
       const failed = await world.serve({ DATABASE_STARTUP_TIMEOUT_MS: '1500' }).then(
         () => null,
@@ -125,7 +125,7 @@ describe.skipIf(!binDir)('PostgreSQL stopped for 8 s under load', () => {
       expect(failed).toMatch(/Cannot start: the database is not usable \(ECONNREFUSED/);
       expect(failed).toContain('DATABASE_STARTUP_TIMEOUT_MS=1500');
     } finally {
-      world.cluster.resume();
+      await world.cluster.resume();
     }
   });
 });

@@ -14,7 +14,7 @@
  * TESSERA_PG_BIN_DIR=/some/bin restricts the search to that one directory;
  * `TESSERA_PG_BIN_DIR=/nonexistent` simulates a machine without PostgreSQL.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -116,10 +116,13 @@ export interface Cluster {
   version: string;
   /** Stops the server and deletes its files. */
   stop(): void;
-  /** Stops the server, keeping its files: `fast` ends sessions cleanly, `immediate` is a crash (recovery on start). */
-  halt(mode: 'fast' | 'immediate'): void;
-  /** Starts a halted server again on the same port. */
-  resume(): void;
+  /**
+   * Stops the server, keeping its files: `fast` ends sessions cleanly, `immediate` is a crash (recovery on start).
+   * Resolves once it is down; meanwhile the caller's process goes on (its clients' answers are timed as they come).
+   */
+  halt(mode: 'fast' | 'immediate'): Promise<void>;
+  /** Starts a halted server again on the same port; resolves once it accepts connections. */
+  resume(): Promise<void>;
 }
 
 /** A cluster of the caller's own (the chaos tier stops and crashes it); `findServerBinDir()` null means none can be made. */
@@ -148,8 +151,8 @@ export async function startCluster(binDir: string, options: { durable?: boolean 
     };
     const port = await startOnFreePort({ serverUser, pgCtl, dataDir, baseDir, logFile, durable: options.durable ?? false });
     const version = run([pgCtl, ['--version']]).replace(/^pg_ctl \(PostgreSQL\) /, '').trim();
-    const halt = (mode: 'fast' | 'immediate') => void run(serverUser.command(pgCtl, ['stop', '-D', dataDir, '-m', mode, '-w', '-s']));
-    const resume = () => void run(serverUser.command(pgCtl, ['start', '-D', dataDir, '-l', logFile, '-w', '-t', '30', '-s']));
+    const halt = (mode: 'fast' | 'immediate') => runAsync(serverUser.command(pgCtl, ['stop', '-D', dataDir, '-m', mode, '-w', '-s']));
+    const resume = () => runAsync(serverUser.command(pgCtl, ['start', '-D', dataDir, '-l', logFile, '-w', '-t', '30', '-s']));
     return { port, version, stop, halt, resume };
   } catch (error) {
     stop();
@@ -213,6 +216,17 @@ function serverUserFor(baseDir: string): ServerUser {
   const own = (path: string) => chownSync(path, uid, gid);
   own(baseDir);
   return { command: (file, args) => ['runuser', ['-u', SERVER_USER, '--', file, ...args]], own };
+}
+
+/** As `run`, without blocking the caller's event loop while pg_ctl waits (a chaos test's load keeps being answered and timed). */
+function runAsync([file, args]: [string, string[]]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { cwd: '/', encoding: 'utf8' }, (error, _stdout, stderr) => {
+      if (!error) return resolve();
+      const detail = stderr.trim();
+      reject(new Error(`${LOG_PREFIX} ${file} ${args.join(' ')} failed${detail ? `:\n${detail}` : ''}`, { cause: error }));
+    });
+  });
 }
 
 function run([file, args]: [string, string[]]): string {
