@@ -6,17 +6,21 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { compiledSource } from './compiled-source.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Where a process runs: the checkout, or (for relative defaults such as `.data/pglite`) a folder of the test's. */
 export type SpawnOptions = { cwd?: string };
 
-/** `node --import tsx <entry>`, resolvable from any working folder. */
-function nodeArgs(entry: string, cwd: string): string[] {
-  if (cwd === ROOT) return ['--import', 'tsx', entry];
-  return ['--import', pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href, join(ROOT, entry)];
+/**
+ * `node <entry>` of src/ compiled once per change (compiled-source.ts: each file transformed as tsx
+ * transforms it under `npm start`, without tsx's loader to pay for at each start); from any working folder.
+ * The `npm start` and `npm run cli` commands themselves run in cli.test.ts and first-start.test.ts.
+ */
+function nodeArgs(entry: string): string[] {
+  return [join(compiledSource(ROOT), entry.replace(/\.ts$/, '.js'))];
 }
 
 /** Configuration every spawned process gets; ENCRYPTION_KEY keeps postgres:// URLs acceptable. */
@@ -33,11 +37,11 @@ export function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 export type Finished = { pid: number; code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string };
 
 /**
- * `node --import tsx src/cli.ts …` (what `npm run cli` runs, in one process
- * rather than npx's three), to completion. cli.test.ts runs the npm path once.
+ * The CLI (src/cli.ts, what `npm run cli` runs) in a process of its own, to
+ * completion. cli.test.ts runs the npm path once.
  */
 export function runCli(args: string[], env: Record<string, string>, { cwd = ROOT }: SpawnOptions = {}): Promise<Finished> {
-  const child = spawn(process.execPath, [...nodeArgs('src/cli.ts', cwd), ...args], { cwd, env: baseEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs('src/cli.ts'), ...args], { cwd, env: baseEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   return finished(child, collect(child));
 }
 
@@ -67,9 +71,8 @@ export type RunningServer = {
 };
 
 /**
- * `node --import tsx src/server.ts`, exactly what `npm start` runs, but not
- * through npm: npm does not pass SIGTERM on to its child, and the test
- * signals the server.
+ * The server (src/server.ts, what `npm start` runs), not through npm: npm
+ * does not pass SIGTERM on to its child, and the test signals the server.
  */
 export async function startServer(env: Record<string, string>, options: SpawnOptions = {}): Promise<RunningServer> {
   const starting = spawnServer(env, options);
@@ -78,7 +81,7 @@ export async function startServer(env: Record<string, string>, options: SpawnOpt
 
 /** The server process as soon as it is spawned; `listening` resolves with its port. */
 export function spawnServer(env: Record<string, string>, { cwd = ROOT }: SpawnOptions = {}): Omit<RunningServer, 'port'> & { listening: Promise<number> } {
-  const child = spawn(process.execPath, nodeArgs('src/server.ts', cwd), {
+  const child = spawn(process.execPath, nodeArgs('src/server.ts'), {
     cwd,
     env: baseEnv({ PORT: '0', HOST: '127.0.0.1', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
