@@ -26,6 +26,15 @@ function serveWidget(api: ApiStack, publicKey: string): Promise<WidgetServer> {
   });
 }
 
+/** A new test organization with a bookable event type, the widget's documents registered, and a site serving the widget with a pk_test_ key. */
+async function bookableSite(api: ApiStack): Promise<{ site: WidgetServer; key: { secret: string } }> {
+  const org = await api.organization('TEST');
+  await seedBookable(api, org.adminKey);
+  await registerWidgetDocuments(api.graphqlUrl, org.adminKey);
+  const key = await createPublicKey(api, org.adminKey, 'TEST');
+  return { site: await serveWidget(api, key.secret), key };
+}
+
 describe.skipIf(browserTierSkipped)('the booking widget in Chromium', () => {
   beforeAll(async () => {
     browser = await launchChromium();
@@ -100,7 +109,7 @@ describe.skipIf(browserTierSkipped)('the booking widget in Chromium', () => {
     });
   });
 
-  describe('when two visitors want the same time', () => {
+  describe('when requests race: two visitors for one time, answers arriving out of order', () => {
     let api: ApiStack;
     beforeAll(async () => {
       api = await startApi();
@@ -109,11 +118,7 @@ describe.skipIf(browserTierSkipped)('the booking widget in Chromium', () => {
 
     it('tells the slower one the time was just taken and offers the remaining times', async () => {
       const shot = screenshots('extra-slot-taken');
-      const org = await api.organization('TEST');
-      await seedBookable(api, org.adminKey);
-      await registerWidgetDocuments(api.graphqlUrl, org.adminKey);
-      const key = await createPublicKey(api, org.adminKey, 'TEST');
-      const site = await serveWidget(api, key.secret);
+      const { site } = await bookableSite(api);
       const day = bookingDay();
       const other = new WidgetPage(await context.newPage());
       for (const visitor of [widget, other]) {
@@ -130,21 +135,9 @@ describe.skipIf(browserTierSkipped)('the booking widget in Chromium', () => {
       await expect.poll(() => widget.freeTimes.first().textContent()).not.toBe(time);
       await shot(widget.page, 'taken');
     });
-  });
-
-  describe('when an earlier question answers last', () => {
-    let api: ApiStack;
-    beforeAll(async () => {
-      api = await startApi();
-    });
-    afterAll(() => api.close());
 
     it("keeps the chosen day's times when today's, asked first, arrive after them", async () => {
-      const org = await api.organization('TEST');
-      await seedBookable(api, org.adminKey);
-      await registerWidgetDocuments(api.graphqlUrl, org.adminKey);
-      const key = await createPublicKey(api, org.adminKey, 'TEST');
-      const site = await serveWidget(api, key.secret);
+      const { site } = await bookableSite(api);
       const day = bookingDay();
       // Choosing the event type asks for today's times (the day field's first value); picking the day asks again.
       // Today's answer is held back until the chosen day's has been shown.
@@ -183,11 +176,7 @@ describe.skipIf(browserTierSkipped)('the booking widget in Chromium', () => {
 
     it('shows each visitor only their own bookings, and the copied key alone lists none', async () => {
       const shot = screenshots('extra-own-bookings-only');
-      const org = await api.organization('TEST');
-      await seedBookable(api, org.adminKey);
-      await registerWidgetDocuments(api.graphqlUrl, org.adminKey);
-      const key = await createPublicKey(api, org.adminKey, 'TEST');
-      const site = await serveWidget(api, key.secret);
+      const { site, key } = await bookableSite(api);
 
       // Another visitor, in their own browser, books first.
       const otherContext = await browser.newContext({ timezoneId: VISITOR_ZONE, locale: 'en-US' });
