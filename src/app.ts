@@ -80,6 +80,8 @@ export type App = {
   keyScopeReview: OverprivilegedKeyReview;
   /** Whether this instance wants traffic; shutdown withdraws it first, so `/ready` turns 503. */
   readiness: Readiness;
+  /** Whether the database is known to be down (requests answered 503 until it is back). */
+  availability: DatabaseAvailability;
   /** Writes buffered audit records, last-used times and usage counts; the database stays open. */
   flush(): Promise<void>;
   /** Stops timers and flushes; call after the HTTP server stopped accepting. */
@@ -178,7 +180,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
       queryLimits: config.limits.query,
       compiledExecution: config.compiledExecution,
       availability,
-      health: { probe: database.probe, readiness, sharedStore: () => redis?.status() ?? { redis: 'not configured' } },
+      health: { probe: availability.probeAndNote, readiness, sharedStore: () => redis?.status() ?? { redis: 'not configured' } },
       secretScanning: config.secretScanning.publicKeysFile
         ? {
             publicKeys: GitHubPublicKeyFile.open(config.secretScanning.publicKeysFile, logger),
@@ -219,6 +221,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
     retention,
     keyScopeReview,
     readiness,
+    availability,
     flush,
     stop: async () => {
       // Each part stops on its own: one that fails (its database or Redis already gone) is logged,

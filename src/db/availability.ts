@@ -7,7 +7,8 @@ import { unavailableReason } from './unavailable.js';
  * requests are answered 503 before they run (src/pipeline/database-gate.plugin.ts)
  * instead of each waiting for a connection attempt to fail, and a probe on
  * its own connection (DatabaseHandle.probe) asks every `probeIntervalMs`
- * until the database answers, which marks it up again: no restart needed.
+ * until the database answers, which marks it up again (as does `/ready`'s
+ * probe, when it answers first): no restart needed.
  */
 export class DatabaseAvailability {
   private downSince: number | null = null;
@@ -31,20 +32,39 @@ export class DatabaseAvailability {
     if (reason === null) return;
     this.downSince = Date.now();
     this.logger.warn({ reason }, 'database unavailable: answering 503 until it is back');
-    this.probing = this.probeUntilBack();
+    // One loop at a time: one still waiting on its last probe goes on probing for this outage too.
+    this.probing ??= this.probeUntilBack().finally(() => {
+      this.probing = null;
+    });
   }
 
+  /**
+   * A probe that succeeded anywhere (the loop's, or `/ready`'s on the same
+   * connection) marks the database up: `/ready` must not say ready while
+   * requests are still answered 503 because the loop's own probe is waiting.
+   */
+  reachable(): void {
+    if (this.downSince === null) return;
+    this.logger.info({ downForMs: Date.now() - this.downSince }, 'database reachable again');
+    this.downSince = null;
+  }
+
+  /** A probe that marks the database up when it answers (for `/ready`). */
+  readonly probeAndNote = async (): Promise<void> => {
+    await this.probe();
+    this.reachable();
+  };
+
   private async probeUntilBack(): Promise<void> {
-    while (!this.stopped) {
+    while (!this.stopped && this.downSince !== null) {
       await new Promise((resolve) => setTimeout(resolve, this.probeIntervalMs).unref());
+      if (this.downSince === null) return;
       try {
         await this.probe();
       } catch {
         continue;
       }
-      this.logger.info({ downForMs: Date.now() - this.downSince! }, 'database reachable again');
-      this.downSince = null;
-      return;
+      this.reachable();
     }
   }
 
