@@ -56,8 +56,9 @@ export class DatabaseAvailability {
   };
 
   private async probeUntilBack(): Promise<void> {
-    while (!this.stopped && this.downSince !== null) {
+    while (!this.stopped) {
       await new Promise((resolve) => setTimeout(resolve, this.probeIntervalMs).unref());
+      // Up already: another probe (`/ready`'s) answered first.
       if (this.downSince === null) return;
       try {
         await this.probe();
@@ -65,6 +66,7 @@ export class DatabaseAvailability {
         continue;
       }
       this.reachable();
+      return;
     }
   }
 

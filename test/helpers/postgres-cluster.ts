@@ -18,12 +18,15 @@ import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../../src/db/client.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
 import { findFreePort } from './free-port.js';
 import { acquireShared } from './shared-setup.js';
+
+const execFileAsync = promisify(execFile);
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -219,14 +222,12 @@ function serverUserFor(baseDir: string): ServerUser {
 }
 
 /** As `run`, without blocking the caller's event loop while pg_ctl waits (a chaos test's load keeps being answered and timed). */
-function runAsync([file, args]: [string, string[]]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(file, args, { cwd: '/', encoding: 'utf8' }, (error, _stdout, stderr) => {
-      if (!error) return resolve();
-      const detail = stderr.trim();
-      reject(new Error(`${LOG_PREFIX} ${file} ${args.join(' ')} failed${detail ? `:\n${detail}` : ''}`, { cause: error }));
-    });
-  });
+async function runAsync([file, args]: [string, string[]]): Promise<void> {
+  try {
+    await execFileAsync(file, args, { cwd: '/', encoding: 'utf8' });
+  } catch (error) {
+    throw commandFailed(file, args, error);
+  }
 }
 
 function run([file, args]: [string, string[]]): string {
@@ -234,9 +235,14 @@ function run([file, args]: [string, string[]]): string {
     // cwd '/': the server user may not be allowed into the caller's directory.
     return execFileSync(file, args, { cwd: '/', encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr?.trim();
-    throw new Error(`${LOG_PREFIX} ${file} ${args.join(' ')} failed${stderr ? `:\n${stderr}` : ''}`, { cause: error });
+    throw commandFailed(file, args, error);
   }
+}
+
+/** The command and what it said on stderr (both forms of execFile put it on the error). */
+function commandFailed(file: string, args: string[], error: unknown): Error {
+  const stderr = (error as { stderr?: string }).stderr?.trim();
+  return new Error(`${LOG_PREFIX} ${file} ${args.join(' ')} failed${stderr ? `:\n${stderr}` : ''}`, { cause: error });
 }
 
 function appendLogTail(error: unknown, logFile: string): void {
