@@ -19,7 +19,8 @@ const pgliteTemplate = 'test/helpers/pglite-template.ts';
 // WASM) instead of a fresh process each: about half the CPU of the integration tiers. Each file still gets its
 // own database and app, which its harness closes. The chaos and browser tiers keep a process per file:
 // their files spend their time on the processes they start, and sharing bought them nothing.
-const sharedWorkers = { isolate: false };
+// TEST_WORKER_KEEPS_MODULES tells test/helpers/reused-pglite.ts it may hand a file's emptied database to the next.
+const sharedWorkers = (env: Record<string, string> = {}) => ({ isolate: false, env: { ...env, TEST_WORKER_KEEPS_MODULES: 'true' } });
 
 export default defineConfig({
   resolve: {
@@ -44,7 +45,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
-          ...sharedWorkers,
+          ...sharedWorkers(),
         },
       },
       {
@@ -53,8 +54,7 @@ export default defineConfig({
           name: 'pglite',
           include: integrationTests,
           exclude: mockingTests,
-          ...sharedWorkers,
-          env: { TEST_DATABASE: 'pglite' },
+          ...sharedWorkers({ TEST_DATABASE: 'pglite' }),
           globalSetup: [pgliteTemplate],
           ...integrationTimeouts,
         },
@@ -65,8 +65,7 @@ export default defineConfig({
           name: 'postgres',
           include: integrationTests,
           exclude: mockingTests,
-          ...sharedWorkers,
-          env: { TEST_DATABASE: 'postgres' },
+          ...sharedWorkers({ TEST_DATABASE: 'postgres' }),
           globalSetup: ['test/helpers/postgres-cluster.ts'],
           ...integrationTimeouts,
         },
@@ -77,8 +76,7 @@ export default defineConfig({
           // The suites that lean on transactions, locks and notifications, through PgBouncer in transaction mode.
           name: 'pgbouncer',
           include: pgbouncerTests,
-          ...sharedWorkers,
-          env: { TEST_DATABASE: 'postgres', TEST_POOLER: 'pgbouncer' },
+          ...sharedWorkers({ TEST_DATABASE: 'postgres', TEST_POOLER: 'pgbouncer' }),
           globalSetup: ['test/helpers/postgres-cluster.ts', 'test/helpers/pgbouncer.ts'],
           ...integrationTimeouts,
         },
@@ -109,8 +107,7 @@ export default defineConfig({
           // Apollo Client 3 and 4, urql, graphql-request and GraphQL Code Generator with their defaults, over real HTTP.
           name: 'clients',
           include: ['test/clients/**/*.test.ts'],
-          ...sharedWorkers,
-          env: { TEST_DATABASE: 'pglite' },
+          ...sharedWorkers({ TEST_DATABASE: 'pglite' }),
           globalSetup: [pgliteTemplate],
           ...integrationTimeouts,
         },
@@ -121,8 +118,7 @@ export default defineConfig({
           // Real redis-server (and PostgreSQL for the two-process test); skipped (loudly) without them.
           name: 'redis',
           include: ['test/redis/**/*.test.ts'],
-          ...sharedWorkers,
-          env: { TEST_DATABASE: 'pglite' },
+          ...sharedWorkers({ TEST_DATABASE: 'pglite' }),
           globalSetup: [pgliteTemplate, 'test/helpers/postgres-cluster.ts', 'test/helpers/pgbouncer.ts', 'test/helpers/redis-server.ts'],
           testTimeout: 60_000,
           hookTimeout: 90_000,

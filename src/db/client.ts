@@ -1,3 +1,4 @@
+import type { PGlite } from '@electric-sql/pglite';
 import type { Database, DatabaseHandle, Exclusive, PostgresTimeouts } from './handle.js';
 import { inProcessLocks } from './in-process-locks.js';
 import { openPostgres } from './postgres-client.js';
@@ -89,7 +90,7 @@ async function openPgliteFolder(folder: string, notify: (notice: EmbeddedNotice)
 async function openPglite(dataDir: string | undefined, loadDataDir?: Blob): Promise<DatabaseHandle> {
   // Loaded only here: a process on PostgreSQL (every CLI run, every server behind it) need not load the
   // embedded database's WASM build and its Drizzle driver, about 0.35 s of CPU at each start.
-  const [{ PGlite }, { drizzle: drizzlePglite }] = await Promise.all([import('@electric-sql/pglite'), import('drizzle-orm/pglite')]);
+  const { PGlite } = await import('@electric-sql/pglite');
   // The single-object form: `new PGlite(dataDir, options)` would ignore the options.
   // In memory the data already is in memory: PostgreSQL's default 128 MB buffer pool would copy it again, and
   // setting that pool up costs half a second of CPU at each open (each test file opens one).
@@ -97,6 +98,12 @@ async function openPglite(dataDir: string | undefined, loadDataDir?: Blob): Prom
   await client.waitReady;
   // A new folder is unpacked from PGlite's initial data set with its own modes (0666): close those too.
   if (dataDir) ensurePrivateFolder(dataDir);
+  return embeddedDatabase(client);
+}
+
+/** The handle over an open embedded database; closing the handle closes it. */
+export async function embeddedDatabase(client: PGlite): Promise<DatabaseHandle> {
+  const { drizzle: drizzlePglite } = await import('drizzle-orm/pglite');
   const db = drizzlePglite(client, { schema }) as unknown as Database;
   const locally = inProcessLocks();
   return {

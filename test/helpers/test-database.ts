@@ -15,13 +15,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
+import { reusedTemplateCopy } from './reused-pglite.js';
 
 export type TestTier = 'pglite' | 'postgres';
 
@@ -35,28 +35,8 @@ export const postgresTierSkipped: boolean = testTier() === 'postgres' && !inject
 export async function createTestDatabase(): Promise<DatabaseHandle> {
   if (testTier() === 'postgres') return createPostgresDatabase();
   const template = inject('pgliteTemplate');
-  if (template) return openDatabase('memory://', { pgliteDataDir: new TarBytes(await readFile(template)) });
+  if (template) return reusedTemplateCopy(template);
   return migrated(await openDatabase('memory://'));
-}
-
-/**
- * The template's bytes as the Blob PGlite loads: Node 20 reads a Blob back in small chunks it then
- * concatenates, about 0.5 s of CPU for the 40 MB template in each file; these bytes are handed over as they are.
- */
-class TarBytes extends Blob {
-  constructor(private readonly tar: Uint8Array) {
-    super([]);
-  }
-  override get type(): string {
-    return 'application/x-tar';
-  }
-  override get size(): number {
-    return this.tar.byteLength;
-  }
-  override async arrayBuffer(): Promise<ArrayBuffer> {
-    const { buffer, byteOffset, byteLength } = this.tar;
-    return byteOffset === 0 && byteLength === buffer.byteLength ? (buffer as ArrayBuffer) : (buffer.slice(byteOffset, byteOffset + byteLength) as ArrayBuffer);
-  }
 }
 
 async function migrated(handle: DatabaseHandle): Promise<DatabaseHandle> {
