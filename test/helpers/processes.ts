@@ -19,7 +19,7 @@ export type SpawnOptions = { cwd?: string };
  * transforms it under `npm start`, without tsx's loader to pay for at each start); from any working folder.
  * The `npm start` and `npm run cli` commands themselves run in cli.test.ts and first-start.test.ts.
  */
-function nodeArgs(entry: string): string[] {
+export function nodeArgs(entry: string): string[] {
   return [join(compiledSource(ROOT), entry.replace(/\.ts$/, '.js'))];
 }
 

@@ -6,7 +6,7 @@ import { connect, createServer } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
 import { describeProcessesOnOneTier } from '../helpers/integration.js';
-import { baseEnv, demoKeyOf, KEY_PATTERN as KEY, ROOT, startServer } from '../helpers/processes.js';
+import { baseEnv, demoKeyOf, KEY_PATTERN as KEY, nodeArgs, ROOT, startServer } from '../helpers/processes.js';
 import { createDatabaseUrl } from '../helpers/test-database.js';
 
 const SLOW = 180_000;
@@ -139,7 +139,7 @@ describeProcessesOnOneTier('server lifecycle', () => {
 
   /** The server started directly, to completion: for start-ups that must fail. */
   const failedStart = (env: Record<string, string>) =>
-    spawnSync('node_modules/.bin/tsx', ['src/server.ts'], { cwd: ROOT, env: baseEnv({ DATABASE_URL: url, ...env }), encoding: 'utf8' });
+    spawnSync(process.execPath, nodeArgs('src/server.ts'), { cwd: ROOT, env: baseEnv({ DATABASE_URL: url, ...env }), encoding: 'utf8' });
 
   it('refuses an invalid PORT with one line naming it', () => {
     const result = failedStart({ PORT: 'eighty' });

@@ -15,6 +15,7 @@ import { findKeyById, revokeApiKey } from '../../src/modules/api-keys/api-keys.s
 import { bootstrapOrganization, type Bootstrapped } from '../../src/modules/organizations/bootstrap.js';
 import { eventually } from '../helpers/eventually.js';
 import { findFreePort } from '../helpers/free-port.js';
+import { nodeArgs } from '../helpers/processes.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 
 const adminUrl = inject('postgresAdminUrl');
@@ -166,7 +167,7 @@ describe.each(routes)('two server processes sharing PostgreSQL ($via) and Redis'
   async function startServer(env: Record<string, string>): Promise<Instance> {
     const port = await findFreePort();
     // Node itself, not npx or tsx's launcher: a signal reaches the server, and nothing is left behind.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    const child = spawn(process.execPath, nodeArgs('src/server.ts'), {
       cwd: root,
       env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
