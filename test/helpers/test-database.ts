@@ -21,7 +21,7 @@ import postgres from 'postgres';
 import { inject } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
-import { reusedTemplateCopy } from './reused-pglite.js';
+import { reusedPostgresCopy, reusedTemplateCopy } from './reused-databases.js';
 
 export type TestTier = 'pglite' | 'postgres';
 
@@ -52,6 +52,8 @@ async function migrated(handle: DatabaseHandle): Promise<DatabaseHandle> {
 /** A copy of the run's migrated template database (see postgres-cluster.ts), or an empty one migrated here. */
 async function createPostgresDatabase(): Promise<DatabaseHandle> {
   const template = inject('postgresTemplateDatabase');
+  // Through PgBouncer the pooler keeps its server connections to a database after the file's pool ends: not reused.
+  if (template && process.env.TEST_POOLER !== 'pgbouncer') return reusedPostgresCopy(() => newPostgresDatabase(template), openTestPostgres);
   const { url, drop } = await newPostgresDatabase(template ?? undefined);
   const handle = template ? await openTestPostgres(url) : await migrated(await openTestPostgres(url));
   const closeHandle = handle.close.bind(handle);
