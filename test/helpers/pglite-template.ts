@@ -2,8 +2,9 @@
  * globalSetup of the projects that open in-memory PGlite databases: makes one
  * migrated database per run, dumps its data directory to a temp file and
  * provides the path as `pgliteTemplate`. createTestDatabase() loads a copy of
- * it in each test file, which skips initdb and the migrations there (seconds
- * per file on two cores). Deleted after the last project's teardown.
+ * it where a file finds no emptied database to reuse (reused-databases.ts),
+ * which skips initdb and the migrations there (seconds per file on two cores).
+ * Deleted after the last project's teardown.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
