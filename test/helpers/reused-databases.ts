@@ -50,10 +50,11 @@ async function freshCopy(templatePath: string): Promise<PGlite> {
 }
 
 async function giveBack(client: PGlite): Promise<void> {
-  if (!workerKeepsModules || client.closed) return client.close();
+  if (client.closed) return;
+  if (!workerKeepsModules) return client.close();
   try {
-    // Fails inside a transaction a file left open: that database is closed, not reused.
     if ((await client.query<{ shape: string }>(SHAPE)).rows[0]!.shape !== templateShape) return await client.close();
+    // Refused inside a transaction a file left open: that database is closed, not reused.
     await client.exec('discard all');
     await client.exec(`truncate ${(await client.query<{ tables: string }>(TABLES)).rows[0]!.tables} restart identity cascade`);
     emptied.push(client);
