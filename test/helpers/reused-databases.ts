@@ -36,7 +36,7 @@ export async function reusedTemplateCopy(templatePath: string): Promise<Database
   const handle = await embeddedDatabase(view.client);
   return Object.assign(handle, {
     close: async () => {
-      view.close();
+      await view.close();
       await giveBack(client);
     },
   });
@@ -54,6 +54,8 @@ async function giveBack(client: PGlite): Promise<void> {
   if (!workerKeepsModules) return client.close();
   try {
     if ((await client.query<{ shape: string }>(SHAPE)).rows[0]!.shape !== templateShape) return await client.close();
+    // A channel still listened to was listened to past the handle (closable): PGlite's list of listeners would be stale.
+    if ((await client.query('select pg_listening_channels()')).rows.length > 0) return await client.close();
     // Refused inside a transaction a file left open: that database is closed, not reused.
     await client.exec('discard all');
     await client.exec(`truncate ${(await client.query<{ tables: string }>(TABLES)).rows[0]!.tables} restart identity cascade`);
@@ -63,13 +65,29 @@ async function giveBack(client: PGlite): Promise<void> {
   }
 }
 
-/** The client as one file's handle sees it: once that handle is closed, every call fails as on a closed PGlite. */
-function closable(client: PGlite): { client: PGlite; close(): void } {
+/**
+ * The client as one file's handle sees it: once that handle is closed, every call fails as on a closed PGlite,
+ * and the listeners the file left are removed. PGlite runs LISTEN only for a channel's first listener in its
+ * own list: one left there would keep the next file's LISTEN from being sent (after DISCARD ALL's UNLISTEN *),
+ * and its notifications from arriving.
+ */
+function closable(client: PGlite): { client: PGlite; close(): Promise<void> } {
   let closed = false;
+  const listening = new Set<() => Promise<void>>();
   const calls = new Map<PropertyKey, unknown>();
+  const listen = async (channel: string, callback: (payload: string) => void) => {
+    if (closed) throw new Error('PGlite is closed');
+    const unlisten = await client.listen(channel, callback);
+    const once = async () => {
+      if (listening.delete(once)) await unlisten();
+    };
+    listening.add(once);
+    return once;
+  };
   const view = new Proxy(client, {
     get(target, property) {
       if (property === 'closed') return closed || target.closed;
+      if (property === 'listen') return listen;
       const value = Reflect.get(target, property, target) as unknown;
       if (typeof value !== 'function') return value;
       if (!calls.has(property)) {
@@ -81,7 +99,13 @@ function closable(client: PGlite): { client: PGlite; close(): void } {
       return calls.get(property);
     },
   });
-  return { client: view, close: () => (closed = true) };
+  return {
+    client: view,
+    close: async () => {
+      closed = true;
+      for (const unlisten of [...listening]) await unlisten();
+    },
+  };
 }
 
 /** PostgreSQL databases of this worker's finished files, emptied, and what the template's schema reads as there. */
