@@ -67,9 +67,9 @@ async function giveBack(client: PGlite): Promise<void> {
 
 /**
  * The client as one file's handle sees it: once that handle is closed, every call fails as on a closed PGlite,
- * and the listeners the file left are removed. PGlite runs LISTEN only for a channel's first listener in its
- * own list: one left there would keep the next file's LISTEN from being sent (after DISCARD ALL's UNLISTEN *),
- * and its notifications from arriving.
+ * and the listeners the file left are removed, those whose removal is still under way waited for. PGlite runs
+ * LISTEN only for a channel's first listener in its own list: one left there would keep the next file's LISTEN
+ * from being sent (after DISCARD ALL's UNLISTEN *), and its notifications from arriving.
  */
 function closable(client: PGlite): { client: PGlite; close(): Promise<void> } {
   let closed = false;
@@ -78,9 +78,9 @@ function closable(client: PGlite): { client: PGlite; close(): Promise<void> } {
   const listen = async (channel: string, callback: (payload: string) => void) => {
     if (closed) throw new Error('PGlite is closed');
     const unlisten = await client.listen(channel, callback);
-    const once = async () => {
-      if (listening.delete(once)) await unlisten();
-    };
+    // Once, and awaited by close() too: an app's stop waits only so long for it (src/db/change-notices.ts).
+    let stopped: Promise<void> | undefined;
+    const once = () => (stopped ??= unlisten());
     listening.add(once);
     return once;
   };
@@ -103,7 +103,7 @@ function closable(client: PGlite): { client: PGlite; close(): Promise<void> } {
     client: view,
     close: async () => {
       closed = true;
-      for (const unlisten of [...listening]) await unlisten();
+      await Promise.all([...listening].map((unlisten) => unlisten()));
     },
   };
 }
