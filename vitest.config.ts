@@ -13,13 +13,14 @@ const mockingTests = ['test/security/tenant-starvation.test.ts'];
 const pgbouncerTests = ['test/integration/*booking*.test.ts', 'test/integration/*key*.test.ts', 'test/integration/webhook*.test.ts', 'test/integration/retention.test.ts', 'test/integration/audit*.test.ts', 'test/integration/migrations.test.ts', 'test/integration/through-pgbouncer.test.ts', 'test/security/*key*.test.ts'];
 // Each integration file gets its own database (a copy of one migrated per run).
 const integrationTimeouts = { testTimeout: 30_000, hookTimeout: 30_000 };
-// A migrated PGlite data directory, made once per run and loaded by each file that opens PGlite in memory.
+// A migrated PGlite data directory, made once per run and loaded where a file opens PGlite in memory and finds
+// no emptied database of the worker's previous file to reuse (test/helpers/reused-databases.ts).
 const pgliteTemplate = 'test/helpers/pglite-template.ts';
 // Files run one after another in a worker process that keeps its loaded modules (the app, PGlite's compiled
 // WASM) instead of a fresh process each: about half the CPU of the integration tiers. Each file still gets its
-// own database and app, which its harness closes. The chaos and browser tiers keep a process per file:
-// their files spend their time on the processes they start, and sharing bought them nothing.
-// TEST_WORKER_KEEPS_MODULES tells test/helpers/reused-pglite.ts it may hand a file's emptied database to the next.
+// own app, which its harness closes, and a database of its own at a time (the previous file's, emptied). The
+// chaos and browser tiers keep a process per file: their files spend their time on the processes they start,
+// and sharing bought them nothing. TEST_WORKER_KEEPS_MODULES tells reused-databases.ts it may hand databases on.
 const sharedWorkers = (env: Record<string, string> = {}) => ({ isolate: false, env: { ...env, TEST_WORKER_KEEPS_MODULES: 'true' } });
 
 export default defineConfig({
