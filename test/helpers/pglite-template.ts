@@ -16,6 +16,7 @@ import { migrateDatabase } from '../../src/db/migrate.js';
 import { acquireShared } from './shared-setup.js';
 
 const FOLDER = 'migrated-folder';
+const EMPTY_CLUSTER = 'empty.tar';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -23,6 +24,8 @@ declare module 'vitest' {
     pgliteTemplate: string | null;
     /** The same, unpacked as an embedded database folder: copied for processes (server, CLI) that need a migrated one. */
     pgliteFolderTemplate: string | null;
+    /** A data directory (tar) as initdb leaves it, no migration applied: for the migrations' own tests. */
+    pgliteEmptyCluster: string | null;
   }
 }
 
@@ -32,6 +35,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   );
   project.provide('pgliteTemplate', template.value);
   project.provide('pgliteFolderTemplate', join(dirname(template.value), FOLDER));
+  project.provide('pgliteEmptyCluster', join(dirname(template.value), EMPTY_CLUSTER));
   return () => template.release();
 }
 
@@ -39,7 +43,10 @@ async function makeTemplate(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-pglite-template-'));
   try {
     const path = join(dir, 'migrated.tar');
-    const handle = await openDatabase('memory://', { pgliteDataDir: await leanCluster() });
+    const empty = await leanCluster();
+    // Creating an unmigrated database is initdb again (≈ 5 s of CPU in PGlite): the migrations' tests load this.
+    writeFileSync(join(dir, EMPTY_CLUSTER), new Uint8Array(await empty.arrayBuffer()));
+    const handle = await openDatabase('memory://', { pgliteDataDir: empty });
     try {
       await migrateDatabase(handle);
       const client = (handle.db as unknown as { $client: PGlite }).$client;

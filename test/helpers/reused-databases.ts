@@ -42,8 +42,13 @@ export async function reusedTemplateCopy(templatePath: string): Promise<Database
   });
 }
 
+/** An in-memory PGlite database loaded from a dumped data directory (a tar file), not reused by anyone. */
+export async function openDumpedPglite(tarPath: string): Promise<DatabaseHandle> {
+  return openDatabase('memory://', { pgliteDataDir: new TarBytes(await readFile(tarPath)) });
+}
+
 async function freshCopy(templatePath: string): Promise<PGlite> {
-  const handle = await openDatabase('memory://', { pgliteDataDir: new TarBytes(await readFile(templatePath)) });
+  const handle = await openDumpedPglite(templatePath);
   const client = (handle.db as unknown as { $client: PGlite }).$client;
   templateShape ??= (await client.query<{ shape: string }>(SHAPE)).rows[0]!.shape;
   return client;

@@ -21,7 +21,7 @@ import postgres from 'postgres';
 import { inject } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
-import { reusedPostgresCopy, reusedTemplateCopy } from './reused-databases.js';
+import { openDumpedPglite, reusedPostgresCopy, reusedTemplateCopy } from './reused-databases.js';
 
 export type TestTier = 'pglite' | 'postgres';
 
@@ -111,6 +111,27 @@ export async function createDatabaseUrl({ migrated = true }: { migrated?: boolea
   const folderTemplate = migrated ? inject('pgliteFolderTemplate') : null;
   if (folderTemplate) cpSync(folderTemplate, dir, { recursive: true });
   return { url: `file://${dir}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * An empty database, no migration applied, opened in this process (the migrations' own tests): on
+ * PostgreSQL a new database of the cluster; on PGlite in memory, loaded from the run's empty cluster
+ * (pglite-template.ts), since creating one is initdb (≈ 5 s of CPU in PGlite, in memory or in a folder).
+ * `drop()` closes and deletes it.
+ */
+export async function openUnmigratedDatabase(): Promise<{ handle: DatabaseHandle; drop(): Promise<void> }> {
+  if (testTier() === 'postgres') {
+    const { url, drop } = await newPostgresDatabase();
+    const handle = await openDatabase(url);
+    const dropDatabase = async () => {
+      await handle.close();
+      await drop();
+    };
+    return { handle, drop: dropDatabase };
+  }
+  const emptyCluster = inject('pgliteEmptyCluster');
+  const handle = emptyCluster ? await openDumpedPglite(emptyCluster) : await openDatabase('memory://');
+  return { handle, drop: () => handle.close() };
 }
 
 /**

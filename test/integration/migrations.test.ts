@@ -11,7 +11,7 @@ import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
 import { maintainAuditPartitions } from '../../src/modules/audit/audit-partitions.js';
 import { describeOnTier } from '../helpers/integration.js';
-import { createDatabaseUrl, testTier } from '../helpers/test-database.js';
+import { createDatabaseUrl, openUnmigratedDatabase, testTier } from '../helpers/test-database.js';
 
 describeOnTier('migrations', () => {
   const cleanup: Array<() => Promise<void>> = [];
@@ -53,11 +53,9 @@ describeOnTier('migrations', () => {
   let history: DatabaseHandle;
 
   it('keeps every audit record when audit_events becomes partitioned by month (0003)', async () => {
-    const { url, drop } = await createDatabaseUrl({ migrated: false });
+    const { handle, drop } = await openUnmigratedDatabase();
     cleanup.push(drop);
-    history = await openDatabase(url);
-    const handle = history;
-    cleanup.push(() => handle.close());
+    history = handle;
     await migrateUpTo(handle, '0002_key_recipient_and_lifetime');
 
     const month = (offset: number) => {
