@@ -7,11 +7,40 @@ const FALLBACK_WARNING =
   'Redis is unreachable: rate and concurrency limits fall back to per-instance memory, and usage limits are counted in the database, until it is back.';
 
 /**
+ * ioredis with a command timeout that counts only Redis's own delay. ioredis's
+ * `commandTimeout` is a plain timer: after the event loop was held up past it
+ * (a long query on the embedded database, a garbage collection, a burst of
+ * requests), the timer fires before the reply that came in meanwhile is read,
+ * since timers run before I/O in each turn of the loop — and a healthy Redis
+ * is taken for a hanging one, the instance falling back to its own memory
+ * for limits that must be shared. Here an expired command first lets the
+ * loop read what arrived, and times out only if its reply is not there.
+ */
+function clientWithTimeout(timeoutMs: number) {
+  return class extends Redis {
+    override sendCommand(...args: Parameters<Redis['sendCommand']>): unknown {
+      const sent = super.sendCommand(...args);
+      const [command] = args;
+      if (!command.isResolved) {
+        const timer = setTimeout(() => {
+          setImmediate(() => {
+            if (!command.isResolved) command.reject(new Error('Command timed out'));
+          });
+        }, timeoutMs);
+        const clear = () => clearTimeout(timer);
+        command.promise.then(clear, clear);
+      }
+      return sent;
+    }
+  };
+}
+
+/**
  * The one Redis connection an instance shares between its counters. Tuned so
  * a dead Redis never holds a request: commands are refused at once while the
- * connection is down (no offline queue), time out quickly when it hangs, and
- * the client keeps reconnecting in the background so shared limits resume by
- * themselves.
+ * connection is down (no offline queue), time out quickly when it hangs (and
+ * only then: clientWithTimeout), and the client keeps reconnecting in the
+ * background so shared limits resume by themselves.
  */
 export class RedisConnection {
   readonly client: Redis;
@@ -24,9 +53,9 @@ export class RedisConnection {
     timeoutMs: number,
     private readonly logger: Logger,
   ) {
-    this.client = new Redis(url, {
+    const Client = clientWithTimeout(timeoutMs);
+    this.client = new Client(url, {
       connectTimeout: Math.max(timeoutMs * 4, 1000),
-      commandTimeout: timeoutMs,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       // Reconnect forever, at most a second apart: recovery is noticed quickly.

@@ -1,5 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createLogger } from '../../src/lib/logger.js';
+import { RedisConnection } from '../../src/lib/redis.js';
 import { eventually } from '../helpers/eventually.js';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
@@ -61,5 +63,36 @@ describe.skipIf(!binary)('when Redis goes away', () => {
       server.process.kill('SIGCONT');
     }
     expect((await harness.request(VIEWER, { key: org.adminKey })).status).toBe(200);
+  });
+
+  it('takes a reply that came in while the event loop was held past REDIS_TIMEOUT_MS, and times out only on a Redis that does not answer', async () => {
+    const connection = new RedisConnection(server.url, 100, createLogger('silent'));
+    try {
+      expect(await connection.waitUntilReady(5000)).toBe(true);
+      // The command goes out in the loop's check phase (ioredis pipelines what a turn sends, with
+      // setImmediate); right after it, in the same phase, the loop is held three timeouts long (a long
+      // query, a garbage collection), while the reply comes in. On the next turn timers run before I/O
+      // is read: a plain timer would call that healthy Redis hanging.
+      const answered = connection.client.ping();
+      await new Promise<void>((resolve) =>
+        setImmediate(() => {
+          const heldUntil = performance.now() + 300;
+          while (performance.now() < heldUntil);
+          resolve();
+        }),
+      );
+      expect(await answered).toBe('PONG');
+
+      server.process.kill('SIGSTOP');
+      try {
+        const started = performance.now();
+        await expect(connection.client.ping()).rejects.toThrow('Command timed out');
+        expect(performance.now() - started).toBeLessThan(1000);
+      } finally {
+        server.process.kill('SIGCONT');
+      }
+    } finally {
+      await connection.close();
+    }
   });
 });
