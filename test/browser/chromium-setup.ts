@@ -24,7 +24,7 @@ declare module 'vitest' {
 }
 
 const LOG_PREFIX = '[browser tier]';
-export const CHROMIUM_PATHS = ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium'];
+const CHROMIUM_PATHS = ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium'];
 
 function executable(path: string): boolean {
   try {
@@ -36,9 +36,10 @@ function executable(path: string): boolean {
 }
 
 export default function setup(project: TestProject): void {
-  const path = process.env.CHROMIUM_PATH || CHROMIUM_PATHS.find(executable);
-  if (!path || !executable(path)) {
-    const reason = `no Chromium at ${path ?? CHROMIUM_PATHS.join(' or ')} — install Debian's chromium-headless-shell (apt-get install chromium-headless-shell)`;
+  const candidates = process.env.CHROMIUM_PATH ? [process.env.CHROMIUM_PATH] : CHROMIUM_PATHS;
+  const path = candidates.find(executable);
+  if (!path) {
+    const reason = `no Chromium at ${candidates.join(' or ')} — install Debian's chromium-headless-shell (apt-get install chromium-headless-shell)`;
     if (process.env.CI === 'true') throw new Error(`${LOG_PREFIX} cannot run under CI: ${reason}`);
     console.log(`${LOG_PREFIX} SKIPPED: ${reason}`);
     project.provide('chromiumPath', null);

@@ -42,7 +42,7 @@ export async function reusedTemplateCopy(templatePath: string): Promise<Database
   });
 }
 
-/** An in-memory PGlite database loaded from a dumped data directory (a tar file), not reused by anyone. */
+/** An in-memory PGlite database loaded from a dumped data directory (a tar file). */
 export async function openDumpedPglite(tarPath: string): Promise<DatabaseHandle> {
   return openDatabase('memory://', { pgliteDataDir: new TarBytes(await readFile(tarPath)) });
 }

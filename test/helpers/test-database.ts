@@ -56,12 +56,17 @@ async function createPostgresDatabase(): Promise<DatabaseHandle> {
   if (template && process.env.TEST_POOLER !== 'pgbouncer') return reusedPostgresCopy(() => newPostgresDatabase(template), openTestPostgres);
   const { url, drop } = await newPostgresDatabase(template ?? undefined);
   const handle = template ? await openTestPostgres(url) : await migrated(await openTestPostgres(url));
+  return closingAlso(handle, drop);
+}
+
+/** The handle, whose close() then also runs `after` (deleting its database). */
+function closingAlso(handle: DatabaseHandle, after: () => Promise<void>): DatabaseHandle {
   const closeHandle = handle.close.bind(handle);
   // Assigned rather than spread, so a handle that is a class instance keeps its methods.
   return Object.assign(handle, {
     async close() {
       await closeHandle();
-      await drop();
+      await after();
     },
   });
 }
@@ -117,21 +122,15 @@ export async function createDatabaseUrl({ migrated = true }: { migrated?: boolea
  * An empty database, no migration applied, opened in this process (the migrations' own tests): on
  * PostgreSQL a new database of the cluster; on PGlite in memory, loaded from the run's empty cluster
  * (pglite-template.ts), since creating one is initdb (≈ 5 s of CPU in PGlite, in memory or in a folder).
- * `drop()` closes and deletes it.
+ * Its close() deletes it too.
  */
-export async function openUnmigratedDatabase(): Promise<{ handle: DatabaseHandle; drop(): Promise<void> }> {
+export async function openUnmigratedDatabase(): Promise<DatabaseHandle> {
   if (testTier() === 'postgres') {
     const { url, drop } = await newPostgresDatabase();
-    const handle = await openDatabase(url);
-    const dropDatabase = async () => {
-      await handle.close();
-      await drop();
-    };
-    return { handle, drop: dropDatabase };
+    return closingAlso(await openDatabase(url), drop);
   }
   const emptyCluster = inject('pgliteEmptyCluster');
-  const handle = emptyCluster ? await openDumpedPglite(emptyCluster) : await openDatabase('memory://');
-  return { handle, drop: () => handle.close() };
+  return emptyCluster ? openDumpedPglite(emptyCluster) : openDatabase('memory://');
 }
 
 /**

@@ -53,8 +53,8 @@ describeOnTier('migrations', () => {
   let history: DatabaseHandle;
 
   it('keeps every audit record when audit_events becomes partitioned by month (0003)', async () => {
-    const { handle, drop } = await openUnmigratedDatabase();
-    cleanup.push(drop);
+    const handle = await openUnmigratedDatabase();
+    cleanup.push(() => handle.close());
     history = handle;
     await migrateUpTo(handle, '0002_key_recipient_and_lifetime');
 
