@@ -78,6 +78,17 @@ module.exports = {
       to: { path: above('pipeline', ...TOP) },
     },
     {
+      name: 'tracing-loaded-on-demand',
+      severity: 'error',
+      comment:
+        "OpenTelemetry's SDK and exporter and envelop's plugin load only when something is traced: pipeline/observability/tracing.ts imports them dynamically (they were a twentieth of every start's CPU).",
+      from: { pathNot: '^src/pipeline/observability/(tracing[.]plugin|tracer-provider)[.]ts$' },
+      to: {
+        path: ['^src/pipeline/observability/(tracing[.]plugin|tracer-provider)[.]ts$', '@opentelemetry/(sdk-|exporter-|resources|core|otlp-)', '@envelop/opentelemetry'],
+        dependencyTypesNot: ['dynamic-import', 'type-only'],
+      },
+    },
+    {
       name: 'pipeline-below-assembly',
       severity: 'error',
       from: { path: '^src/pipeline/' },

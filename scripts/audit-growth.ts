@@ -56,7 +56,7 @@ try {
 async function measureRequests(database: DatabaseHandle, count: number) {
   // Limits off: a refused request leaves a different (and rarer) record than the ones measured.
   const config = loadConfig({ DATABASE_URL: 'memory://', TRUST_PROXY: 'true', RATE_LIMIT_TEST_PER_MINUTE: '1000000', FIELD_RATE_LIMITS: 'off' });
-  const app = createApp(config, { database, logger: createLogger('silent') });
+  const app = await createApp(config, { database, logger: createLogger('silent') });
   try {
     const organization = { organizationName: 'Audit growth probe', adminEmail: 'probe@example.com', environment: 'TEST' as const };
     const { secret } = await bootstrapOrganization(database.db, organization, new Date(), 'audit-growth');

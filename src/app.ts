@@ -33,7 +33,7 @@ import { renderLocalGraphiQL } from './pipeline/graphiql-assets.js';
 import { GRAPHIQL_DEFAULT_DOCUMENT } from './pipeline/graphiql.js';
 import { guardHttp } from './pipeline/http-guard.js';
 import { ServiceMetrics } from './pipeline/observability/metrics.js';
-import { otlpTracerProvider } from './pipeline/observability/tracer-provider.js';
+import { loadTracing } from './pipeline/observability/tracing.js';
 import { OperationAudit } from './pipeline/operation-audit.js';
 import { requestPipeline } from './pipeline/request-pipeline.js';
 import { RequestGuard } from './rate-limit/request-limits.js';
@@ -89,8 +89,11 @@ export type App = {
 };
 
 /** Wiring only: what the request pipeline and the resolvers need, built once per process. */
-export function createApp(config: Config, deps: AppDependencies): App {
+export async function createApp(config: Config, deps: AppDependencies): Promise<App> {
   const { database, logger } = deps;
+  const { otlpEndpoint, metricsToken, traceResolvers } = config.observability;
+  // First, before anything starts a timer or a connection: the only step that waits (on loading modules).
+  const tracing = await loadTracing({ provider: deps.tracerProvider, otlpEndpoint, resolvers: traceResolvers });
   const now = deps.now ?? (() => new Date());
   const auditLog = new RequestAuditLog(
     database.db,
@@ -127,10 +130,6 @@ export function createApp(config: Config, deps: AppDependencies): App {
     webhookBacklog: () => deliveryBacklog(database.db, now()),
     now,
   });
-  const { otlpEndpoint, metricsToken, traceResolvers } = config.observability;
-  // Ours to shut down (and flush) on stop only when made here.
-  const ownTracer = !deps.tracerProvider && otlpEndpoint ? otlpTracerProvider(otlpEndpoint) : null;
-  const tracerProvider = deps.tracerProvider ?? ownTracer;
 
   // The caller (principal, tenant, client), the request's id, deadline and budget are already on the context: the pipeline put them there.
   const services: Omit<RequestContext, 'principal' | 'tenant' | 'client' | 'requestId' | 'deadline' | 'hostDays'> = {
@@ -192,7 +191,7 @@ export function createApp(config: Config, deps: AppDependencies): App {
         logger,
         metrics,
         metricsToken,
-        tracing: tracerProvider ? { provider: tracerProvider, resolvers: traceResolvers } : null,
+        tracing: tracing?.plugin ?? null,
       },
     }),
   });
@@ -232,7 +231,8 @@ export function createApp(config: Config, deps: AppDependencies): App {
       }
       await guard.flush();
       await redis?.close();
-      await ownTracer?.shutdown();
+      // Ours to shut down (and flush) only when made here.
+      await tracing?.ownProvider?.shutdown();
     },
   };
 }

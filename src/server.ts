@@ -11,7 +11,7 @@ const { config, database, logger } = await openRuntime().catch((error: unknown) 
   process.exit(1);
 });
 
-const app = createApp(config, { database, logger });
+const app = await createApp(config, { database, logger });
 const server = createServer();
 const http = new HttpDrain(server);
 server.on('request', http.listener(app.listener));

@@ -54,7 +54,7 @@ const feedPort = (feeds.address() as { port: number }).port;
 const database = await openDatabase(url);
 await migrateDatabase(database);
 const org = await bootstrapOrganization(database.db, { organizationName: 'Domain', adminEmail: 'domain@example.com', environment: 'TEST' }, new Date(), 'bench');
-const app = createApp(
+const app = await createApp(
   loadConfig({
     DATABASE_URL: url,
     ENCRYPTION_KEY: randomBytes(32).toString('base64'),

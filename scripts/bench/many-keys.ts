@@ -56,7 +56,7 @@ async function measure(database: DatabaseHandle, org: Bootstrapped, url: string)
     );
   }
   // A new app: nothing cached.
-  const app = createApp(loadConfig({ DATABASE_URL: url, ENCRYPTION_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'silent', RATE_LIMIT_TEST_PER_MINUTE: '10000000', RETENTION_INTERVAL_MS: '0', WEBHOOK_POLL_INTERVAL_MS: '0' }), {
+  const app = await createApp(loadConfig({ DATABASE_URL: url, ENCRYPTION_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'silent', RATE_LIMIT_TEST_PER_MINUTE: '10000000', RETENTION_INTERVAL_MS: '0', WEBHOOK_POLL_INTERVAL_MS: '0' }), {
     database,
     logger: createLogger('silent'),
   });

@@ -105,7 +105,7 @@ if (mode === 'hand') {
   // Yoga's own body-size check off as in the full app (whose pipeline limits bodies itself): (b)/(a) is the rest.
   handler = createYoga({ schema: buildSchema(), plugins, context: () => context as unknown as RequestContext, logging: false, landingPage: false, maxRequestBodySize: false });
 } else {
-  const app = createApp(config, { database, logger });
+  const app = await createApp(config, { database, logger });
   if (app.redis && !(await app.redis.waitUntilReady(5000))) throw new Error('Redis not reachable');
   handler = app.yoga;
   if (process.env.BENCH_YOGA_ONLY !== 'true') listener = (server) => new HttpDrain(server).listener(app.listener) as RequestListener;

@@ -20,7 +20,6 @@ import { useAccessLog } from './observability/access-log.plugin.js';
 import type { ServiceMetrics } from './observability/metrics.js';
 import { useMetricsRoute } from './observability/metrics.plugin.js';
 import { useRequestIdentity } from './observability/request-identity.plugin.js';
-import { useTracing, type TracingOptions } from './observability/tracing.plugin.js';
 import { useOriginRefreshOnKeyChange } from './origin-refresh.plugin.js';
 import { usePersistedDocuments, type TrustedDocumentLookup } from './persisted-documents.plugin.js';
 import { usePersistedQueriesNotSupported } from './persisted-queries.plugin.js';
@@ -159,8 +158,8 @@ export type RequestPipelineParts = {
     metrics: ServiceMetrics;
     /** METRICS_TOKEN; null: /metrics is open. */
     metricsToken: string | null;
-    /** Null: no tracing (OTEL_EXPORTER_OTLP_ENDPOINT unset), and nothing of it runs. */
-    tracing: TracingOptions | null;
+    /** The tracing plugin (observability/tracing.ts); null: no tracing, and nothing of it runs. */
+    tracing: Plugin | null;
   };
 };
 
@@ -186,7 +185,7 @@ export function requestPipeline(parts: RequestPipelineParts): Plugin[] {
   const { logger, metrics, metricsToken, tracing } = parts.observability;
   return [
     useRequestIdentity(parts.operations.proxies),
-    ...(tracing ? [useTracing(tracing)] : []),
+    ...(tracing ? [tracing] : []),
     useBrowserCors(parts.origins),
     useHealthRoutes(parts.health),
     useMetricsRoute(metrics, metricsToken),

@@ -31,7 +31,7 @@ export type Ask = (query: string, key: string) => Promise<{ status: number; body
 /** Opens the CLI's database and asks the API (after the CLI closed it: an embedded database has one owner at a time). */
 export async function withApp<T>(url: string, work: (ask: Ask, database: DatabaseHandle) => Promise<T>) {
   const database = await openDatabase(url);
-  const app = createApp(loadConfig({ DATABASE_URL: 'memory://' }), { database, logger: createLogger('silent') });
+  const app = await createApp(loadConfig({ DATABASE_URL: 'memory://' }), { database, logger: createLogger('silent') });
   const ask: Ask = async (query, key) => {
     const response = await app.yoga.fetch('http://tessera.test/graphql', {
       method: 'POST',

@@ -93,7 +93,7 @@ export class TestHarness {
   async open(): Promise<void> {
     const database = await createTestDatabase();
     try {
-      this.running = { database, app: this.appOn(database, {}), siblings: [] };
+      this.running = { database, app: await this.appOn(database, {}), siblings: [] };
     } catch (error) {
       await database.close();
       throw error;
@@ -104,13 +104,13 @@ export class TestHarness {
    * Another instance of the app on the same database, configured as the first plus `env`
    * (e.g. a setting switched off, to compare); stopped with the harness.
    */
-  sibling(env: Record<string, string>): App {
-    const app = this.appOn(this.database, env);
+  async sibling(env: Record<string, string>): Promise<App> {
+    const app = await this.appOn(this.database, env);
     this.started().siblings.push(app);
     return app;
   }
 
-  private appOn(database: DatabaseHandle, env: Record<string, string>): App {
+  private appOn(database: DatabaseHandle, env: Record<string, string>): Promise<App> {
     return createApp(loadConfig({ DATABASE_URL: 'memory://', ...RELAXED_LIMITS, ...QUIET_BACKGROUND, ...this.options.env, ...env }), {
       database,
       logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),

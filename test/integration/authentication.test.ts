@@ -177,7 +177,7 @@ describeOnTier('503 SERVICE_UNAVAILABLE', () => {
   it('answers 503 when PostgreSQL is unreachable', async () => {
     // Port 1 on loopback: nothing listens there, so connecting is refused at once.
     const database = await openDatabase('postgres://tessera@127.0.0.1:1/tessera');
-    const app = createApp(loadConfig({ DATABASE_URL: 'memory://' }), { database, logger: createLogger('silent') });
+    const app = await createApp(loadConfig({ DATABASE_URL: 'memory://' }), { database, logger: createLogger('silent') });
     try {
       const response = await app.yoga.fetch('http://tessera.test/graphql', {
         method: 'POST',

@@ -161,7 +161,7 @@ describeIntegration('usage-limited keys', (harness) => {
     await harness.app.flush();
     // A fresh instance over the same database: nothing in its memory.
     const settings = { DATABASE_URL: 'memory://', RATE_LIMIT_TEST_PER_MINUTE: '1000000', ORG_CONCURRENCY_LIMIT: '100000', RETENTION_INTERVAL_MS: '0' };
-    const restarted = createApp(loadConfig(settings), {
+    const restarted = await createApp(loadConfig(settings), {
       database: harness.database,
       logger: createLogger('silent'),
       now: () => harness.clock,

@@ -135,7 +135,7 @@ describe.skipIf(!onTheOneTier())('the report agrees with enforcement', () => {
 
     // Queries run compiled (graphql-jit, GRAPHQL_COMPILED_EXECUTION); every answer must be graphql-js's own, refusals included.
     it('answers each query, with every scope and lacking some, as graphql-js executing it does', async () => {
-      const graphqlJs = harness.sibling({ GRAPHQL_COMPILED_EXECUTION: 'false' });
+      const graphqlJs = await harness.sibling({ GRAPHQL_COMPILED_EXECUTION: 'false' });
       const differences: string[] = [];
       let compared = 0;
       for (const checked of operations.filter(({ operation }) => operation.operation === 'query')) {

@@ -37,7 +37,7 @@ describeOnTier('secrets at rest', () => {
         done();
       },
     });
-    app = createApp(loadConfig({ DATABASE_URL: 'memory://' }), { database, logger: createLogger('trace', sink) });
+    app = await createApp(loadConfig({ DATABASE_URL: 'memory://' }), { database, logger: createLogger('trace', sink) });
 
     // The path the CLI and the first start take...
     const made = await bootstrapOrganization(database.db, { organizationName: 'Vault', adminEmail: 'admin@example.com', environment: 'LIVE' }, new Date(), 'cli');

@@ -298,7 +298,7 @@ describeIntegrationOnOneTier('trusted documents', (harness) => {
       const fresh = await harness.organization();
       const site = await restrictedKey(fresh);
       const database = await anotherInstanceOf(harness.database);
-      const second = createApp(loadConfig({ DATABASE_URL: 'memory://', RETENTION_INTERVAL_MS: '0' }), {
+      const second = await createApp(loadConfig({ DATABASE_URL: 'memory://', RETENTION_INTERVAL_MS: '0' }), {
         database,
         logger: createLogger('silent'),
         now: () => harness.clock,

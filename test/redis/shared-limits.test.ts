@@ -29,7 +29,7 @@ describe.skipIf(!redisUrl)('limits shared through Redis', () => {
   beforeAll(async () => {
     const env = { REDIS_URL: redisUrl!, ...LIMITS };
     harness = await TestHarness.start(env);
-    second = createApp(loadConfig({ DATABASE_URL: 'memory://', ...env }), { database: harness.database, logger: createLogger('silent') });
+    second = await createApp(loadConfig({ DATABASE_URL: 'memory://', ...env }), { database: harness.database, logger: createLogger('silent') });
     for (const app of [harness.app, second]) expect(await app.redis!.waitUntilReady(5000)).toBe(true);
     redis = new Redis(redisUrl!);
     org = await harness.organization();

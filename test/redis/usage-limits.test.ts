@@ -30,7 +30,7 @@ const admitted = (statuses: number[]) => statuses.filter((status) => status === 
 async function twoInstances(url: string) {
   const env = { REDIS_URL: url, ...RELAXED };
   const harness = await TestHarness.start(env);
-  const second = createApp(loadConfig({ DATABASE_URL: 'memory://', ...env }), {
+  const second = await createApp(loadConfig({ DATABASE_URL: 'memory://', ...env }), {
     database: harness.database,
     logger: createLogger('silent'),
     now: () => harness.clock,

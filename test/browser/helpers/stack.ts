@@ -27,7 +27,7 @@ export type ApiStack = {
 
 export async function startApi(env: Record<string, string> = {}): Promise<ApiStack> {
   const database = await createTestDatabase();
-  const app = createApp(loadConfig({ DATABASE_URL: 'memory://', ...env }), {
+  const app = await createApp(loadConfig({ DATABASE_URL: 'memory://', ...env }), {
     database,
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
   });
