@@ -6,8 +6,6 @@ import SummaryReporter from './test/helpers/summary-reporter.js';
 
 // The security tests are integration tests too: each file is the attacks one area refuses.
 const integrationTests = ['test/integration/**/*.test.ts', 'test/security/**/*.test.ts'];
-// Files that replace a module with vi.mock need a fresh module registry: they run in their own process.
-const mockingTests = ['test/security/tenant-starvation.test.ts'];
 // Through PgBouncer (transaction mode): every suite whose correctness rests on transactions, row and
 // advisory locks, LISTEN/NOTIFY or session state — where a pooler changes what PostgreSQL sees.
 const pgbouncerTests = ['test/integration/*booking*.test.ts', 'test/integration/*key*.test.ts', 'test/integration/webhook*.test.ts', 'test/integration/retention.test.ts', 'test/integration/audit*.test.ts', 'test/integration/migrations.test.ts', 'test/integration/through-pgbouncer.test.ts', 'test/security/*key*.test.ts'];
@@ -54,7 +52,6 @@ export default defineConfig({
         test: {
           name: 'pglite',
           include: integrationTests,
-          exclude: mockingTests,
           ...sharedWorkers({ TEST_DATABASE: 'pglite' }),
           globalSetup: [pgliteTemplate],
           ...integrationTimeouts,
@@ -65,7 +62,6 @@ export default defineConfig({
         test: {
           name: 'postgres',
           include: integrationTests,
-          exclude: mockingTests,
           ...sharedWorkers({ TEST_DATABASE: 'postgres' }),
           globalSetup: ['test/helpers/postgres-cluster.ts'],
           ...integrationTimeouts,
@@ -79,26 +75,6 @@ export default defineConfig({
           include: pgbouncerTests,
           ...sharedWorkers({ TEST_DATABASE: 'postgres', TEST_POOLER: 'pgbouncer' }),
           globalSetup: ['test/helpers/postgres-cluster.ts', 'test/helpers/pgbouncer.ts'],
-          ...integrationTimeouts,
-        },
-      },
-      {
-        extends: true,
-        test: {
-          name: 'pglite-isolated',
-          include: mockingTests,
-          env: { TEST_DATABASE: 'pglite' },
-          globalSetup: [pgliteTemplate],
-          ...integrationTimeouts,
-        },
-      },
-      {
-        extends: true,
-        test: {
-          name: 'postgres-isolated',
-          include: mockingTests,
-          env: { TEST_DATABASE: 'postgres' },
-          globalSetup: ['test/helpers/postgres-cluster.ts'],
           ...integrationTimeouts,
         },
       },

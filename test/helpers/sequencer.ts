@@ -1,7 +1,7 @@
 /**
  * The order npm test hands files to its workers. On two cores the run is as long as its CPU allows,
  * plus whatever is left running alone at the end: so the projects whose files mostly wait (on
- * Chromium, on processes they stop and start, on mocked modules in a process of their own) go
+ * Chromium, on processes they stop and start, on Redis) go
  * first, the heaviest files of each project before its light ones, and the many short unit files
  * last, to fill the gaps. vitest's own order is by project name, then (on a fresh clone, with no
  * timings cached) by file size: it left a 15 s file of the redis project running alone at the end.
@@ -9,7 +9,7 @@
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /** Earlier first; a project not named here goes before `unit`, in name order. */
-const PROJECT_ORDER = ['browser', 'chaos', 'redis', 'pglite-isolated', 'postgres-isolated', 'pglite', 'postgres', 'pgbouncer', 'clients'];
+const PROJECT_ORDER = ['browser', 'chaos', 'redis', 'pglite', 'postgres', 'pgbouncer', 'clients'];
 
 /** Files that take 10 s or more (mostly processes started and waited on): each first in its project. */
 const HEAVY_FILES = [

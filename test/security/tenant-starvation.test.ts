@@ -8,6 +8,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import * as pace from '../../src/lib/pace.js';
 import { seedFlooder, type Flooder } from '../helpers/flooder.js';
 import { TestHarness, type TestOrganization } from '../helpers/harness.js';
 import { QueryCounter } from '../helpers/query-counter.js';
@@ -15,22 +16,26 @@ import { createEventType, createTeamMember, errorCode } from '../helpers/schedul
 import { describeIntegration } from '../helpers/integration.js';
 import { testTier } from '../helpers/test-database.js';
 
-/** Counts the units of availability work (a host's week, a member) and can make each one slow. */
-const probe = vi.hoisted(() => ({ pauses: 0, delayMs: 0, signals: [] as AbortSignal[] }));
-vi.mock('../../src/lib/pace.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../src/lib/pace.js')>();
-  return {
-    ...original,
-    pacer(signal?: AbortSignal, sliceMs?: number) {
-      const pause = original.pacer(signal, sliceMs);
-      if (signal) probe.signals.push(signal);
-      return async () => {
-        probe.pauses++;
-        if (probe.delayMs) await new Promise((resolve) => setTimeout(resolve, probe.delayMs));
-        await pause();
-      };
-    },
-  };
+/**
+ * Counts the units of availability work (a host's week, a member) and can make each one slow: a spy on
+ * the pacer every long computation awaits between units, for this file only (its workers run other
+ * files after it, with the same modules loaded).
+ */
+const probe = { pauses: 0, delayMs: 0, signals: [] as AbortSignal[] };
+const originalPacer = pace.pacer;
+beforeAll(() => {
+  vi.spyOn(pace, 'pacer').mockImplementation((signal?: AbortSignal, sliceMs?: number) => {
+    const pause = originalPacer(signal, sliceMs);
+    if (signal) probe.signals.push(signal);
+    return async () => {
+      probe.pauses++;
+      if (probe.delayMs) await new Promise((resolve) => setTimeout(resolve, probe.delayMs));
+      await pause();
+    };
+  });
+});
+afterAll(() => {
+  vi.mocked(pace.pacer).mockRestore();
 });
 
 const DAY = 86_400_000;
