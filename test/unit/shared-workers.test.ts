@@ -7,8 +7,10 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../helpers/processes.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 // The chaos and browser tiers run each file in a process of its own.
 const SHARED = ['unit', 'integration', 'security', 'clients', 'redis'];
