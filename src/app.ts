@@ -13,7 +13,7 @@ import type { Logger } from './lib/logger.js';
 import type { BackgroundTask } from './lib/periodic-task.js';
 import { systemResolver, type HostResolver } from './lib/outbound-url.js';
 import { Readiness } from './lib/readiness.js';
-import { RedisConnection } from './lib/redis.js';
+import type { RedisConnection } from './lib/redis.js';
 import { GitHubPublicKeyFile } from './lib/github-public-keys.js';
 import { SecretBox } from './lib/secret-box.js';
 import { LastUsedTracker } from './modules/api-keys/last-used.js';
@@ -92,8 +92,12 @@ export type App = {
 export async function createApp(config: Config, deps: AppDependencies): Promise<App> {
   const { database, logger } = deps;
   const { otlpEndpoint, metricsToken, traceResolvers } = config.observability;
-  // First, before anything starts a timer or a connection: the only step that waits (on loading modules).
-  const tracing = await loadTracing({ provider: deps.tracerProvider, otlpEndpoint, resolvers: traceResolvers });
+  // First, before anything starts a timer or a connection, the only step that waits: the modules only some
+  // deployments use, loaded only there (OpenTelemetry's when something is traced, ioredis with REDIS_URL).
+  const [tracing, redisClient] = await Promise.all([
+    loadTracing({ provider: deps.tracerProvider, otlpEndpoint, resolvers: traceResolvers }),
+    config.redisUrl ? import('./lib/redis.js') : null,
+  ]);
   const now = deps.now ?? (() => new Date());
   const auditLog = new RequestAuditLog(
     database.db,
@@ -102,7 +106,7 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
   );
   const lastUsed = new LastUsedTracker(database.db, config.lastUsedWriteIntervalMs, logger);
   const origins = new BrowserOriginRegistry(database.db, logger, now);
-  const redis = config.redisUrl ? new RedisConnection(config.redisUrl, config.limits.redisTimeoutMs, logger) : null;
+  const redis = redisClient && config.redisUrl ? new redisClient.RedisConnection(config.redisUrl, config.limits.redisTimeoutMs, logger) : null;
   const keys = createKeyVerification(database, config.limits.keyCacheTtlMs, logger);
   const documents = createTrustedDocumentRegistry(database, logger);
   const guard = new RequestGuard(config.limits, redis, logger, new KeyUsageLedger(database.db));
